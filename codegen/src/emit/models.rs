@@ -1,0 +1,466 @@
+//! `src/models.rs`: a struct, enum or newtype for every `$defs` entry.
+//!
+//! Request-only structs derive serde. Structs that can appear in a response get generated
+//! `Serialize`/`Deserialize` impls instead, which keep unknown members in `extra` (matching
+//! known keys without buffering the object) and write each member back under the wire name it
+//! arrived with.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs::{doc_attrs, paragraphs};
+use crate::ir::{Api, EnumDef, Field, NewtypeDef, StructDef, Type, TypeDef};
+use crate::names::{self, ident};
+
+/// The whole `models.rs` file.
+pub fn expand_models(api: &Api) -> TokenStream {
+    let items = api.types.iter().map(|def| match def {
+        TypeDef::Struct(def) => expand_struct(def),
+        TypeDef::Enum(def) => expand_enum(def),
+        TypeDef::Newtype(def) => expand_newtype(def),
+    });
+    quote! {
+        //! Data types: every object, enum and id of the API.
+
+        use super::runtime;
+
+        #(#items)*
+    }
+}
+
+/// The Rust type of a value (without any `Option`).
+fn expand_type(ty: &Type) -> TokenStream {
+    match ty {
+        Type::String => quote!(String),
+        Type::DateTime => quote!(runtime::Timestamp),
+        Type::I32 => quote!(i32),
+        Type::I64 => quote!(i64),
+        Type::F64 => quote!(f64),
+        Type::Bool => quote!(bool),
+        Type::Any => quote!(::serde_json::Value),
+        Type::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        Type::Array(inner) => {
+            let inner = expand_type(inner);
+            quote!(Vec<#inner>)
+        }
+    }
+}
+
+fn field_type(field: &Field) -> TokenStream {
+    let ty = expand_type(&field.ty);
+    if field.is_optional() { quote!(Option<#ty>) } else { ty }
+}
+
+fn field_doc(field: &Field) -> TokenStream {
+    let wire = format!("JSON member `{}`.", field.wire);
+    let aliases = if field.aliases.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
+        format!("Also accepted as {}; written back under the name it arrived with.", list.join(", "))
+    };
+    doc_attrs(&paragraphs(&[&field.doc, &format!("{wire} {aliases}")]))
+}
+
+// ----- structs ---------------------------------------------------------------------------------
+
+fn expand_struct(def: &StructDef) -> TokenStream {
+    let doc = doc_attrs(&def.doc);
+    let name = ident(&def.name);
+    let fields = def.fields.iter().map(|field| {
+        let doc = field_doc(field);
+        let name = ident(&field.name);
+        let ty = field_type(field);
+        let serde_attr = (!def.in_response).then(|| expand_serde_field_attr(field));
+        quote! { #doc #serde_attr pub #name: #ty, }
+    });
+    let extra = def.in_response.then(|| {
+        let extra = ident(names::EXTRA_FIELD);
+        quote! {
+            /// JSON members the service sent that this version of the crate does not model,
+            /// kept so that serializing the value again loses nothing.
+            pub #extra: runtime::UnknownFields,
+        }
+    });
+    let received_as = (def.in_response && def.has_aliases()).then(|| {
+        let received_as = ident(names::RECEIVED_AS_FIELD);
+        quote! { #received_as: runtime::WireNames, }
+    });
+    let derives = if def.in_response {
+        quote!(#[derive(Debug, Clone, PartialEq)])
+    } else {
+        let deny = def.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
+        quote! { #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)] #deny }
+    };
+    let constructors = expand_constructors(def);
+    let serde_impls = def.in_response.then(|| {
+        let ser = expand_serialize(def);
+        let de = expand_deserialize(def);
+        quote! { #ser #de }
+    });
+    quote! {
+        #doc
+        #derives
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+            #extra
+            #received_as
+        }
+        #constructors
+        #serde_impls
+    }
+}
+
+fn expand_serde_field_attr(field: &Field) -> TokenStream {
+    let wire = &field.wire;
+    let aliases = field.aliases.iter().map(|a| quote!(alias = #a,));
+    let skip = (!field.required).then(|| quote!(skip_serializing_if = "Option::is_none",));
+    let default = (!field.required).then(|| quote!(default,));
+    quote! { #[serde(rename = #wire, #(#aliases)* #skip #default)] }
+}
+
+/// `new(required…)` and a `with_*` setter per optional field.
+fn expand_constructors(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let required: Vec<&Field> = def.fields.iter().filter(|f| !f.is_optional()).collect();
+    let params = required.iter().map(|f| {
+        let name = ident(&f.name);
+        let ty = expand_type(&f.ty);
+        quote! { #name: impl Into<#ty> }
+    });
+    let inits = def.fields.iter().map(|f| {
+        let name = ident(&f.name);
+        if f.is_optional() { quote!(#name: None,) } else { quote!(#name: #name.into(),) }
+    });
+    let extra = def.in_response.then(|| {
+        let extra = ident(names::EXTRA_FIELD);
+        quote!(#extra: runtime::UnknownFields::new(),)
+    });
+    let received_as = (def.in_response && def.has_aliases()).then(|| {
+        let received_as = ident(names::RECEIVED_AS_FIELD);
+        quote!(#received_as: runtime::WireNames::default(),)
+    });
+    let setters = def.fields.iter().filter(|f| f.is_optional()).map(expand_setter);
+    let new_doc = if required.is_empty() {
+        "Creates a value with every field empty.".to_owned()
+    } else {
+        let list: Vec<String> = required.iter().map(|f| format!("`{}`", names::bare(&f.name))).collect();
+        format!("Creates a value from its required fields ({}); every optional field starts empty.", list.join(", "))
+    };
+    quote! {
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits)* #extra #received_as }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+fn expand_setter(field: &Field) -> TokenStream {
+    let name = ident(&field.name);
+    let setter = format_ident!("with_{}", names::bare(&field.name));
+    let ty = expand_type(&field.ty);
+    let doc = format!("Sets [`Self::{}`].", names::bare(&field.name));
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+            self.#name = Some(value.into());
+            self
+        }
+    }
+}
+
+fn expand_serialize(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let entries = def.fields.iter().map(|field| {
+        let member = ident(&field.name);
+        let wire = &field.wire;
+        let key = if field.aliases.is_empty() {
+            quote!(#wire)
+        } else {
+            let received_as = ident(names::RECEIVED_AS_FIELD);
+            let aliases = &field.aliases;
+            quote!(self.#received_as.pick(#wire, &[#(#aliases),*]))
+        };
+        if field.required {
+            quote! { map.serialize_entry(#key, &self.#member)?; }
+        } else {
+            quote! {
+                if let Some(value) = &self.#member {
+                    map.serialize_entry(#key, value)?;
+                }
+            }
+        }
+    });
+    let extra = ident(names::EXTRA_FIELD);
+    quote! {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(None)?;
+                #(#entries)*
+                for (key, value) in self.#extra.iter() {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+fn slot(field: &Field) -> proc_macro2::Ident {
+    format_ident!("field_{}", names::bare(&field.name))
+}
+
+fn expand_deserialize(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let expecting = format!("a {} object", def.name);
+    let slots = def.fields.iter().map(|field| {
+        let slot = slot(field);
+        let ty = expand_type(&field.ty);
+        quote! { let mut #slot: Option<#ty> = None; }
+    });
+    let arms = def.fields.iter().map(expand_key_arm);
+    let has_aliases = def.has_aliases();
+    let received_as_slot = has_aliases.then(|| quote! { let mut received_as = runtime::WireNames::default(); });
+    let inits = def.fields.iter().map(|field| {
+        let member = ident(&field.name);
+        let slot = slot(field);
+        let wire = &field.wire;
+        if field.is_optional() {
+            quote!(#member: #slot,)
+        } else {
+            quote!(#member: #slot.ok_or_else(|| ::serde::de::Error::missing_field(#wire))?,)
+        }
+    });
+    let extra = ident(names::EXTRA_FIELD);
+    let received_as_init = has_aliases.then(|| {
+        let received_as = ident(names::RECEIVED_AS_FIELD);
+        quote!(#received_as: received_as,)
+    });
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectVisitor;
+
+                impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(#slots)*
+                        #received_as_slot
+                        let mut extra = runtime::UnknownFields::new();
+                        while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => extra.insert(key.into_string(), map.next_value()?),
+                            }
+                        }
+                        Ok(#name { #(#inits)* #extra: extra, #received_as_init })
+                    }
+                }
+
+                deserializer.deserialize_map(ObjectVisitor)
+            }
+        }
+    }
+}
+
+/// The `match` arms that read one field: its wire name and each alias.
+fn expand_key_arm(field: &Field) -> TokenStream {
+    let slot = slot(field);
+    let ty = expand_type(&field.ty);
+    let read = if field.is_optional() {
+        quote!(#slot = map.next_value::<Option<#ty>>()?)
+    } else {
+        quote!(#slot = Some(map.next_value::<#ty>()?))
+    };
+    let wire = &field.wire;
+    let aliases = field.aliases.iter().map(|alias| {
+        quote! {
+            #alias => {
+                received_as.record(#alias);
+                #read;
+            }
+        }
+    });
+    quote! {
+        #wire => #read,
+        #(#aliases)*
+    }
+}
+
+// ----- enums -----------------------------------------------------------------------------------
+
+fn expand_enum(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let unknown = ident(names::UNKNOWN_VARIANT);
+    let doc_text = if def.open {
+        paragraphs(&[&def.doc, "Values the service adds later are kept as [`Self::Unknown`] and written back unchanged."])
+    } else {
+        def.doc.clone()
+    };
+    let doc = doc_attrs(&doc_text);
+    let variants = def.variants.iter().map(|v| {
+        let doc = doc_attrs(&paragraphs(&[&v.doc, &format!("Wire value `{}`.", v.wire)]));
+        let name = ident(&v.name);
+        quote! { #doc #name, }
+    });
+    let unknown_variant = def.open.then(|| {
+        quote! {
+            /// A value this version of the crate does not know, exactly as the service sent it.
+            #unknown(String),
+        }
+    });
+    let derives = if def.open {
+        quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash)])
+    } else {
+        quote!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)])
+    };
+    let impls = expand_enum_impls(def);
+    quote! {
+        #doc
+        #derives
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            #unknown_variant
+        }
+        #impls
+    }
+}
+
+fn expand_enum_impls(def: &EnumDef) -> TokenStream {
+    let name = ident(&def.name);
+    let unknown = ident(names::UNKNOWN_VARIANT);
+    let variant_idents: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<&str> = def.variants.iter().map(|v| v.wire.as_str()).collect();
+    let unknown_as_str = def.open.then(|| quote!(Self::#unknown(value) => value,));
+    let (from_str_err, from_str_fallback) = if def.open {
+        (quote!(::std::convert::Infallible), quote!(other => Self::#unknown(other.to_owned()),))
+    } else {
+        let enum_name = &def.name;
+        let fallback = quote! {
+            other => return Err(runtime::UnknownVariant {
+                enum_name: #enum_name,
+                value: other.to_owned(),
+                expected: &[#(#wires),*],
+            }),
+        };
+        (quote!(runtime::UnknownVariant), fallback)
+    };
+    let is_known = def.open.then(|| {
+        quote! {
+            /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::#unknown(_))
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            /// Every documented value.
+            pub const KNOWN: &'static [Self] = &[#(Self::#variant_idents),*];
+
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variant_idents => #wires,)*
+                    #unknown_as_str
+                }
+            }
+
+            #is_known
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = #from_str_err;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(match value {
+                    #(#wires => Self::#variant_idents,)*
+                    #from_str_fallback
+                })
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                runtime::deserialize_enum(deserializer)
+            }
+        }
+    }
+}
+
+// ----- newtypes --------------------------------------------------------------------------------
+
+fn expand_newtype(def: &NewtypeDef) -> TokenStream {
+    let doc = doc_attrs(&def.doc);
+    let name = ident(&def.name);
+    let inner = expand_type(&def.inner);
+    let string_impls = (def.inner == Type::String).then(|| {
+        quote! {
+            impl #name {
+                /// The id as text.
+                pub fn as_str(&self) -> &str {
+                    &self.0
+                }
+            }
+
+            impl From<&str> for #name {
+                fn from(value: &str) -> Self {
+                    Self(value.to_owned())
+                }
+            }
+
+            impl AsRef<str> for #name {
+                fn as_ref(&self) -> &str {
+                    &self.0
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub #inner);
+
+        impl From<#inner> for #name {
+            fn from(value: #inner) -> Self {
+                Self(value)
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        #string_impls
+    }
+}

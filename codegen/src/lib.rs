@@ -1,0 +1,49 @@
+//! The generator: turns the hand-written spec (`spec/machineaction.json`) into the source files
+//! of the generated SDK crate.
+//!
+//! It is a pure function of its input (no file system, no clock, no hash-map ordering), run in
+//! four stages:
+//!
+//! 1. [`load`]: parse the JSON text (syntax errors carry line and column);
+//! 2. [`lower`]: validate the spec and resolve names and references into the [`ir`], collecting
+//!    every problem with its JSON pointer;
+//! 3. [`emit`]: turn the IR into one `TokenStream` per output file;
+//! 4. [`render`]: parse, pretty-print and stamp each file with its `@generated` header.
+
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+pub mod render;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+
+/// One output file, relative to the root of the generated crate (e.g. `src/models.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the generated crate's root, with `/` separators.
+    pub path: String,
+    /// Full file contents, LF line endings.
+    pub contents: String,
+}
+
+/// Runs the whole pipeline on the text of a spec.
+///
+/// `spec_name` is how the header of each generated file names the spec, e.g.
+/// `spec/machineaction.json`. On failure every problem found is returned, each located by a
+/// JSON pointer into the spec (or by line and column for a JSON syntax error).
+pub fn generate(spec_text: &str, spec_name: &str) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let document = load::load(spec_text)?;
+    let api = lower::lower(&document)?;
+    emit::emit(&api)
+        .into_iter()
+        .map(|(path, tokens)| {
+            let contents = render::render(tokens, spec_name).map_err(|message| {
+                Diagnostics::from(Diagnostic::new("", format!("{path}: {message}")))
+            })?;
+            Ok(GeneratedFile { path, contents })
+        })
+        .collect()
+}

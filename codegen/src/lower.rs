@@ -1,0 +1,937 @@
+//! Stage 2: validate the spec and resolve it into the [`ir`](crate::ir).
+//!
+//! Lowering never stops at the first problem: every check records a [`Diagnostic`] located by
+//! the JSON pointer of the offending node and carries on with what it can, so one run lists
+//! everything that is wrong. The emitters may then assume a well-formed [`Api`].
+//!
+//! [`Diagnostic`]: crate::Diagnostic
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::Diagnostics;
+use crate::ir::{
+    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Param, ParamLocation,
+    PathPart, Per, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
+};
+use crate::load::Json;
+use crate::names;
+
+/// The only `$schema` this dialect accepts.
+pub const SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+const TOP_KEYS: &[&str] = &[
+    "$schema", "$id", "$comment", "title", "description", "$defs", "x-api", "x-servers",
+    "x-methods", "x-decisions",
+];
+const SCHEMA_KEYS: &[&str] = &[
+    "$comment", "title", "description", "type", "$ref", "anyOf", "properties", "required",
+    "additionalProperties", "items", "enum", "format", "x-extensible", "x-enum-descriptions",
+    "x-wire-aliases", "x-filterable", "minimum", "maximum", "minLength", "maxLength", "pattern",
+    "minItems", "maxItems", "default", "examples",
+];
+const METHOD_KEYS: &[&str] = &[
+    "$comment", "name", "summary", "description", "docsUrl", "verb", "path", "parameters",
+    "requestBody", "success", "response", "errors", "permissions", "rateLimits", "retrySafe",
+    "filter", "paging",
+];
+const METHOD_REQUIRED: &[&str] = &[
+    "name", "summary", "description", "docsUrl", "verb", "path", "success", "response",
+    "permissions", "rateLimits", "retrySafe",
+];
+const JSON_TYPES: &[&str] = &["object", "string", "integer", "number", "boolean", "array", "null"];
+const STRING_FORMATS: &[&str] = &["date-time", "uuid", "uri", "email"];
+
+/// Validates `document` and resolves it into an [`Api`], or returns every problem found.
+pub fn lower(document: &Json) -> Result<Api, Diagnostics> {
+    let mut lowerer = Lowerer { document, diags: Diagnostics::default(), defs: BTreeMap::new() };
+    let api = lowerer.api();
+    lowerer.diags.into_result(api)
+}
+
+/// A JSON value and the pointer that leads to it.
+#[derive(Clone)]
+struct Node<'a> {
+    json: &'a Json,
+    ptr: String,
+}
+
+impl<'a> Node<'a> {
+    fn child(&self, key: &str) -> Option<Node<'a>> {
+        self.json.get(key).map(|json| Node { json, ptr: format!("{}/{}", self.ptr, escape(key)) })
+    }
+
+    fn at(&self, key: &str) -> String {
+        format!("{}/{}", self.ptr, escape(key))
+    }
+
+    fn members(&self) -> Vec<(&'a str, Node<'a>)> {
+        match self.json {
+            Json::Object(members) => members
+                .iter()
+                .map(|(k, json)| (k.as_str(), Node { json, ptr: format!("{}/{}", self.ptr, escape(k)) }))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn items(&self) -> Vec<Node<'a>> {
+        match self.json {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, json)| Node { json, ptr: format!("{}/{i}", self.ptr) })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A `$defs` entry: its spec node and its Rust name.
+struct DefEntry<'a> {
+    node: Node<'a>,
+    rust: String,
+}
+
+struct Lowerer<'a> {
+    document: &'a Json,
+    diags: Diagnostics,
+    defs: BTreeMap<&'a str, DefEntry<'a>>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn error(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.diags.push(at, message);
+    }
+
+    // ----- generic readers -------------------------------------------------------------------
+
+    /// Checks that `node` is an object with only `allowed` keys, each at most once, and all
+    /// of `required`. Returns false when it is not an object at all.
+    fn object(&mut self, node: &Node<'a>, allowed: &[&str], required: &[&str]) -> bool {
+        self.shape(node, Some(allowed), required)
+    }
+
+    /// Checks that `node` is an object whose keys are free-form (names, not keywords), each
+    /// present at most once.
+    fn map(&mut self, node: &Node<'a>) -> bool {
+        self.shape(node, None, &[])
+    }
+
+    fn shape(&mut self, node: &Node<'a>, allowed: Option<&[&str]>, required: &[&str]) -> bool {
+        let Json::Object(members) = node.json else {
+            self.error(&node.ptr, format!("expected an object, found {}", node.json.kind()));
+            return false;
+        };
+        let mut seen = BTreeSet::new();
+        for (key, _) in members {
+            if !seen.insert(key.as_str()) {
+                self.error(node.at(key), format!("`{key}` appears more than once"));
+            } else if allowed.is_some_and(|allowed| !allowed.contains(&key.as_str())) {
+                self.error(node.at(key), format!("unknown keyword `{key}`"));
+            }
+        }
+        for key in required {
+            if node.json.get(key).is_none() {
+                self.error(&node.ptr, format!("missing required keyword `{key}`"));
+            }
+        }
+        true
+    }
+
+    fn string(&mut self, parent: &Node<'a>, key: &str) -> Option<&'a str> {
+        let node = parent.child(key)?;
+        match node.json {
+            Json::String(s) if !s.trim().is_empty() => Some(s),
+            Json::String(_) => {
+                self.error(node.ptr, "must not be empty");
+                None
+            }
+            other => {
+                self.error(node.ptr, format!("expected a string, found {}", other.kind()));
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, parent: &Node<'a>, key: &str) -> String {
+        self.string(parent, key).unwrap_or_default().to_owned()
+    }
+
+    fn bool(&mut self, parent: &Node<'a>, key: &str) -> Option<bool> {
+        let node = parent.child(key)?;
+        match node.json {
+            Json::Bool(b) => Some(*b),
+            other => {
+                self.error(node.ptr, format!("expected a boolean, found {}", other.kind()));
+                None
+            }
+        }
+    }
+
+    fn int(&mut self, parent: &Node<'a>, key: &str) -> Option<i64> {
+        let node = parent.child(key)?;
+        match node.json {
+            Json::Int(i) => Some(*i),
+            other => {
+                self.error(node.ptr, format!("expected an integer, found {}", other.kind()));
+                None
+            }
+        }
+    }
+
+    fn array(&mut self, parent: &Node<'a>, key: &str) -> Vec<Node<'a>> {
+        let Some(node) = parent.child(key) else { return Vec::new() };
+        if !matches!(node.json, Json::Array(_)) {
+            self.error(&node.ptr, format!("expected an array, found {}", node.json.kind()));
+        }
+        node.items()
+    }
+
+    fn strings(&mut self, parent: &Node<'a>, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for item in self.array(parent, key) {
+            match item.json {
+                Json::String(s) => out.push(s.clone()),
+                other => self.error(item.ptr, format!("expected a string, found {}", other.kind())),
+            }
+        }
+        out
+    }
+
+    // ----- the document ----------------------------------------------------------------------
+
+    fn api(&mut self) -> Api {
+        let root = Node { json: self.document, ptr: String::new() };
+        if !self.object(&root, TOP_KEYS, &["$schema", "title", "description", "$defs", "x-api"]) {
+            return empty_api();
+        }
+        if let Some(schema) = self.string(&root, "$schema") {
+            if schema != SCHEMA_DIALECT {
+                self.error("/$schema", format!("must be `{SCHEMA_DIALECT}`"));
+            }
+        }
+        self.string(&root, "title");
+        let doc = self.text(&root, "description");
+        self.collect_defs(&root);
+        let mut types = self.types();
+        let (name, docs_url, error_type) = self.api_info(&root);
+        let methods = self.methods(&root);
+        let servers = self.servers(&root);
+        self.decisions(&root);
+        mark_response_types(&mut types, &methods, error_type.as_deref());
+        self.check_open_enums(&types);
+        Api { name, doc, docs_url, types, methods, servers, error_type }
+    }
+
+    fn api_info(&mut self, root: &Node<'a>) -> (String, String, Option<String>) {
+        let Some(node) = root.child("x-api") else { return Default::default() };
+        if !self.object(&node, &["$comment", "name", "docsUrl", "errorResponse"], &["name", "docsUrl"]) {
+            return Default::default();
+        }
+        let name = self.text(&node, "name");
+        let docs_url = self.text(&node, "docsUrl");
+        let error_type = node.child("errorResponse").and_then(|n| self.ref_struct(&n));
+        (name, docs_url, error_type)
+    }
+
+    fn decisions(&mut self, root: &Node<'a>) {
+        for item in self.array(root, "x-decisions") {
+            let keys = ["$comment", "topic", "decision", "why", "pointers"];
+            if !self.object(&item, &keys, &["topic", "decision", "why", "pointers"]) {
+                continue;
+            }
+            for key in ["topic", "decision", "why"] {
+                self.string(&item, key);
+            }
+            let pointers = self.strings(&item, "pointers");
+            for (i, pointer) in pointers.iter().enumerate() {
+                if self.document.pointer(pointer).is_none() {
+                    let at = format!("{}/pointers/{i}", item.ptr);
+                    self.error(at, format!("pointer `{pointer}` does not resolve in this spec"));
+                }
+            }
+        }
+    }
+
+    fn servers(&mut self, root: &Node<'a>) -> Vec<Server> {
+        let mut out: Vec<Server> = Vec::new();
+        for item in self.array(root, "x-servers") {
+            let keys = ["$comment", "name", "description", "url", "authority", "scope"];
+            if !self.object(&item, &keys, &["name", "description", "url", "authority", "scope"]) {
+                continue;
+            }
+            let spec_name = self.text(&item, "name");
+            let name = self.rust_name(&item.at("name"), &spec_name, names::type_name);
+            if out.iter().any(|s| s.name == name) {
+                self.error(item.at("name"), format!("duplicate server name `{spec_name}`"));
+            }
+            let mut url_of = |key: &str| {
+                let value = self.text(&item, key);
+                if !value.is_empty() && !value.starts_with("https://") {
+                    self.error(item.at(key), "must be an https:// URL");
+                }
+                value
+            };
+            let (url, authority) = (url_of("url"), url_of("authority"));
+            let (doc, scope) = (self.text(&item, "description"), self.text(&item, "scope"));
+            out.push(Server { spec_name, name, doc, url, authority, scope });
+        }
+        out
+    }
+
+    fn rust_name(
+        &mut self,
+        at: &str,
+        spec: &str,
+        rule: fn(&str) -> Result<String, String>,
+    ) -> String {
+        if spec.is_empty() {
+            return String::new();
+        }
+        rule(spec).unwrap_or_else(|message| {
+            self.error(at, message);
+            String::new()
+        })
+    }
+
+    // ----- $defs -----------------------------------------------------------------------------
+
+    fn collect_defs(&mut self, root: &Node<'a>) {
+        let Some(defs) = root.child("$defs") else { return };
+        if !self.map(&defs) {
+            return;
+        }
+        let mut by_rust: BTreeMap<String, &'a str> = BTreeMap::new();
+        for (key, node) in defs.members() {
+            let rust = self.rust_name(&node.ptr, key, names::type_name);
+            if let Some(other) = by_rust.get(&rust).filter(|_| !rust.is_empty()) {
+                let message = format!("`{other}` and `{key}` both become the Rust type `{rust}`");
+                self.error(&node.ptr, message);
+            }
+            by_rust.insert(rust.clone(), key);
+            self.defs.entry(key).or_insert(DefEntry { node, rust });
+        }
+    }
+
+    fn types(&mut self) -> Vec<TypeDef> {
+        let entries: Vec<(Node<'a>, String)> = self
+            .defs
+            .values()
+            .map(|entry| (entry.node.clone(), entry.rust.clone()))
+            .collect();
+        let mut ordered = entries;
+        // Keep spec order, not alphabetical order.
+        ordered.sort_by_key(|(node, _)| def_position(self.document, &node.ptr));
+        ordered.into_iter().filter_map(|(node, name)| self.type_def(&node, name)).collect()
+    }
+
+    fn type_def(&mut self, node: &Node<'a>, name: String) -> Option<TypeDef> {
+        if !self.object(node, SCHEMA_KEYS, &["description"]) {
+            return None;
+        }
+        self.no_property_keywords(node);
+        let doc = self.text(node, "description");
+        let declared = self.declared_types(node);
+        if node.child("enum").is_some() {
+            return self.enum_def(node, name, doc, &declared).map(TypeDef::Enum);
+        }
+        if declared.first().map(String::as_str) == Some("object") || node.child("properties").is_some() {
+            return Some(TypeDef::Struct(self.struct_def(node, name, doc)));
+        }
+        let inner = match declared.first().map(String::as_str) {
+            Some("string") => Type::String,
+            Some("integer") => integer_type(node.json),
+            _ => {
+                let message = "a `$defs` entry must be an object, a string enum, a string or an integer";
+                self.error(&node.ptr, message);
+                return None;
+            }
+        };
+        Some(TypeDef::Newtype(NewtypeDef { name, doc, inner }))
+    }
+
+    fn no_property_keywords(&mut self, node: &Node<'a>) {
+        for key in ["x-wire-aliases", "x-filterable"] {
+            if node.child(key).is_some() {
+                self.error(node.at(key), format!("`{key}` is only allowed on a property"));
+            }
+        }
+    }
+
+    /// The non-null entries of `type`, validated.
+    fn declared_types(&mut self, node: &Node<'a>) -> Vec<String> {
+        let Some(ty) = node.child("type") else { return Vec::new() };
+        let names: Vec<(String, String)> = match ty.json {
+            Json::String(s) => vec![(s.clone(), ty.ptr.clone())],
+            Json::Array(_) => ty
+                .items()
+                .into_iter()
+                .filter_map(|item| match item.json {
+                    Json::String(s) => Some((s.clone(), item.ptr)),
+                    other => {
+                        self.error(item.ptr, format!("expected a type name, found {}", other.kind()));
+                        None
+                    }
+                })
+                .collect(),
+            other => {
+                self.error(&ty.ptr, format!("expected a type name or an array of them, found {}", other.kind()));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (name, at) in names {
+            if !JSON_TYPES.contains(&name.as_str()) {
+                self.error(at, format!("unknown type `{name}`"));
+            } else if name != "null" {
+                out.push(name);
+            }
+        }
+        if out.len() > 1 {
+            self.error(&ty.ptr, "only one non-null type is supported");
+        }
+        out
+    }
+
+    fn is_nullable(node: &Node<'a>) -> bool {
+        match node.json.get("type") {
+            Some(Json::Array(items)) => items.iter().any(|t| *t == Json::String("null".into())),
+            Some(Json::String(s)) => s == "null",
+            _ => false,
+        }
+    }
+
+    fn enum_def(&mut self, node: &Node<'a>, name: String, doc: String, declared: &[String]) -> Option<EnumDef> {
+        if declared != ["string"] {
+            self.error(node.at("type"), "an enum must have `\"type\": \"string\"`");
+        }
+        let descriptions = node.child("x-enum-descriptions");
+        if let Some(d) = &descriptions {
+            self.map(d);
+        }
+        let values = self.array(node, "enum");
+        if values.is_empty() {
+            self.error(node.at("enum"), "an enum needs at least one value");
+        }
+        let mut variants: Vec<Variant> = Vec::new();
+        for value in values {
+            let Json::String(wire) = value.json else {
+                self.error(&value.ptr, format!("enum values must be strings, found {}", value.json.kind()));
+                continue;
+            };
+            if variants.iter().any(|v| &v.wire == wire) {
+                self.error(&value.ptr, format!("duplicate enum value `{wire}`"));
+                continue;
+            }
+            let rust = self.rust_name(&value.ptr, wire, names::variant_name);
+            if let Some(other) = variants.iter().find(|v| v.name == rust && !rust.is_empty()) {
+                let message = format!("`{}` and `{wire}` both become the Rust variant `{rust}`", other.wire);
+                self.error(&value.ptr, message);
+            }
+            let doc = match descriptions.as_ref().and_then(|d| d.json.get(wire)) {
+                Some(Json::String(s)) if !s.trim().is_empty() => s.clone(),
+                _ => {
+                    let at = descriptions.as_ref().map_or_else(|| node.ptr.clone(), |d| d.ptr.clone());
+                    self.error(at, format!("enum value `{wire}` has no description in `x-enum-descriptions`"));
+                    String::new()
+                }
+            };
+            variants.push(Variant { wire: wire.clone(), name: rust, doc });
+        }
+        if let Some(d) = &descriptions {
+            for (key, child) in d.members() {
+                if !variants.iter().any(|v| v.wire == key) {
+                    self.error(child.ptr, format!("describes `{key}`, which is not in `enum`"));
+                }
+            }
+        }
+        let open = self.bool(node, "x-extensible").unwrap_or(false);
+        Some(EnumDef { name, doc, variants, open })
+    }
+
+    fn struct_def(&mut self, node: &Node<'a>, name: String, doc: String) -> StructDef {
+        let closed = match node.child("additionalProperties") {
+            Some(n) if n.json == &Json::Bool(false) => true,
+            Some(n) if n.json == &Json::Bool(true) => false,
+            Some(n) => {
+                self.error(n.ptr, "only `true` or `false` is supported");
+                false
+            }
+            None => false,
+        };
+        let required = self.strings(node, "required");
+        let properties = node.child("properties");
+        if let Some(p) = &properties {
+            self.map(p);
+        }
+        let members = properties.map(|p| p.members()).unwrap_or_default();
+        for (i, wire) in required.iter().enumerate() {
+            if !members.iter().any(|(k, _)| k == wire) {
+                let message = format!("`{wire}` is required but not declared in `properties`");
+                self.error(format!("{}/required/{i}", node.ptr), message);
+            }
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        for (wire, prop) in members {
+            if let Some(field) = self.field(wire, &prop, &required) {
+                self.check_field_clash(&fields, &field, &prop);
+                fields.push(field);
+            }
+        }
+        StructDef { name, doc, fields, in_response: false, closed }
+    }
+
+    fn check_field_clash(&mut self, fields: &[Field], field: &Field, prop: &Node<'a>) {
+        if field.name == names::EXTRA_FIELD || field.name == names::RECEIVED_AS_FIELD {
+            let message = format!("`{}` becomes the Rust field `{}`, which the generated code reserves", field.wire, field.name);
+            self.error(&prop.ptr, message);
+        }
+        if let Some(other) = fields.iter().find(|f| f.name == field.name && !field.name.is_empty()) {
+            let message = format!("`{}` and `{}` both become the Rust field `{}`", other.wire, field.wire, field.name);
+            self.error(&prop.ptr, message);
+        }
+        let wires = |f: &Field| std::iter::once(f.wire.clone()).chain(f.aliases.clone()).collect::<Vec<_>>();
+        for alias in &field.aliases {
+            if fields.iter().any(|f| wires(f).contains(alias)) || alias == &field.wire {
+                self.error(prop.at("x-wire-aliases"), format!("alias `{alias}` is already a wire name in this object"));
+            }
+        }
+    }
+
+    fn field(&mut self, wire: &'a str, prop: &Node<'a>, required: &[String]) -> Option<Field> {
+        if !self.object(prop, SCHEMA_KEYS, &["description"]) {
+            return None;
+        }
+        let name = self.rust_name(&prop.ptr, wire, names::value_name);
+        let doc = self.text(prop, "description");
+        let (ty, nullable) = self.value_type(prop)?;
+        let aliases = self.strings(prop, "x-wire-aliases");
+        let filter_ops = self.filter_ops(prop);
+        let required = required.iter().any(|r| r == wire);
+        Some(Field { wire: wire.to_owned(), aliases, name, doc, ty, required, nullable, filter_ops })
+    }
+
+    fn filter_ops(&mut self, prop: &Node<'a>) -> Vec<FilterOp> {
+        let Some(node) = prop.child("x-filterable") else { return Vec::new() };
+        if !self.object(&node, &["$comment", "operators"], &["operators"]) {
+            return Vec::new();
+        }
+        let mut ops = Vec::new();
+        for item in self.array(&node, "operators") {
+            match FilterOp::ALL.iter().find(|(s, _)| item.json == &Json::String((*s).into())) {
+                Some((_, op)) if !ops.contains(op) => ops.push(*op),
+                Some(_) => self.error(item.ptr, "duplicate operator"),
+                None => self.error(item.ptr, "unknown OData operator; expected one of eq, ne, in, gt, ge, lt, le"),
+            }
+        }
+        if ops.is_empty() {
+            self.error(node.at("operators"), "list at least one operator");
+        }
+        ops
+    }
+
+    /// The Rust type of a value schema and whether it may be null.
+    fn value_type(&mut self, node: &Node<'a>) -> Option<(Type, bool)> {
+        if node.child("$ref").is_some() {
+            return self.ref_name(node).map(|name| (Type::Named(name), false));
+        }
+        if let Some(any_of) = node.child("anyOf") {
+            return self.nullable_ref(&any_of).map(|name| (Type::Named(name), true));
+        }
+        if node.child("enum").is_some() {
+            self.error(node.at("enum"), "inline enums are not supported: define the enum in `$defs` and `$ref` it");
+            return None;
+        }
+        let nullable = Self::is_nullable(node);
+        let declared = self.declared_types(node);
+        let ty = match declared.first().map(String::as_str) {
+            None if node.json.get("type").is_none() => Type::Any,
+            None => {
+                self.error(node.at("type"), "a value cannot be only `null`");
+                return None;
+            }
+            Some("string") => self.string_type(node)?,
+            Some("integer") => integer_type(node.json),
+            Some("number") => Type::F64,
+            Some("boolean") => Type::Bool,
+            Some("array") => {
+                let Some(items) = node.child("items") else {
+                    self.error(&node.ptr, "missing required keyword `items`");
+                    return None;
+                };
+                if !self.object(&items, SCHEMA_KEYS, &[]) {
+                    return None;
+                }
+                Type::Array(Box::new(self.value_type(&items)?.0))
+            }
+            Some(_) => {
+                self.error(&node.ptr, "inline objects are not supported: define the object in `$defs` and `$ref` it");
+                return None;
+            }
+        };
+        let nullable = nullable || ty == Type::Any;
+        Some((ty, nullable))
+    }
+
+    fn string_type(&mut self, node: &Node<'a>) -> Option<Type> {
+        match node.json.get("format") {
+            None => Some(Type::String),
+            Some(Json::String(f)) if f == "date-time" => Some(Type::DateTime),
+            Some(Json::String(f)) if STRING_FORMATS.contains(&f.as_str()) => Some(Type::String),
+            Some(other) => {
+                let shown = match other { Json::String(s) => format!("`{s}`"), o => o.kind().to_owned() };
+                self.error(node.at("format"), format!("unsupported string format {shown}"));
+                None
+            }
+        }
+    }
+
+    /// `{"anyOf": [{"$ref": ...}, {"type": "null"}]}` in either order.
+    fn nullable_ref(&mut self, any_of: &Node<'a>) -> Option<String> {
+        let items = any_of.items();
+        let is_null = |n: &Node<'a>| n.json == &Json::Object(vec![("type".into(), Json::String("null".into()))]);
+        let refs: Vec<&Node<'a>> = items.iter().filter(|n| !is_null(n)).collect();
+        if items.len() != 2 || refs.len() != 1 || refs[0].json.get("$ref").is_none() {
+            self.error(&any_of.ptr, "`anyOf` is only supported as `[{\"$ref\": ...}, {\"type\": \"null\"}]`");
+            return None;
+        }
+        let target = refs[0].clone();
+        self.object(&target, &["$ref", "$comment", "description"], &["$ref"]);
+        self.ref_name(&target)
+    }
+
+    /// Resolves the `$ref` of `node` to a Rust type name.
+    fn ref_name(&mut self, node: &Node<'a>) -> Option<String> {
+        let at = node.at("$ref");
+        let target = self.string(node, "$ref")?;
+        let Some(key) = target.strip_prefix("#/$defs/") else {
+            self.error(at, format!("`{target}`: only local `#/$defs/...` references are supported"));
+            return None;
+        };
+        let key = key.replace("~1", "/").replace("~0", "~");
+        match self.defs.get(key.as_str()) {
+            Some(entry) => Some(entry.rust.clone()).filter(|r| !r.is_empty()),
+            None => {
+                self.error(at, format!("`{target}` does not exist"));
+                None
+            }
+        }
+    }
+
+    /// A `{"$ref"}` that must name an object type.
+    fn ref_struct(&mut self, node: &Node<'a>) -> Option<String> {
+        if !self.object(node, &["$ref", "$comment"], &["$ref"]) {
+            return None;
+        }
+        let name = self.ref_name(node)?;
+        let is_struct = self.defs.values().any(|d| {
+            d.rust == name && (d.node.json.get("properties").is_some() || d.node.json.get("type") == Some(&Json::String("object".into())))
+        });
+        if !is_struct {
+            self.error(node.at("$ref"), format!("`{name}` is not an object type"));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn check_open_enums(&mut self, types: &[TypeDef]) {
+        for def in types {
+            let TypeDef::Enum(def) = def else { continue };
+            if def.open && def.variants.iter().any(|v| v.name == names::UNKNOWN_VARIANT) {
+                let key = self.defs.iter().find(|(_, d)| d.rust == def.name).map(|(_, d)| d.node.ptr.clone());
+                let message = format!("value `{}` clashes with the variant that keeps unknown values", names::UNKNOWN_VARIANT);
+                self.error(format!("{}/enum", key.unwrap_or_default()), message);
+            }
+        }
+    }
+
+    // ----- x-methods -------------------------------------------------------------------------
+
+    fn methods(&mut self, root: &Node<'a>) -> Vec<Method> {
+        let mut out: Vec<Method> = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for item in self.array(root, "x-methods") {
+            let Some(method) = self.method(&item) else { continue };
+            for key in [method.spec_name.clone(), method.name.clone()] {
+                if let Some(first) = seen.get(&key) {
+                    let message = format!("duplicate method name `{}` (first at {first})", method.spec_name);
+                    self.error(item.at("name"), message);
+                    break;
+                }
+            }
+            seen.insert(method.spec_name.clone(), item.ptr.clone());
+            seen.insert(method.name.clone(), item.ptr.clone());
+            out.push(method);
+        }
+        out
+    }
+
+    fn method(&mut self, node: &Node<'a>) -> Option<Method> {
+        if !self.object(node, METHOD_KEYS, METHOD_REQUIRED) {
+            return None;
+        }
+        let spec_name = self.text(node, "name");
+        let name = self.rust_name(&node.at("name"), &spec_name, names::value_name);
+        let verb = self.verb(node);
+        let params = self.params(node);
+        let path_template = self.text(node, "path");
+        let path = self.path(&node.at("path"), &path_template, &params);
+        let body = node.child("requestBody").and_then(|n| self.ref_struct(&n));
+        let response = node.child("response").and_then(|n| self.ref_struct(&n)).unwrap_or_default();
+        let filter = node.child("filter").and_then(|n| self.ref_struct(&n));
+        let max_top = self.paging(node);
+        let (application_permissions, delegated_permissions) = self.permissions(node);
+        Some(Method {
+            summary: self.text(node, "summary"),
+            description: self.text(node, "description"),
+            docs_url: self.text(node, "docsUrl"),
+            success: self.success(node),
+            errors: self.method_errors(node),
+            rate_limits: self.rate_limits(node),
+            retry_safe: self.bool(node, "retrySafe").unwrap_or(false),
+            spec_name,
+            name,
+            verb,
+            path_template,
+            path,
+            params,
+            body,
+            response,
+            application_permissions,
+            delegated_permissions,
+            filter,
+            max_top,
+        })
+    }
+
+    fn verb(&mut self, node: &Node<'a>) -> Verb {
+        let text = self.string(node, "verb").unwrap_or("GET");
+        match Verb::ALL.iter().find(|(s, _)| *s == text) {
+            Some((_, verb)) => *verb,
+            None => {
+                self.error(node.at("verb"), format!("unknown HTTP verb `{text}`"));
+                Verb::Get
+            }
+        }
+    }
+
+    fn params(&mut self, node: &Node<'a>) -> Vec<Param> {
+        let mut out: Vec<Param> = Vec::new();
+        for item in self.array(node, "parameters") {
+            let keys = ["$comment", "name", "in", "description", "required", "schema"];
+            if !self.object(&item, &keys, &["name", "in", "description", "schema"]) {
+                continue;
+            }
+            let wire = self.text(&item, "name");
+            let name = self.rust_name(&item.at("name"), &wire, names::value_name);
+            if out.iter().any(|p| p.wire == wire || (p.name == name && !name.is_empty())) {
+                self.error(item.at("name"), format!("duplicate parameter `{wire}`"));
+            }
+            let location = match self.string(&item, "in") {
+                Some("path") => ParamLocation::Path,
+                Some("query") => ParamLocation::Query,
+                Some(other) => {
+                    self.error(item.at("in"), format!("unknown parameter location `{other}`; expected `path` or `query`"));
+                    ParamLocation::Query
+                }
+                None => ParamLocation::Query,
+            };
+            let required = self.bool(&item, "required").unwrap_or(false);
+            if location == ParamLocation::Path && !required {
+                self.error(&item.ptr, "a path parameter must have `\"required\": true`");
+            }
+            let Some(schema) = item.child("schema") else { continue };
+            if !self.object(&schema, SCHEMA_KEYS, &[]) {
+                continue;
+            }
+            let Some((ty, _)) = self.value_type(&schema) else { continue };
+            if matches!(ty, Type::Array(_) | Type::Any) {
+                self.error(&schema.ptr, "a parameter must be a scalar");
+            }
+            let (minimum, maximum) = (self.int(&schema, "minimum"), self.int(&schema, "maximum"));
+            let doc = self.text(&item, "description");
+            out.push(Param { wire, name, doc, location, required, ty, minimum, maximum });
+        }
+        out
+    }
+
+    fn path(&mut self, at: &str, template: &str, params: &[Param]) -> Vec<PathPart> {
+        if template.is_empty() {
+            return Vec::new();
+        }
+        if !template.starts_with('/') {
+            self.error(at, "a path must start with `/`");
+        }
+        let mut parts = Vec::new();
+        let mut used = BTreeSet::new();
+        let mut rest = template;
+        while let Some(open) = rest.find(['{', '}']) {
+            if rest[open..].starts_with('}') {
+                self.error(at, "unbalanced `}` in path");
+                return parts;
+            }
+            let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+                self.error(at, "unclosed `{` in path");
+                return parts;
+            };
+            if open > 0 {
+                parts.push(PathPart::Literal(rest[..open].to_owned()));
+            }
+            let name = &rest[open + 1..close];
+            match params.iter().position(|p| p.wire == name && p.location == ParamLocation::Path) {
+                Some(index) if used.insert(index) => parts.push(PathPart::Param(index)),
+                Some(_) => self.error(at, format!("parameter {{{name}}} appears more than once")),
+                None => self.error(at, format!("parameter {{{name}}} is not declared")),
+            }
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            parts.push(PathPart::Literal(rest.to_owned()));
+        }
+        for (i, param) in params.iter().enumerate() {
+            if param.location == ParamLocation::Path && !used.contains(&i) {
+                self.error(at, format!("declared path parameter `{}` does not appear in the path", param.wire));
+            }
+        }
+        parts
+    }
+
+    fn success(&mut self, node: &Node<'a>) -> Vec<u16> {
+        let items = self.array(node, "success");
+        if items.is_empty() && node.child("success").is_some() {
+            self.error(node.at("success"), "list at least one status");
+        }
+        items.iter().filter_map(|item| self.status(item)).collect()
+    }
+
+    fn status(&mut self, item: &Node<'a>) -> Option<u16> {
+        match item.json {
+            Json::Int(code) if (100..=599).contains(code) => u16::try_from(*code).ok(),
+            other => {
+                self.error(&item.ptr, format!("expected an HTTP status (100-599), found {}", other.kind()));
+                None
+            }
+        }
+    }
+
+    fn method_errors(&mut self, node: &Node<'a>) -> Vec<MethodError> {
+        let mut out = Vec::new();
+        for item in self.array(node, "errors") {
+            if !self.object(&item, &["$comment", "status", "code", "when"], &["status", "when"]) {
+                continue;
+            }
+            let status = item.child("status").and_then(|s| self.status(&s)).unwrap_or(0);
+            let code = self.string(&item, "code").map(str::to_owned);
+            let when = self.text(&item, "when");
+            out.push(MethodError { status, code, when });
+        }
+        out
+    }
+
+    fn permissions(&mut self, node: &Node<'a>) -> (Vec<String>, Vec<String>) {
+        let Some(perms) = node.child("permissions") else { return Default::default() };
+        if !self.object(&perms, &["$comment", "application", "delegated"], &["application", "delegated"]) {
+            return Default::default();
+        }
+        (self.strings(&perms, "application"), self.strings(&perms, "delegated"))
+    }
+
+    fn rate_limits(&mut self, node: &Node<'a>) -> Vec<RateLimit> {
+        let mut out = Vec::new();
+        for item in self.array(node, "rateLimits") {
+            if !self.object(&item, &["$comment", "calls", "per"], &["calls", "per"]) {
+                continue;
+            }
+            let calls = self.int(&item, "calls").and_then(|c| u32::try_from(c).ok()).filter(|c| *c > 0);
+            if calls.is_none() && item.child("calls").is_some() {
+                self.error(item.at("calls"), "must be a positive integer");
+            }
+            let per = match self.string(&item, "per") {
+                Some("minute") => Some(Per::Minute),
+                Some("hour") => Some(Per::Hour),
+                Some(other) => {
+                    self.error(item.at("per"), format!("unknown window `{other}`; expected `minute` or `hour`"));
+                    None
+                }
+                None => None,
+            };
+            if let (Some(calls), Some(per)) = (calls, per) {
+                out.push(RateLimit { calls, per });
+            }
+        }
+        out
+    }
+
+    fn paging(&mut self, node: &Node<'a>) -> Option<u32> {
+        let paging = node.child("paging")?;
+        if !self.object(&paging, &["$comment", "maxTop"], &["maxTop"]) {
+            return None;
+        }
+        let max = self.int(&paging, "maxTop")?;
+        u32::try_from(max).ok().filter(|m| *m > 0).or_else(|| {
+            self.error(paging.at("maxTop"), "must be a positive integer");
+            None
+        })
+    }
+}
+
+fn integer_type(json: &Json) -> Type {
+    match json.get("format") {
+        Some(Json::String(f)) if f == "int32" => Type::I32,
+        _ => Type::I64,
+    }
+}
+
+fn def_position(document: &Json, ptr: &str) -> usize {
+    let key = ptr.trim_start_matches("/$defs/").replace("~1", "/").replace("~0", "~");
+    match document.get("$defs") {
+        Some(Json::Object(members)) => members.iter().position(|(k, _)| *k == key).unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    }
+}
+
+fn empty_api() -> Api {
+    Api {
+        name: String::new(),
+        doc: String::new(),
+        docs_url: String::new(),
+        types: Vec::new(),
+        methods: Vec::new(),
+        servers: Vec::new(),
+        error_type: None,
+    }
+}
+
+/// Marks every struct reachable from a response (or the error body) as a response type, and
+/// opens every enum reachable from one: the service may add members and values at any time.
+fn mark_response_types(types: &mut [TypeDef], methods: &[Method], error_type: Option<&str>) {
+    let mut pending: Vec<String> = methods.iter().map(|m| m.response.clone()).collect();
+    pending.extend(error_type.map(str::to_owned));
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(def) = types.iter_mut().find(|t| t.name() == name) else { continue };
+        match def {
+            TypeDef::Struct(def) => {
+                def.in_response = true;
+                pending.extend(def.fields.iter().filter_map(|f| named(&f.ty)));
+            }
+            TypeDef::Enum(def) => def.open = true,
+            TypeDef::Newtype(_) => {}
+        }
+    }
+}
+
+fn named(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Named(name) => Some(name.clone()),
+        Type::Array(inner) => named(inner),
+        _ => None,
+    }
+}

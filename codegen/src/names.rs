@@ -1,0 +1,130 @@
+//! Every spec-name to Rust-name rule, in one place.
+//!
+//! Types and variants are UpperCamelCase, fields, parameters and functions snake_case (both via
+//! `heck`). Rust keywords become raw identifiers (`type` → `r#type`); the few keywords that
+//! cannot be raw get a trailing underscore (`self` → `self_`). Names that would shadow the
+//! prelude types the generated code relies on are refused.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span};
+
+/// Words Rust reserves (2024 edition), all of which need escaping as identifiers.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be written as raw identifiers.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
+
+/// Type names the generated code uses unqualified; a spec type must not shadow them.
+const RESERVED_TYPES: &[&str] = &[
+    "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Self",
+];
+
+/// Variant name of the catch-all in open enums.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+/// Rust name of the field that keeps unknown JSON members.
+pub const EXTRA_FIELD: &str = "extra";
+
+/// Rust name of the private field that remembers which wire aliases came in.
+pub const RECEIVED_AS_FIELD: &str = "received_as";
+
+/// UpperCamelCase name for a `$defs` entry, enum value or server, or why there is none.
+pub fn type_name(spec: &str) -> Result<String, String> {
+    let name = spec.to_upper_camel_case();
+    let name = prefix_digit(name, "V");
+    check_ident(spec, &name)?;
+    if RESERVED_TYPES.contains(&name.as_str()) {
+        return Err(format!("`{spec}` would be named `{name}`, which shadows a Rust prelude type"));
+    }
+    Ok(name)
+}
+
+/// UpperCamelCase variant name for an enum value.
+pub fn variant_name(spec: &str) -> Result<String, String> {
+    let name = prefix_digit(spec.to_upper_camel_case(), "V");
+    check_ident(spec, &name)?;
+    Ok(escape_keyword(name))
+}
+
+/// snake_case name for a field, parameter or method (`@odata.nextLink` → `odata_next_link`,
+/// `type` → `r#type`).
+pub fn value_name(spec: &str) -> Result<String, String> {
+    let name = prefix_digit(spec.to_snake_case(), "_");
+    check_ident(spec, &name)?;
+    Ok(escape_keyword(name))
+}
+
+/// The identifier for a name produced by this module (handles `r#` prefixes).
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The name without any `r#` prefix, for use inside other names (`with_type`).
+pub fn bare(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+/// SCREAMING_SNAKE_CASE name for a constant derived from a method or permission.
+pub fn const_name(spec: &str) -> Result<String, String> {
+    let name = prefix_digit(heck::ToShoutySnakeCase::to_shouty_snake_case(spec), "_");
+    check_ident(spec, &name)?;
+    Ok(name)
+}
+
+fn prefix_digit(name: String, prefix: &str) -> String {
+    if name.starts_with(|c: char| c.is_ascii_digit()) { format!("{prefix}{name}") } else { name }
+}
+
+fn escape_keyword(name: String) -> String {
+    if NOT_RAW.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
+        format!("r#{name}")
+    } else {
+        name
+    }
+}
+
+fn check_ident(spec: &str, name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid_start = chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic());
+    let valid_rest = chars.all(|c| c == '_' || c.is_ascii_alphanumeric());
+    if valid_start && valid_rest && name != "_" {
+        Ok(())
+    } else {
+        Err(format!("`{spec}` cannot be turned into a Rust identifier"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names() {
+        assert_eq!(value_name("@odata.nextLink").unwrap(), "odata_next_link");
+        assert_eq!(value_name("type").unwrap(), "r#type");
+        assert_eq!(value_name("self").unwrap(), "self_");
+        assert_eq!(value_name("errorHResult").unwrap(), "error_h_result");
+        assert_eq!(value_name("$top").unwrap(), "top");
+        assert!(value_name("@@").is_err());
+    }
+
+    #[test]
+    fn type_and_variant_names() {
+        assert_eq!(type_name("machineAction").unwrap(), "MachineAction");
+        assert_eq!(variant_name("UnManagedDevice").unwrap(), "UnManagedDevice");
+        assert_eq!(variant_name("2fa").unwrap(), "V2fa");
+        assert!(type_name("option").is_err());
+        assert_eq!(const_name("Machine.ReadWrite.All").unwrap(), "MACHINE_READ_WRITE_ALL");
+    }
+}

@@ -1,0 +1,127 @@
+//! Small serde building blocks shared by every generated model.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, Visitor};
+
+/// An object key, borrowed from the input when the deserializer allows it (so matching known
+/// member names allocates nothing).
+#[derive(Debug)]
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key as an owned string.
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Which documented alternative wire names a value arrived under, so that it is written back
+/// under the same names.
+///
+/// It is bookkeeping, not data: two values that differ only in it compare equal.
+#[derive(Debug, Clone, Default)]
+pub struct WireNames(Vec<&'static str>);
+
+impl WireNames {
+    /// Notes that a member arrived under the alias `name`.
+    pub fn record(&mut self, name: &'static str) {
+        if !self.0.contains(&name) {
+            self.0.push(name);
+        }
+    }
+
+    /// The name to write a member under: the alias it arrived under, if any, else `canonical`.
+    pub fn pick(&self, canonical: &'static str, aliases: &[&'static str]) -> &'static str {
+        aliases.iter().copied().find(|alias| self.0.contains(alias)).unwrap_or(canonical)
+    }
+}
+
+impl PartialEq for WireNames {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// A value that is not one of a closed enum's documented values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownVariant {
+    /// The enum's Rust name.
+    pub enum_name: &'static str,
+    /// The value that was given.
+    pub value: String,
+    /// The documented values.
+    pub expected: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownVariant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} value `{}`; expected one of: {}", self.enum_name, self.value, self.expected.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownVariant {}
+
+/// Deserializes a string enum through its `FromStr` impl.
+pub fn deserialize_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    struct EnumVisitor<T>(PhantomData<T>);
+
+    impl<T> Visitor<'_> for EnumVisitor<T>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            v.parse().map_err(E::custom)
+        }
+    }
+
+    deserializer.deserialize_str(EnumVisitor(PhantomData))
+}
