@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Diagnostics;
 use crate::ir::{
-    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Param, ParamLocation,
-    PathPart, Per, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
+    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Param, ParamLocation, PathPart,
+    Per, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
 };
 use crate::load::Json;
 use crate::names;
@@ -20,23 +20,75 @@ use crate::names;
 pub const SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 const TOP_KEYS: &[&str] = &[
-    "$schema", "$id", "$comment", "title", "description", "$defs", "x-api", "x-servers",
-    "x-methods", "x-decisions",
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "$defs",
+    "x-api",
+    "x-servers",
+    "x-methods",
+    "x-decisions",
 ];
 const SCHEMA_KEYS: &[&str] = &[
-    "$comment", "title", "description", "type", "$ref", "anyOf", "properties", "required",
-    "additionalProperties", "items", "enum", "format", "x-extensible", "x-enum-descriptions",
-    "x-wire-aliases", "x-filterable", "minimum", "maximum", "minLength", "maxLength", "pattern",
-    "minItems", "maxItems", "default", "examples",
+    "$comment",
+    "title",
+    "description",
+    "type",
+    "$ref",
+    "anyOf",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "format",
+    "x-extensible",
+    "x-enum-descriptions",
+    "x-wire-aliases",
+    "x-filterable",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "default",
+    "examples",
 ];
 const METHOD_KEYS: &[&str] = &[
-    "$comment", "name", "summary", "description", "docsUrl", "verb", "path", "parameters",
-    "requestBody", "success", "response", "errors", "permissions", "rateLimits", "retrySafe",
-    "filter", "paging",
+    "$comment",
+    "name",
+    "summary",
+    "description",
+    "docsUrl",
+    "verb",
+    "path",
+    "parameters",
+    "requestBody",
+    "success",
+    "response",
+    "errors",
+    "permissions",
+    "rateLimits",
+    "retrySafe",
+    "filter",
+    "paging",
 ];
 const METHOD_REQUIRED: &[&str] = &[
-    "name", "summary", "description", "docsUrl", "verb", "path", "success", "response",
-    "permissions", "rateLimits", "retrySafe",
+    "name",
+    "summary",
+    "description",
+    "docsUrl",
+    "verb",
+    "path",
+    "success",
+    "response",
+    "permissions",
+    "rateLimits",
+    "retrySafe",
 ];
 const JSON_TYPES: &[&str] = &["object", "string", "integer", "number", "boolean", "array", "null"];
 const STRING_FORMATS: &[&str] = &["date-time", "uuid", "uri", "email"];
@@ -68,7 +120,9 @@ impl<'a> Node<'a> {
         match self.json {
             Json::Object(members) => members
                 .iter()
-                .map(|(k, json)| (k.as_str(), Node { json, ptr: format!("{}/{}", self.ptr, escape(k)) }))
+                .map(|(k, json)| {
+                    (k.as_str(), Node { json, ptr: format!("{}/{}", self.ptr, escape(k)) })
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -209,10 +263,8 @@ impl<'a> Lowerer<'a> {
         if !self.object(&root, TOP_KEYS, &["$schema", "title", "description", "$defs", "x-api"]) {
             return empty_api();
         }
-        if let Some(schema) = self.string(&root, "$schema") {
-            if schema != SCHEMA_DIALECT {
-                self.error("/$schema", format!("must be `{SCHEMA_DIALECT}`"));
-            }
+        if self.string(&root, "$schema").is_some_and(|schema| schema != SCHEMA_DIALECT) {
+            self.error("/$schema", format!("must be `{SCHEMA_DIALECT}`"));
         }
         self.string(&root, "title");
         let doc = self.text(&root, "description");
@@ -229,7 +281,11 @@ impl<'a> Lowerer<'a> {
 
     fn api_info(&mut self, root: &Node<'a>) -> (String, String, Option<String>) {
         let Some(node) = root.child("x-api") else { return Default::default() };
-        if !self.object(&node, &["$comment", "name", "docsUrl", "errorResponse"], &["name", "docsUrl"]) {
+        if !self.object(
+            &node,
+            &["$comment", "name", "docsUrl", "errorResponse"],
+            &["name", "docsUrl"],
+        ) {
             return Default::default();
         }
         let name = self.text(&node, "name");
@@ -318,11 +374,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn types(&mut self) -> Vec<TypeDef> {
-        let entries: Vec<(Node<'a>, String)> = self
-            .defs
-            .values()
-            .map(|entry| (entry.node.clone(), entry.rust.clone()))
-            .collect();
+        let entries: Vec<(Node<'a>, String)> =
+            self.defs.values().map(|entry| (entry.node.clone(), entry.rust.clone())).collect();
         let mut ordered = entries;
         // Keep spec order, not alphabetical order.
         ordered.sort_by_key(|(node, _)| def_position(self.document, &node.ptr));
@@ -339,14 +392,17 @@ impl<'a> Lowerer<'a> {
         if node.child("enum").is_some() {
             return self.enum_def(node, name, doc, &declared).map(TypeDef::Enum);
         }
-        if declared.first().map(String::as_str) == Some("object") || node.child("properties").is_some() {
+        if declared.first().map(String::as_str) == Some("object")
+            || node.child("properties").is_some()
+        {
             return Some(TypeDef::Struct(self.struct_def(node, name, doc)));
         }
         let inner = match declared.first().map(String::as_str) {
             Some("string") => Type::String,
             Some("integer") => integer_type(node.json),
             _ => {
-                let message = "a `$defs` entry must be an object, a string enum, a string or an integer";
+                let message =
+                    "a `$defs` entry must be an object, a string enum, a string or an integer";
                 self.error(&node.ptr, message);
                 return None;
             }
@@ -373,13 +429,19 @@ impl<'a> Lowerer<'a> {
                 .filter_map(|item| match item.json {
                     Json::String(s) => Some((s.clone(), item.ptr)),
                     other => {
-                        self.error(item.ptr, format!("expected a type name, found {}", other.kind()));
+                        self.error(
+                            item.ptr,
+                            format!("expected a type name, found {}", other.kind()),
+                        );
                         None
                     }
                 })
                 .collect(),
             other => {
-                self.error(&ty.ptr, format!("expected a type name or an array of them, found {}", other.kind()));
+                self.error(
+                    &ty.ptr,
+                    format!("expected a type name or an array of them, found {}", other.kind()),
+                );
                 return Vec::new();
             }
         };
@@ -405,7 +467,13 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn enum_def(&mut self, node: &Node<'a>, name: String, doc: String, declared: &[String]) -> Option<EnumDef> {
+    fn enum_def(
+        &mut self,
+        node: &Node<'a>,
+        name: String,
+        doc: String,
+        declared: &[String],
+    ) -> Option<EnumDef> {
         if declared != ["string"] {
             self.error(node.at("type"), "an enum must have `\"type\": \"string\"`");
         }
@@ -420,7 +488,10 @@ impl<'a> Lowerer<'a> {
         let mut variants: Vec<Variant> = Vec::new();
         for value in values {
             let Json::String(wire) = value.json else {
-                self.error(&value.ptr, format!("enum values must be strings, found {}", value.json.kind()));
+                self.error(
+                    &value.ptr,
+                    format!("enum values must be strings, found {}", value.json.kind()),
+                );
                 continue;
             };
             if variants.iter().any(|v| &v.wire == wire) {
@@ -429,14 +500,19 @@ impl<'a> Lowerer<'a> {
             }
             let rust = self.rust_name(&value.ptr, wire, names::variant_name);
             if let Some(other) = variants.iter().find(|v| v.name == rust && !rust.is_empty()) {
-                let message = format!("`{}` and `{wire}` both become the Rust variant `{rust}`", other.wire);
+                let message =
+                    format!("`{}` and `{wire}` both become the Rust variant `{rust}`", other.wire);
                 self.error(&value.ptr, message);
             }
             let doc = match descriptions.as_ref().and_then(|d| d.json.get(wire)) {
                 Some(Json::String(s)) if !s.trim().is_empty() => s.clone(),
                 _ => {
-                    let at = descriptions.as_ref().map_or_else(|| node.ptr.clone(), |d| d.ptr.clone());
-                    self.error(at, format!("enum value `{wire}` has no description in `x-enum-descriptions`"));
+                    let at =
+                        descriptions.as_ref().map_or_else(|| node.ptr.clone(), |d| d.ptr.clone());
+                    self.error(
+                        at,
+                        format!("enum value `{wire}` has no description in `x-enum-descriptions`"),
+                    );
                     String::new()
                 }
             };
@@ -487,17 +563,29 @@ impl<'a> Lowerer<'a> {
 
     fn check_field_clash(&mut self, fields: &[Field], field: &Field, prop: &Node<'a>) {
         if field.name == names::EXTRA_FIELD || field.name == names::RECEIVED_AS_FIELD {
-            let message = format!("`{}` becomes the Rust field `{}`, which the generated code reserves", field.wire, field.name);
+            let message = format!(
+                "`{}` becomes the Rust field `{}`, which the generated code reserves",
+                field.wire, field.name
+            );
             self.error(&prop.ptr, message);
         }
-        if let Some(other) = fields.iter().find(|f| f.name == field.name && !field.name.is_empty()) {
-            let message = format!("`{}` and `{}` both become the Rust field `{}`", other.wire, field.wire, field.name);
+        if let Some(other) = fields.iter().find(|f| f.name == field.name && !field.name.is_empty())
+        {
+            let message = format!(
+                "`{}` and `{}` both become the Rust field `{}`",
+                other.wire, field.wire, field.name
+            );
             self.error(&prop.ptr, message);
         }
-        let wires = |f: &Field| std::iter::once(f.wire.clone()).chain(f.aliases.clone()).collect::<Vec<_>>();
+        let wires = |f: &Field| {
+            std::iter::once(f.wire.clone()).chain(f.aliases.clone()).collect::<Vec<_>>()
+        };
         for alias in &field.aliases {
             if fields.iter().any(|f| wires(f).contains(alias)) || alias == &field.wire {
-                self.error(prop.at("x-wire-aliases"), format!("alias `{alias}` is already a wire name in this object"));
+                self.error(
+                    prop.at("x-wire-aliases"),
+                    format!("alias `{alias}` is already a wire name in this object"),
+                );
             }
         }
     }
@@ -512,7 +600,16 @@ impl<'a> Lowerer<'a> {
         let aliases = self.strings(prop, "x-wire-aliases");
         let filter_ops = self.filter_ops(prop);
         let required = required.iter().any(|r| r == wire);
-        Some(Field { wire: wire.to_owned(), aliases, name, doc, ty, required, nullable, filter_ops })
+        Some(Field {
+            wire: wire.to_owned(),
+            aliases,
+            name,
+            doc,
+            ty,
+            required,
+            nullable,
+            filter_ops,
+        })
     }
 
     fn filter_ops(&mut self, prop: &Node<'a>) -> Vec<FilterOp> {
@@ -525,7 +622,10 @@ impl<'a> Lowerer<'a> {
             match FilterOp::ALL.iter().find(|(s, _)| item.json == &Json::String((*s).into())) {
                 Some((_, op)) if !ops.contains(op) => ops.push(*op),
                 Some(_) => self.error(item.ptr, "duplicate operator"),
-                None => self.error(item.ptr, "unknown OData operator; expected one of eq, ne, in, gt, ge, lt, le"),
+                None => self.error(
+                    item.ptr,
+                    "unknown OData operator; expected one of eq, ne, in, gt, ge, lt, le",
+                ),
             }
         }
         if ops.is_empty() {
@@ -543,7 +643,10 @@ impl<'a> Lowerer<'a> {
             return self.nullable_ref(&any_of).map(|name| (Type::Named(name), true));
         }
         if node.child("enum").is_some() {
-            self.error(node.at("enum"), "inline enums are not supported: define the enum in `$defs` and `$ref` it");
+            self.error(
+                node.at("enum"),
+                "inline enums are not supported: define the enum in `$defs` and `$ref` it",
+            );
             return None;
         }
         let nullable = Self::is_nullable(node);
@@ -569,7 +672,10 @@ impl<'a> Lowerer<'a> {
                 Type::Array(Box::new(self.value_type(&items)?.0))
             }
             Some(_) => {
-                self.error(&node.ptr, "inline objects are not supported: define the object in `$defs` and `$ref` it");
+                self.error(
+                    &node.ptr,
+                    "inline objects are not supported: define the object in `$defs` and `$ref` it",
+                );
                 return None;
             }
         };
@@ -583,7 +689,10 @@ impl<'a> Lowerer<'a> {
             Some(Json::String(f)) if f == "date-time" => Some(Type::DateTime),
             Some(Json::String(f)) if STRING_FORMATS.contains(&f.as_str()) => Some(Type::String),
             Some(other) => {
-                let shown = match other { Json::String(s) => format!("`{s}`"), o => o.kind().to_owned() };
+                let shown = match other {
+                    Json::String(s) => format!("`{s}`"),
+                    o => o.kind().to_owned(),
+                };
                 self.error(node.at("format"), format!("unsupported string format {shown}"));
                 None
             }
@@ -593,10 +702,15 @@ impl<'a> Lowerer<'a> {
     /// `{"anyOf": [{"$ref": ...}, {"type": "null"}]}` in either order.
     fn nullable_ref(&mut self, any_of: &Node<'a>) -> Option<String> {
         let items = any_of.items();
-        let is_null = |n: &Node<'a>| n.json == &Json::Object(vec![("type".into(), Json::String("null".into()))]);
+        let is_null = |n: &Node<'a>| {
+            n.json == &Json::Object(vec![("type".into(), Json::String("null".into()))])
+        };
         let refs: Vec<&Node<'a>> = items.iter().filter(|n| !is_null(n)).collect();
         if items.len() != 2 || refs.len() != 1 || refs[0].json.get("$ref").is_none() {
-            self.error(&any_of.ptr, "`anyOf` is only supported as `[{\"$ref\": ...}, {\"type\": \"null\"}]`");
+            self.error(
+                &any_of.ptr,
+                "`anyOf` is only supported as `[{\"$ref\": ...}, {\"type\": \"null\"}]`",
+            );
             return None;
         }
         let target = refs[0].clone();
@@ -609,7 +723,10 @@ impl<'a> Lowerer<'a> {
         let at = node.at("$ref");
         let target = self.string(node, "$ref")?;
         let Some(key) = target.strip_prefix("#/$defs/") else {
-            self.error(at, format!("`{target}`: only local `#/$defs/...` references are supported"));
+            self.error(
+                at,
+                format!("`{target}`: only local `#/$defs/...` references are supported"),
+            );
             return None;
         };
         let key = key.replace("~1", "/").replace("~0", "~");
@@ -629,7 +746,9 @@ impl<'a> Lowerer<'a> {
         }
         let name = self.ref_name(node)?;
         let is_struct = self.defs.values().any(|d| {
-            d.rust == name && (d.node.json.get("properties").is_some() || d.node.json.get("type") == Some(&Json::String("object".into())))
+            d.rust == name
+                && (d.node.json.get("properties").is_some()
+                    || d.node.json.get("type") == Some(&Json::String("object".into())))
         });
         if !is_struct {
             self.error(node.at("$ref"), format!("`{name}` is not an object type"));
@@ -642,8 +761,15 @@ impl<'a> Lowerer<'a> {
         for def in types {
             let TypeDef::Enum(def) = def else { continue };
             if def.open && def.variants.iter().any(|v| v.name == names::UNKNOWN_VARIANT) {
-                let key = self.defs.iter().find(|(_, d)| d.rust == def.name).map(|(_, d)| d.node.ptr.clone());
-                let message = format!("value `{}` clashes with the variant that keeps unknown values", names::UNKNOWN_VARIANT);
+                let key = self
+                    .defs
+                    .iter()
+                    .find(|(_, d)| d.rust == def.name)
+                    .map(|(_, d)| d.node.ptr.clone());
+                let message = format!(
+                    "value `{}` clashes with the variant that keeps unknown values",
+                    names::UNKNOWN_VARIANT
+                );
                 self.error(format!("{}/enum", key.unwrap_or_default()), message);
             }
         }
@@ -658,7 +784,8 @@ impl<'a> Lowerer<'a> {
             let Some(method) = self.method(&item) else { continue };
             for key in [method.spec_name.clone(), method.name.clone()] {
                 if let Some(first) = seen.get(&key) {
-                    let message = format!("duplicate method name `{}` (first at {first})", method.spec_name);
+                    let message =
+                        format!("duplicate method name `{}` (first at {first})", method.spec_name);
                     self.error(item.at("name"), message);
                     break;
                 }
@@ -735,7 +862,10 @@ impl<'a> Lowerer<'a> {
                 Some("path") => ParamLocation::Path,
                 Some("query") => ParamLocation::Query,
                 Some(other) => {
-                    self.error(item.at("in"), format!("unknown parameter location `{other}`; expected `path` or `query`"));
+                    self.error(
+                        item.at("in"),
+                        format!("unknown parameter location `{other}`; expected `path` or `query`"),
+                    );
                     ParamLocation::Query
                 }
                 None => ParamLocation::Query,
@@ -794,7 +924,10 @@ impl<'a> Lowerer<'a> {
         }
         for (i, param) in params.iter().enumerate() {
             if param.location == ParamLocation::Path && !used.contains(&i) {
-                self.error(at, format!("declared path parameter `{}` does not appear in the path", param.wire));
+                self.error(
+                    at,
+                    format!("declared path parameter `{}` does not appear in the path", param.wire),
+                );
             }
         }
         parts
@@ -812,7 +945,10 @@ impl<'a> Lowerer<'a> {
         match item.json {
             Json::Int(code) if (100..=599).contains(code) => u16::try_from(*code).ok(),
             other => {
-                self.error(&item.ptr, format!("expected an HTTP status (100-599), found {}", other.kind()));
+                self.error(
+                    &item.ptr,
+                    format!("expected an HTTP status (100-599), found {}", other.kind()),
+                );
                 None
             }
         }
@@ -834,7 +970,11 @@ impl<'a> Lowerer<'a> {
 
     fn permissions(&mut self, node: &Node<'a>) -> (Vec<String>, Vec<String>) {
         let Some(perms) = node.child("permissions") else { return Default::default() };
-        if !self.object(&perms, &["$comment", "application", "delegated"], &["application", "delegated"]) {
+        if !self.object(
+            &perms,
+            &["$comment", "application", "delegated"],
+            &["application", "delegated"],
+        ) {
             return Default::default();
         }
         (self.strings(&perms, "application"), self.strings(&perms, "delegated"))
@@ -846,7 +986,8 @@ impl<'a> Lowerer<'a> {
             if !self.object(&item, &["$comment", "calls", "per"], &["calls", "per"]) {
                 continue;
             }
-            let calls = self.int(&item, "calls").and_then(|c| u32::try_from(c).ok()).filter(|c| *c > 0);
+            let calls =
+                self.int(&item, "calls").and_then(|c| u32::try_from(c).ok()).filter(|c| *c > 0);
             if calls.is_none() && item.child("calls").is_some() {
                 self.error(item.at("calls"), "must be a positive integer");
             }
@@ -854,7 +995,10 @@ impl<'a> Lowerer<'a> {
                 Some("minute") => Some(Per::Minute),
                 Some("hour") => Some(Per::Hour),
                 Some(other) => {
-                    self.error(item.at("per"), format!("unknown window `{other}`; expected `minute` or `hour`"));
+                    self.error(
+                        item.at("per"),
+                        format!("unknown window `{other}`; expected `minute` or `hour`"),
+                    );
                     None
                 }
                 None => None,
@@ -889,7 +1033,9 @@ fn integer_type(json: &Json) -> Type {
 fn def_position(document: &Json, ptr: &str) -> usize {
     let key = ptr.trim_start_matches("/$defs/").replace("~1", "/").replace("~0", "~");
     match document.get("$defs") {
-        Some(Json::Object(members)) => members.iter().position(|(k, _)| *k == key).unwrap_or(usize::MAX),
+        Some(Json::Object(members)) => {
+            members.iter().position(|(k, _)| *k == key).unwrap_or(usize::MAX)
+        }
         _ => usize::MAX,
     }
 }

@@ -12,8 +12,8 @@ use proc_macro2::{Ident, Span};
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
     "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
@@ -21,9 +21,8 @@ const KEYWORDS: &[&str] = &[
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 
 /// Type names the generated code uses unqualified; a spec type must not shadow them.
-const RESERVED_TYPES: &[&str] = &[
-    "Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Self",
-];
+const RESERVED_TYPES: &[&str] =
+    &["Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Self"];
 
 /// Variant name of the catch-all in open enums.
 pub const UNKNOWN_VARIANT: &str = "Unknown";

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 
 /// Formats one generated file. `spec_name` is named in the header.
 pub fn render(tokens: TokenStream, spec_name: &str) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let body = separate_items(&prettyplease::unparse(&file));
     Ok(format!("{}{body}", header(spec_name)))
 }

@@ -560,8 +560,8 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                     related_file_info: field_related_file_info,
                     error_h_result: field_error_h_result,
                     troubleshoot_info: field_troubleshoot_info,
-                    extra: extra,
-                    received_as: received_as,
+                    extra,
+                    received_as,
                 })
             }
         }
@@ -658,7 +658,7 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
                         .ok_or_else(|| ::serde::de::Error::missing_field(
                             "fileIdentifierType",
                         ))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -836,7 +836,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                     errors: field_errors,
                     command: field_command
                         .ok_or_else(|| ::serde::de::Error::missing_field("command"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -929,7 +929,7 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
                         .ok_or_else(|| ::serde::de::Error::missing_field("type"))?,
                     params: field_params
                         .ok_or_else(|| ::serde::de::Error::missing_field("params"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -1013,7 +1013,7 @@ impl<'de> ::serde::Deserialize<'de> for CommandParam {
                         .ok_or_else(|| ::serde::de::Error::missing_field("key"))?,
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -2176,7 +2176,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                     odata_next_link: field_odata_next_link,
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -2270,7 +2270,7 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
                     odata_context: field_odata_context,
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -2344,7 +2344,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                 Ok(ErrorResponse {
                     error: field_error
                         .ok_or_else(|| ::serde::de::Error::missing_field("error"))?,
-                    extra: extra,
+                    extra,
                 })
             }
         }
@@ -2454,7 +2454,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                         .ok_or_else(|| ::serde::de::Error::missing_field("code"))?,
                     message: field_message,
                     target: field_target,
-                    extra: extra,
+                    extra,
                 })
             }
         }

@@ -60,7 +60,10 @@ fn field_doc(field: &Field) -> TokenStream {
         String::new()
     } else {
         let list: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
-        format!("Also accepted as {}; written back under the name it arrived with.", list.join(", "))
+        format!(
+            "Also accepted as {}; written back under the name it arrived with.",
+            list.join(", ")
+        )
     };
     doc_attrs(&paragraphs(&[&field.doc, &format!("{wire} {aliases}")]))
 }
@@ -148,8 +151,12 @@ fn expand_constructors(def: &StructDef) -> TokenStream {
     let new_doc = if required.is_empty() {
         "Creates a value with every field empty.".to_owned()
     } else {
-        let list: Vec<String> = required.iter().map(|f| format!("`{}`", names::bare(&f.name))).collect();
-        format!("Creates a value from its required fields ({}); every optional field starts empty.", list.join(", "))
+        let list: Vec<String> =
+            required.iter().map(|f| format!("`{}`", names::bare(&f.name))).collect();
+        format!(
+            "Creates a value from its required fields ({}); every optional field starts empty.",
+            list.join(", ")
+        )
     };
     quote! {
         impl #name {
@@ -229,7 +236,10 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
     });
     let arms = def.fields.iter().map(expand_key_arm);
     let has_aliases = def.has_aliases();
-    let received_as_slot = has_aliases.then(|| quote! { let mut received_as = runtime::WireNames::default(); });
+    let extra = ident(names::EXTRA_FIELD);
+    let received_as = ident(names::RECEIVED_AS_FIELD);
+    let received_as_slot =
+        has_aliases.then(|| quote! { let mut #received_as = runtime::WireNames::default(); });
     let inits = def.fields.iter().map(|field| {
         let member = ident(&field.name);
         let slot = slot(field);
@@ -240,11 +250,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
             quote!(#member: #slot.ok_or_else(|| ::serde::de::Error::missing_field(#wire))?,)
         }
     });
-    let extra = ident(names::EXTRA_FIELD);
-    let received_as_init = has_aliases.then(|| {
-        let received_as = ident(names::RECEIVED_AS_FIELD);
-        quote!(#received_as: received_as,)
-    });
+    let received_as_init = has_aliases.then(|| quote!(#received_as,));
     quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -260,14 +266,14 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         #(#slots)*
                         #received_as_slot
-                        let mut extra = runtime::UnknownFields::new();
+                        let mut #extra = runtime::UnknownFields::new();
                         while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                             match key.as_str() {
                                 #(#arms)*
-                                _ => extra.insert(key.into_string(), map.next_value()?),
+                                _ => #extra.insert(key.into_string(), map.next_value()?),
                             }
                         }
-                        Ok(#name { #(#inits)* #extra: extra, #received_as_init })
+                        Ok(#name { #(#inits)* #extra, #received_as_init })
                     }
                 }
 
@@ -287,10 +293,11 @@ fn expand_key_arm(field: &Field) -> TokenStream {
         quote!(#slot = Some(map.next_value::<#ty>()?))
     };
     let wire = &field.wire;
+    let received_as = ident(names::RECEIVED_AS_FIELD);
     let aliases = field.aliases.iter().map(|alias| {
         quote! {
             #alias => {
-                received_as.record(#alias);
+                #received_as.record(#alias);
                 #read;
             }
         }
@@ -307,7 +314,10 @@ fn expand_enum(def: &EnumDef) -> TokenStream {
     let name = ident(&def.name);
     let unknown = ident(names::UNKNOWN_VARIANT);
     let doc_text = if def.open {
-        paragraphs(&[&def.doc, "Values the service adds later are kept as [`Self::Unknown`] and written back unchanged."])
+        paragraphs(&[
+            &def.doc,
+            "Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.",
+        ])
     } else {
         def.doc.clone()
     };

@@ -92,7 +92,13 @@ pub struct UnknownVariant {
 
 impl fmt::Display for UnknownVariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} value `{}`; expected one of: {}", self.enum_name, self.value, self.expected.join(", "))
+        write!(
+            f,
+            "unknown {} value `{}`; expected one of: {}",
+            self.enum_name,
+            self.value,
+            self.expected.join(", ")
+        )
     }
 }
 

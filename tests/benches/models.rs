@@ -1,0 +1,216 @@
+//! Benchmark: what keeping unknown JSON members costs when reading a 10,000-action page.
+//!
+//! Run with `cargo bench -p tests --bench models`. Three readers of the same page, measured
+//! interleaved in one run and reported as ratios to the baseline:
+//!
+//! - `baseline`: a plain `#[derive(Deserialize)]` of the same fields (drops unknown members);
+//! - `generated`: the generated models, which keep unknown members and wire aliases;
+//! - `flatten`: the derive plus a `#[serde(flatten)]` map for unknown members, the usual
+//!   alternative, which buffers every member before sorting known from unknown.
+
+#![allow(clippy::print_stdout, missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use mde_machine_actions::Timestamp;
+use mde_machine_actions::models::{
+    MachineActionCollection, MachineActionId, MachineActionStatus, MachineActionType, MachineId,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+const ACTIONS: usize = 10_000;
+const ROUNDS: usize = 15;
+
+macro_rules! machine_action {
+    ($name:ident, $command:ident, $file:ident, $param:ident, $cmd:ident $(, $extra:tt)?) => {
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct $name {
+            id: MachineActionId,
+            r#type: MachineActionType,
+            scope: Option<String>,
+            requestor: Option<String>,
+            #[serde(rename = "externalId", alias = "externalID")]
+            external_id: Option<String>,
+            #[serde(rename = "requestSource")]
+            request_source: Option<String>,
+            commands: Option<Vec<$command>>,
+            #[serde(rename = "cancellationRequestor")]
+            cancellation_requestor: Option<String>,
+            #[serde(rename = "requestorComment")]
+            requestor_comment: Option<String>,
+            #[serde(rename = "cancellationComment")]
+            cancellation_comment: Option<String>,
+            status: MachineActionStatus,
+            #[serde(rename = "machineId")]
+            machine_id: Option<MachineId>,
+            #[serde(rename = "computerDnsName")]
+            computer_dns_name: Option<String>,
+            #[serde(rename = "creationDateTimeUtc")]
+            creation_date_time_utc: Timestamp,
+            #[serde(rename = "cancellationDateTimeUtc")]
+            cancellation_date_time_utc: Option<Timestamp>,
+            #[serde(rename = "lastUpdateDateTimeUtc", alias = "lastUpdateTimeUtc")]
+            last_update_date_time_utc: Option<Timestamp>,
+            title: Option<String>,
+            #[serde(rename = "relatedFileInfo")]
+            related_file_info: Option<$file>,
+            #[serde(rename = "errorHResult")]
+            error_h_result: Option<i32>,
+            #[serde(rename = "troubleshootInfo")]
+            troubleshoot_info: Option<Value>,
+            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+        }
+
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct $command {
+            index: Option<i32>,
+            #[serde(rename = "startTime")]
+            start_time: Option<Timestamp>,
+            #[serde(rename = "endTime")]
+            end_time: Option<Timestamp>,
+            #[serde(rename = "commandStatus")]
+            command_status: mde_machine_actions::models::CommandStatus,
+            errors: Option<Vec<Value>>,
+            command: $cmd,
+            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+        }
+
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct $cmd {
+            r#type: mde_machine_actions::models::LiveResponseCommandType,
+            params: Option<Vec<$param>>,
+            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+        }
+
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct $param {
+            key: String,
+            value: String,
+            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+        }
+
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct $file {
+            #[serde(rename = "fileIdentifier")]
+            file_identifier: String,
+            #[serde(rename = "fileIdentifierType")]
+            file_identifier_type: mde_machine_actions::models::FileIdentifierType,
+            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+        }
+    };
+}
+
+machine_action!(PlainAction, PlainCommandEntry, PlainFile, PlainParam, PlainCommand);
+machine_action!(FlatAction, FlatCommandEntry, FlatFile, FlatParam, FlatCommand, extra);
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainPage {
+    #[serde(rename = "@odata.context")]
+    context: Option<String>,
+    value: Vec<PlainAction>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct FlatPage {
+    #[serde(rename = "@odata.context")]
+    context: Option<String>,
+    value: Vec<FlatAction>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// A page in the shape the service sends today: the full field set, every tenth action a
+/// live response with two commands, every seventh with a related file.
+fn page() -> String {
+    let actions: Vec<Value> = (0..ACTIONS).map(action).collect();
+    serde_json::json!({
+        "@odata.context": "https://api.security.microsoft.com/api/$metadata#MachineActions",
+        "value": actions,
+    })
+    .to_string()
+}
+
+fn action(i: usize) -> Value {
+    let live = i % 10 == 0;
+    let commands: Vec<Value> = if live {
+        (0..2)
+            .map(|index| {
+                serde_json::json!({
+                    "index": index, "startTime": "2024-05-01T10:00:01.92Z",
+                    "endTime": "2024-05-01T10:00:04.693Z", "commandStatus": "Completed",
+                    "errors": [], "command": {"type": "RunScript",
+                    "params": [{"key": "ScriptName", "value": "collect.ps1"}]}
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let file = (i % 7 == 0).then(
+        || serde_json::json!({"fileIdentifier": format!("{i:040x}"), "fileIdentifierType": "Sha1"}),
+    );
+    serde_json::json!({
+        "id": format!("6b0010{i:02}-5500-4205-8287-6f1184936f67"),
+        "type": if live { "LiveResponse" } else { "Isolate" },
+        "title": null, "requestor": "automation@contoso.example",
+        "requestorComment": "contain host after alert", "status": "Succeeded",
+        "machineId": format!("{i:040x}"), "computerDnsName": format!("host-{i}"),
+        "creationDateTimeUtc": "2024-05-01T10:00:00.3308187Z",
+        "lastUpdateDateTimeUtc": "2024-05-01T10:02:00.330819Z",
+        "cancellationRequestor": null, "cancellationComment": null,
+        "cancellationDateTimeUtc": null, "errorHResult": 0, "scope": null,
+        "externalId": null, "requestSource": "PublicApi", "relatedFileInfo": file,
+        "commands": commands, "troubleshootInfo": null,
+    })
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let text = page();
+    let mut baseline = Vec::new();
+    let mut generated = Vec::new();
+    let mut flatten = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        black_box(serde_json::from_str::<PlainPage>(black_box(&text)).expect("baseline parses"));
+        baseline.push(start.elapsed());
+        let start = Instant::now();
+        black_box(
+            serde_json::from_str::<MachineActionCollection>(black_box(&text))
+                .expect("generated parses"),
+        );
+        generated.push(start.elapsed());
+        let start = Instant::now();
+        black_box(serde_json::from_str::<FlatPage>(black_box(&text)).expect("flatten parses"));
+        flatten.push(start.elapsed());
+    }
+    let base = median(&mut baseline);
+    let report = |name: &str, samples: &mut Vec<Duration>| {
+        let m = median(samples);
+        println!(
+            "{name:<10} {:>9.2} ms  {:.2}x baseline",
+            m.as_secs_f64() * 1e3,
+            m.as_secs_f64() / base.as_secs_f64()
+        );
+    };
+    println!(
+        "deserialize one page of {ACTIONS} actions ({} bytes), median of {ROUNDS} rounds:",
+        text.len()
+    );
+    report("baseline", &mut baseline);
+    report("generated", &mut generated);
+    report("flatten", &mut flatten);
+}
