@@ -20,6 +20,19 @@ pub struct Api {
     pub servers: Vec<Server>,
     /// The type of the service's error bodies.
     pub error_type: Option<String>,
+    /// Every permission any method accepts, sorted by name.
+    pub permissions: Vec<Permission>,
+}
+
+/// A permission name and the methods that accept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// Rust constant name, e.g. `MACHINE_ISOLATE`.
+    pub name: String,
+    /// The permission as the service names it, e.g. `Machine.Isolate`.
+    pub value: String,
+    /// Spec names of the methods that accept it, in spec order.
+    pub methods: Vec<String>,
 }
 
 /// A named type from `$defs`.
@@ -85,6 +98,8 @@ pub struct Field {
     pub nullable: bool,
     /// OData operators the list method may `$filter` this member with.
     pub filter_ops: Vec<FilterOp>,
+    /// Holds a secret (e.g. a signed URL): `Debug` prints `<redacted>`.
+    pub sensitive: bool,
 }
 
 impl Field {
@@ -257,10 +272,30 @@ pub struct Method {
     pub rate_limits: Vec<RateLimit>,
     /// Sending the request twice cannot do anything twice.
     pub retry_safe: bool,
-    /// The type whose filterable fields `$filter` may use.
-    pub filter: Option<String>,
+    /// The type whose filterable fields `$filter` may use, and the query parameter (an index
+    /// into [`Method::params`]) that carries the expression.
+    pub filter: Option<(String, usize)>,
+    /// How the response pages, for listing methods.
+    pub paging: Option<Paging>,
+    /// The response member (Rust field name) holding a pre-signed download link.
+    pub link_field: Option<String>,
+}
+
+/// How a listing method's response pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    /// Rust field of the response holding the items.
+    pub items_field: String,
+    /// Type of one item.
+    pub item_type: Type,
+    /// Rust field of the response holding the next page's URL (an `Option<String>`).
+    pub next_link_field: String,
+    /// Query parameter (wire name) setting the page size.
+    pub top: String,
+    /// Query parameter (wire name) skipping items.
+    pub skip: String,
     /// The largest page size the service allows.
-    pub max_top: Option<u32>,
+    pub max_top: u32,
 }
 
 /// A piece of a path template.
@@ -296,6 +331,8 @@ pub struct Param {
     pub required: bool,
     /// Value type.
     pub ty: Type,
+    /// Carries a typed `$filter` expression (see [`Method::filter`]).
+    pub is_filter: bool,
     /// Smallest allowed value, for integers.
     pub minimum: Option<i64>,
     /// Largest allowed value, for integers.

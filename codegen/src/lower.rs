@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Diagnostics;
 use crate::ir::{
-    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Param, ParamLocation, PathPart,
+    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, Permission, ParamLocation, PathPart,
     Per, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
 };
 use crate::load::Json;
@@ -48,6 +48,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "x-enum-descriptions",
     "x-wire-aliases",
     "x-filterable",
+    "x-sensitive",
     "minimum",
     "maximum",
     "minLength",
@@ -76,6 +77,7 @@ const METHOD_KEYS: &[&str] = &[
     "retrySafe",
     "filter",
     "paging",
+    "linkMember",
 ];
 const METHOD_REQUIRED: &[&str] = &[
     "name",
@@ -271,12 +273,39 @@ impl<'a> Lowerer<'a> {
         self.collect_defs(&root);
         let mut types = self.types();
         let (name, docs_url, error_type) = self.api_info(&root);
-        let methods = self.methods(&root);
+        let methods = self.methods(&root, &types);
         let servers = self.servers(&root);
+        let permissions = self.permissions_table(&methods);
         self.decisions(&root);
         mark_response_types(&mut types, &methods, error_type.as_deref());
         self.check_open_enums(&types);
-        Api { name, doc, docs_url, types, methods, servers, error_type }
+        Api { name, doc, docs_url, types, methods, servers, error_type, permissions }
+    }
+
+    /// Every permission, once, with a constant name that must not collide.
+    fn permissions_table(&mut self, methods: &[Method]) -> Vec<Permission> {
+        let mut table: BTreeMap<String, Permission> = BTreeMap::new();
+        for (i, method) in methods.iter().enumerate() {
+            let all = method.application_permissions.iter().chain(&method.delegated_permissions);
+            for value in all {
+                let at = format!("/x-methods/{i}/permissions");
+                let name = self.rust_name(&at, value, names::const_name);
+                let entry = table.entry(name.clone()).or_insert_with(|| Permission {
+                    name,
+                    value: value.clone(),
+                    methods: Vec::new(),
+                });
+                if &entry.value != value {
+                    let message = format!("permissions `{}` and `{value}` both become the constant `{}`", entry.value, entry.name);
+                    self.error(at, message);
+                } else if !entry.methods.contains(&method.spec_name) {
+                    entry.methods.push(method.spec_name.clone());
+                }
+            }
+        }
+        let mut permissions: Vec<Permission> = table.into_values().collect();
+        permissions.sort_by(|a, b| a.value.cmp(&b.value));
+        permissions
     }
 
     fn api_info(&mut self, root: &Node<'a>) -> (String, String, Option<String>) {
@@ -411,7 +440,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn no_property_keywords(&mut self, node: &Node<'a>) {
-        for key in ["x-wire-aliases", "x-filterable"] {
+        for key in ["x-wire-aliases", "x-filterable", "x-sensitive"] {
             if node.child(key).is_some() {
                 self.error(node.at(key), format!("`{key}` is only allowed on a property"));
             }
@@ -599,7 +628,11 @@ impl<'a> Lowerer<'a> {
         let (ty, nullable) = self.value_type(prop)?;
         let aliases = self.strings(prop, "x-wire-aliases");
         let filter_ops = self.filter_ops(prop);
+        if !filter_ops.is_empty() && !self.is_literal(&ty) {
+            self.error(prop.at("x-filterable"), "only strings, timestamps, integers, booleans, enums and ids can be filtered on");
+        }
         let required = required.iter().any(|r| r == wire);
+        let sensitive = self.bool(prop, "x-sensitive").unwrap_or(false);
         Some(Field {
             wire: wire.to_owned(),
             aliases,
@@ -609,6 +642,7 @@ impl<'a> Lowerer<'a> {
             required,
             nullable,
             filter_ops,
+            sensitive,
         })
     }
 
@@ -631,7 +665,22 @@ impl<'a> Lowerer<'a> {
         if ops.is_empty() {
             self.error(node.at("operators"), "list at least one operator");
         }
+        let ordering = ops.iter().any(|op| matches!(op, FilterOp::Gt | FilterOp::Ge | FilterOp::Lt | FilterOp::Le));
+        if ordering && ops.contains(&FilterOp::In) {
+            self.error(node.at("operators"), "`in` cannot be combined with ordering operators (gt, ge, lt, le)");
+        }
         ops
+    }
+
+    /// True for types an OData literal can express.
+    fn is_literal(&self, ty: &Type) -> bool {
+        match ty {
+            Type::String | Type::DateTime | Type::I32 | Type::I64 | Type::Bool => true,
+            Type::Named(name) => self.defs.values().any(|d| {
+                &d.rust == name && d.node.json.get("properties").is_none() && d.node.json.get("type") != Some(&Json::String("object".into()))
+            }),
+            Type::F64 | Type::Any | Type::Array(_) => false,
+        }
     }
 
     /// The Rust type of a value schema and whether it may be null.
@@ -777,11 +826,11 @@ impl<'a> Lowerer<'a> {
 
     // ----- x-methods -------------------------------------------------------------------------
 
-    fn methods(&mut self, root: &Node<'a>) -> Vec<Method> {
+    fn methods(&mut self, root: &Node<'a>, types: &[TypeDef]) -> Vec<Method> {
         let mut out: Vec<Method> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for item in self.array(root, "x-methods") {
-            let Some(method) = self.method(&item) else { continue };
+            let Some(method) = self.method(&item, types) else { continue };
             for key in [method.spec_name.clone(), method.name.clone()] {
                 if let Some(first) = seen.get(&key) {
                     let message =
@@ -797,20 +846,22 @@ impl<'a> Lowerer<'a> {
         out
     }
 
-    fn method(&mut self, node: &Node<'a>) -> Option<Method> {
+    fn method(&mut self, node: &Node<'a>, types: &[TypeDef]) -> Option<Method> {
         if !self.object(node, METHOD_KEYS, METHOD_REQUIRED) {
             return None;
         }
         let spec_name = self.text(node, "name");
         let name = self.rust_name(&node.at("name"), &spec_name, names::value_name);
         let verb = self.verb(node);
-        let params = self.params(node);
+        let mut params = self.params(node);
         let path_template = self.text(node, "path");
         let path = self.path(&node.at("path"), &path_template, &params);
         let body = node.child("requestBody").and_then(|n| self.ref_struct(&n));
         let response = node.child("response").and_then(|n| self.ref_struct(&n)).unwrap_or_default();
-        let filter = node.child("filter").and_then(|n| self.ref_struct(&n));
-        let max_top = self.paging(node);
+        let filter = node.child("filter").and_then(|n| self.filter(&n, &mut params, types));
+        let response_def = struct_named(types, &response);
+        let paging = self.paging(node, response_def, &params);
+        let link_field = self.link_member(node, response_def);
         let (application_permissions, delegated_permissions) = self.permissions(node);
         Some(Method {
             summary: self.text(node, "summary"),
@@ -831,8 +882,83 @@ impl<'a> Lowerer<'a> {
             application_permissions,
             delegated_permissions,
             filter,
-            max_top,
+            paging,
+            link_field,
         })
+    }
+
+    /// The `filter` of a listing method: a model with filterable fields, carried by the
+    /// method's `$filter` query parameter.
+    fn filter(&mut self, node: &Node<'a>, params: &mut [Param], types: &[TypeDef]) -> Option<(String, usize)> {
+        let name = self.ref_struct(node)?;
+        let filterable = struct_named(types, &name).is_some_and(|s| s.fields.iter().any(|f| !f.filter_ops.is_empty()));
+        if !filterable {
+            self.error(node.at("$ref"), format!("`{name}` has no property with `x-filterable`"));
+        }
+        let index = params.iter().position(|p| p.wire == "$filter" && p.location == ParamLocation::Query);
+        match index {
+            Some(index) if params[index].ty == Type::String => {
+                params[index].is_filter = true;
+                Some((name, index))
+            }
+            _ => {
+                self.error(&node.ptr, "a method with `filter` needs a string query parameter named `$filter`");
+                None
+            }
+        }
+    }
+
+    fn paging(&mut self, node: &Node<'a>, response: Option<&StructDef>, params: &[Param]) -> Option<Paging> {
+        let paging = node.child("paging")?;
+        if !self.object(&paging, &["$comment", "items", "nextLink", "top", "skip", "maxTop"], &["items", "nextLink", "top", "skip", "maxTop"]) {
+            return None;
+        }
+        let max_top = self.int(&paging, "maxTop").and_then(|m| u32::try_from(m).ok()).filter(|m| *m > 0);
+        if max_top.is_none() && paging.child("maxTop").is_some() {
+            self.error(paging.at("maxTop"), "must be a positive integer");
+        }
+        let (items, next_link) = (self.text(&paging, "items"), self.text(&paging, "nextLink"));
+        let (top, skip) = (self.text(&paging, "top"), self.text(&paging, "skip"));
+        for (key, wire) in [("top", &top), ("skip", &skip)] {
+            let is_int = |p: &Param| p.wire == *wire && p.location == ParamLocation::Query && matches!(p.ty, Type::I32 | Type::I64);
+            if !wire.is_empty() && !params.iter().any(is_int) {
+                self.error(paging.at(key), format!("`{wire}` is not an integer query parameter of this method"));
+            }
+        }
+        let response = response?;
+        let items_field = response.fields.iter().find(|f| f.wire == items);
+        let item_type = match items_field.map(|f| &f.ty) {
+            Some(Type::Array(inner)) if !items_field.is_some_and(Field::is_optional) => (**inner).clone(),
+            _ => {
+                self.error(paging.at("items"), format!("`{items}` is not a required array member of `{}`", response.name));
+                return None;
+            }
+        };
+        let next_field = response.fields.iter().find(|f| f.wire == next_link && f.ty == Type::String);
+        let Some(next_field) = next_field.filter(|f| f.is_optional()) else {
+            self.error(paging.at("nextLink"), format!("`{next_link}` is not an optional string member of `{}`", response.name));
+            return None;
+        };
+        Some(Paging {
+            items_field: items_field.map(|f| f.name.clone()).unwrap_or_default(),
+            item_type,
+            next_link_field: next_field.name.clone(),
+            top,
+            skip,
+            max_top: max_top?,
+        })
+    }
+
+    fn link_member(&mut self, node: &Node<'a>, response: Option<&StructDef>) -> Option<String> {
+        let member = self.string(node, "linkMember")?;
+        let field = response?.fields.iter().find(|f| f.wire == member && f.ty == Type::String && !f.is_optional());
+        match field {
+            Some(field) => Some(field.name.clone()),
+            None => {
+                self.error(node.at("linkMember"), format!("`{member}` is not a required string member of the response"));
+                None
+            }
+        }
     }
 
     fn verb(&mut self, node: &Node<'a>) -> Verb {
@@ -884,7 +1010,7 @@ impl<'a> Lowerer<'a> {
             }
             let (minimum, maximum) = (self.int(&schema, "minimum"), self.int(&schema, "maximum"));
             let doc = self.text(&item, "description");
-            out.push(Param { wire, name, doc, location, required, ty, minimum, maximum });
+            out.push(Param { wire, name, doc, location, required, ty, is_filter: false, minimum, maximum });
         }
         out
     }
@@ -1010,17 +1136,13 @@ impl<'a> Lowerer<'a> {
         out
     }
 
-    fn paging(&mut self, node: &Node<'a>) -> Option<u32> {
-        let paging = node.child("paging")?;
-        if !self.object(&paging, &["$comment", "maxTop"], &["maxTop"]) {
-            return None;
-        }
-        let max = self.int(&paging, "maxTop")?;
-        u32::try_from(max).ok().filter(|m| *m > 0).or_else(|| {
-            self.error(paging.at("maxTop"), "must be a positive integer");
-            None
-        })
-    }
+}
+
+fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {
+    types.iter().find_map(|t| match t {
+        TypeDef::Struct(def) if def.name == name => Some(def),
+        _ => None,
+    })
 }
 
 fn integer_type(json: &Json) -> Type {
@@ -1049,6 +1171,7 @@ fn empty_api() -> Api {
         methods: Vec::new(),
         servers: Vec::new(),
         error_type: None,
+        permissions: Vec::new(),
     }
 }
 

@@ -28,10 +28,25 @@
 
 #![deny(missing_docs)]
 
+/// The client: [`Client`] with one async method per operation, [`Cloud`], the typed `$filter`
+/// builder [`client::MachineActionFilter`] and the list query options.
+#[rustfmt::skip]
+pub mod client;
+mod error_codes;
 /// Data types of the API: [`models::MachineAction`], its nested objects, every enum, the
 /// request bodies of the action methods, and the response and error envelopes.
 #[rustfmt::skip]
 pub mod models;
+/// What the spec says about each operation (verb, path, quotas, permissions), as constants;
+/// [`operations::permissions`] names every permission.
+#[rustfmt::skip]
+pub mod operations;
 pub mod runtime;
+pub mod wait;
 
-pub use runtime::{Timestamp, UnknownFields};
+pub use client::{Client, Cloud};
+pub use runtime::{
+    ClientBuilder, DownloadLink, Error, Filter, RateBudget, RetryPolicy, Secret, StaticToken,
+    Timestamp, TokenCredential, UnknownFields,
+};
+pub use wait::{WaitError, WaitOptions, WaitOutcome};

@@ -437,99 +437,163 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
             ) -> Result<MachineAction, A::Error> {
                 let mut field_id: Option<MachineActionId> = None;
                 let mut field_type: Option<MachineActionType> = None;
-                let mut field_scope: Option<String> = None;
-                let mut field_requestor: Option<String> = None;
-                let mut field_external_id: Option<String> = None;
-                let mut field_request_source: Option<String> = None;
-                let mut field_commands: Option<Vec<MachineActionCommandEntry>> = None;
-                let mut field_cancellation_requestor: Option<String> = None;
-                let mut field_requestor_comment: Option<String> = None;
-                let mut field_cancellation_comment: Option<String> = None;
+                let mut field_scope: Option<Option<String>> = None;
+                let mut field_requestor: Option<Option<String>> = None;
+                let mut field_external_id: Option<Option<String>> = None;
+                let mut field_request_source: Option<Option<String>> = None;
+                let mut field_commands: Option<Option<Vec<MachineActionCommandEntry>>> = None;
+                let mut field_cancellation_requestor: Option<Option<String>> = None;
+                let mut field_requestor_comment: Option<Option<String>> = None;
+                let mut field_cancellation_comment: Option<Option<String>> = None;
                 let mut field_status: Option<MachineActionStatus> = None;
-                let mut field_machine_id: Option<MachineId> = None;
-                let mut field_computer_dns_name: Option<String> = None;
+                let mut field_machine_id: Option<Option<MachineId>> = None;
+                let mut field_computer_dns_name: Option<Option<String>> = None;
                 let mut field_creation_date_time_utc: Option<runtime::Timestamp> = None;
-                let mut field_cancellation_date_time_utc: Option<runtime::Timestamp> = None;
-                let mut field_last_update_date_time_utc: Option<runtime::Timestamp> = None;
-                let mut field_title: Option<String> = None;
-                let mut field_related_file_info: Option<RelatedFileInfo> = None;
-                let mut field_error_h_result: Option<i32> = None;
-                let mut field_troubleshoot_info: Option<::serde_json::Value> = None;
+                let mut field_cancellation_date_time_utc: Option<
+                    Option<runtime::Timestamp>,
+                > = None;
+                let mut field_last_update_date_time_utc: Option<
+                    Option<runtime::Timestamp>,
+                > = None;
+                let mut field_title: Option<Option<String>> = None;
+                let mut field_related_file_info: Option<Option<RelatedFileInfo>> = None;
+                let mut field_error_h_result: Option<Option<i32>> = None;
+                let mut field_troubleshoot_info: Option<Option<::serde_json::Value>> = None;
                 let mut received_as = runtime::WireNames::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "id" => field_id = Some(map.next_value::<MachineActionId>()?),
-                        "type" => {
-                            field_type = Some(map.next_value::<MachineActionType>()?);
+                        "id" => runtime::read_once(&mut map, &mut field_id, "id")?,
+                        "type" => runtime::read_once(&mut map, &mut field_type, "type")?,
+                        "scope" => {
+                            runtime::read_once(&mut map, &mut field_scope, "scope")?
                         }
-                        "scope" => field_scope = map.next_value::<Option<String>>()?,
                         "requestor" => {
-                            field_requestor = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_requestor,
+                                "requestor",
+                            )?
                         }
                         "externalId" => {
-                            field_external_id = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_external_id,
+                                "externalId",
+                            )?
                         }
                         "externalID" => {
                             received_as.record("externalID");
-                            field_external_id = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_external_id,
+                                "externalId",
+                            )?;
                         }
                         "requestSource" => {
-                            field_request_source = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_request_source,
+                                "requestSource",
+                            )?
                         }
                         "commands" => {
-                            field_commands = map
-                                .next_value::<Option<Vec<MachineActionCommandEntry>>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_commands,
+                                "commands",
+                            )?
                         }
                         "cancellationRequestor" => {
-                            field_cancellation_requestor = map
-                                .next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_cancellation_requestor,
+                                "cancellationRequestor",
+                            )?
                         }
                         "requestorComment" => {
-                            field_requestor_comment = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_requestor_comment,
+                                "requestorComment",
+                            )?
                         }
                         "cancellationComment" => {
-                            field_cancellation_comment = map
-                                .next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_cancellation_comment,
+                                "cancellationComment",
+                            )?
                         }
                         "status" => {
-                            field_status = Some(map.next_value::<MachineActionStatus>()?);
+                            runtime::read_once(&mut map, &mut field_status, "status")?
                         }
                         "machineId" => {
-                            field_machine_id = map.next_value::<Option<MachineId>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_machine_id,
+                                "machineId",
+                            )?
                         }
                         "computerDnsName" => {
-                            field_computer_dns_name = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_computer_dns_name,
+                                "computerDnsName",
+                            )?
                         }
                         "creationDateTimeUtc" => {
-                            field_creation_date_time_utc = Some(
-                                map.next_value::<runtime::Timestamp>()?,
-                            );
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_creation_date_time_utc,
+                                "creationDateTimeUtc",
+                            )?
                         }
                         "cancellationDateTimeUtc" => {
-                            field_cancellation_date_time_utc = map
-                                .next_value::<Option<runtime::Timestamp>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_cancellation_date_time_utc,
+                                "cancellationDateTimeUtc",
+                            )?
                         }
                         "lastUpdateDateTimeUtc" => {
-                            field_last_update_date_time_utc = map
-                                .next_value::<Option<runtime::Timestamp>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_update_date_time_utc,
+                                "lastUpdateDateTimeUtc",
+                            )?
                         }
                         "lastUpdateTimeUtc" => {
                             received_as.record("lastUpdateTimeUtc");
-                            field_last_update_date_time_utc = map
-                                .next_value::<Option<runtime::Timestamp>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_update_date_time_utc,
+                                "lastUpdateDateTimeUtc",
+                            )?;
                         }
-                        "title" => field_title = map.next_value::<Option<String>>()?,
+                        "title" => {
+                            runtime::read_once(&mut map, &mut field_title, "title")?
+                        }
                         "relatedFileInfo" => {
-                            field_related_file_info = map
-                                .next_value::<Option<RelatedFileInfo>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_related_file_info,
+                                "relatedFileInfo",
+                            )?
                         }
                         "errorHResult" => {
-                            field_error_h_result = map.next_value::<Option<i32>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_error_h_result,
+                                "errorHResult",
+                            )?
                         }
                         "troubleshootInfo" => {
-                            field_troubleshoot_info = map
-                                .next_value::<Option<::serde_json::Value>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_troubleshoot_info,
+                                "troubleshootInfo",
+                            )?
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
@@ -538,28 +602,29 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                     id: field_id.ok_or_else(|| ::serde::de::Error::missing_field("id"))?,
                     r#type: field_type
                         .ok_or_else(|| ::serde::de::Error::missing_field("type"))?,
-                    scope: field_scope,
-                    requestor: field_requestor,
-                    external_id: field_external_id,
-                    request_source: field_request_source,
-                    commands: field_commands,
-                    cancellation_requestor: field_cancellation_requestor,
-                    requestor_comment: field_requestor_comment,
-                    cancellation_comment: field_cancellation_comment,
+                    scope: field_scope.flatten(),
+                    requestor: field_requestor.flatten(),
+                    external_id: field_external_id.flatten(),
+                    request_source: field_request_source.flatten(),
+                    commands: field_commands.flatten(),
+                    cancellation_requestor: field_cancellation_requestor.flatten(),
+                    requestor_comment: field_requestor_comment.flatten(),
+                    cancellation_comment: field_cancellation_comment.flatten(),
                     status: field_status
                         .ok_or_else(|| ::serde::de::Error::missing_field("status"))?,
-                    machine_id: field_machine_id,
-                    computer_dns_name: field_computer_dns_name,
+                    machine_id: field_machine_id.flatten(),
+                    computer_dns_name: field_computer_dns_name.flatten(),
                     creation_date_time_utc: field_creation_date_time_utc
                         .ok_or_else(|| ::serde::de::Error::missing_field(
                             "creationDateTimeUtc",
                         ))?,
-                    cancellation_date_time_utc: field_cancellation_date_time_utc,
-                    last_update_date_time_utc: field_last_update_date_time_utc,
-                    title: field_title,
-                    related_file_info: field_related_file_info,
-                    error_h_result: field_error_h_result,
-                    troubleshoot_info: field_troubleshoot_info,
+                    cancellation_date_time_utc: field_cancellation_date_time_utc
+                        .flatten(),
+                    last_update_date_time_utc: field_last_update_date_time_utc.flatten(),
+                    title: field_title.flatten(),
+                    related_file_info: field_related_file_info.flatten(),
+                    error_h_result: field_error_h_result.flatten(),
+                    troubleshoot_info: field_troubleshoot_info.flatten(),
                     extra,
                     received_as,
                 })
@@ -639,12 +704,18 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
                         "fileIdentifier" => {
-                            field_file_identifier = Some(map.next_value::<String>()?);
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_file_identifier,
+                                "fileIdentifier",
+                            )?
                         }
                         "fileIdentifierType" => {
-                            field_file_identifier_type = Some(
-                                map.next_value::<FileIdentifierType>()?,
-                            );
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_file_identifier_type,
+                                "fileIdentifierType",
+                            )?
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
@@ -790,50 +861,53 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                 self,
                 mut map: A,
             ) -> Result<MachineActionCommandEntry, A::Error> {
-                let mut field_index: Option<i32> = None;
-                let mut field_start_time: Option<runtime::Timestamp> = None;
-                let mut field_end_time: Option<runtime::Timestamp> = None;
+                let mut field_index: Option<Option<i32>> = None;
+                let mut field_start_time: Option<Option<runtime::Timestamp>> = None;
+                let mut field_end_time: Option<Option<runtime::Timestamp>> = None;
                 let mut field_command_status: Option<CommandStatus> = None;
-                let mut field_errors: Option<Vec<::serde_json::Value>> = None;
+                let mut field_errors: Option<Option<Vec<::serde_json::Value>>> = None;
                 let mut field_command: Option<LiveResponseCommand> = None;
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "index" => field_index = map.next_value::<Option<i32>>()?,
+                        "index" => {
+                            runtime::read_once(&mut map, &mut field_index, "index")?
+                        }
                         "startTime" => {
-                            field_start_time = map
-                                .next_value::<Option<runtime::Timestamp>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_start_time,
+                                "startTime",
+                            )?
                         }
                         "endTime" => {
-                            field_end_time = map
-                                .next_value::<Option<runtime::Timestamp>>()?;
+                            runtime::read_once(&mut map, &mut field_end_time, "endTime")?
                         }
                         "commandStatus" => {
-                            field_command_status = Some(
-                                map.next_value::<CommandStatus>()?,
-                            );
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_command_status,
+                                "commandStatus",
+                            )?
                         }
                         "errors" => {
-                            field_errors = map
-                                .next_value::<Option<Vec<::serde_json::Value>>>()?;
+                            runtime::read_once(&mut map, &mut field_errors, "errors")?
                         }
                         "command" => {
-                            field_command = Some(
-                                map.next_value::<LiveResponseCommand>()?,
-                            );
+                            runtime::read_once(&mut map, &mut field_command, "command")?
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
                 Ok(MachineActionCommandEntry {
-                    index: field_index,
-                    start_time: field_start_time,
-                    end_time: field_end_time,
+                    index: field_index.flatten(),
+                    start_time: field_start_time.flatten(),
+                    end_time: field_end_time.flatten(),
                     command_status: field_command_status
                         .ok_or_else(|| ::serde::de::Error::missing_field(
                             "commandStatus",
                         ))?,
-                    errors: field_errors,
+                    errors: field_errors.flatten(),
                     command: field_command
                         .ok_or_else(|| ::serde::de::Error::missing_field("command"))?,
                     extra,
@@ -913,13 +987,9 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "type" => {
-                            field_type = Some(
-                                map.next_value::<LiveResponseCommandType>()?,
-                            );
-                        }
+                        "type" => runtime::read_once(&mut map, &mut field_type, "type")?,
                         "params" => {
-                            field_params = Some(map.next_value::<Vec<CommandParam>>()?);
+                            runtime::read_once(&mut map, &mut field_params, "params")?
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
@@ -1003,8 +1073,10 @@ impl<'de> ::serde::Deserialize<'de> for CommandParam {
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "key" => field_key = Some(map.next_value::<String>()?),
-                        "value" => field_value = Some(map.next_value::<String>()?),
+                        "key" => runtime::read_once(&mut map, &mut field_key, "key")?,
+                        "value" => {
+                            runtime::read_once(&mut map, &mut field_value, "value")?
+                        }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
@@ -2153,27 +2225,35 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                 self,
                 mut map: A,
             ) -> Result<MachineActionCollection, A::Error> {
-                let mut field_odata_context: Option<String> = None;
-                let mut field_odata_next_link: Option<String> = None;
+                let mut field_odata_context: Option<Option<String>> = None;
+                let mut field_odata_next_link: Option<Option<String>> = None;
                 let mut field_value: Option<Vec<MachineAction>> = None;
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
                         "@odata.context" => {
-                            field_odata_context = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_odata_context,
+                                "@odata.context",
+                            )?
                         }
                         "@odata.nextLink" => {
-                            field_odata_next_link = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_odata_next_link,
+                                "@odata.nextLink",
+                            )?
                         }
                         "value" => {
-                            field_value = Some(map.next_value::<Vec<MachineAction>>()?);
+                            runtime::read_once(&mut map, &mut field_value, "value")?
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
                 Ok(MachineActionCollection {
-                    odata_context: field_odata_context,
-                    odata_next_link: field_odata_next_link,
+                    odata_context: field_odata_context.flatten(),
+                    odata_next_link: field_odata_next_link.flatten(),
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
                     extra,
@@ -2185,14 +2265,14 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
 }
 
 /// OData wrapper around a single string, used by the operations that hand out download links.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct StringValue {
     /// OData metadata URL naming the type of the payload (Edm.String); informational only.
     ///
     /// JSON member `@odata.context`.
     pub odata_context: Option<String>,
-    /// The string itself, here a time-limited download URL. Kept exactly as received: in Microsoft's investigation package example the URL is enclosed in literal double-quote characters, which callers must strip before using it.
+    /// The string itself, here a time-limited download URL. Kept exactly as received: in Microsoft's investigation package example the URL is enclosed in literal double-quote characters, which the client's download link type strips.
     ///
     /// JSON member `value`.
     pub value: String,
@@ -2216,6 +2296,16 @@ impl StringValue {
     pub fn with_odata_context(mut self, value: impl Into<String>) -> Self {
         self.odata_context = Some(value.into());
         self
+    }
+}
+
+impl ::std::fmt::Debug for StringValue {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("StringValue")
+            .field("odata_context", &self.odata_context)
+            .field("value", &runtime::Redacted)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -2254,20 +2344,26 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
                 self,
                 mut map: A,
             ) -> Result<StringValue, A::Error> {
-                let mut field_odata_context: Option<String> = None;
+                let mut field_odata_context: Option<Option<String>> = None;
                 let mut field_value: Option<String> = None;
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
                         "@odata.context" => {
-                            field_odata_context = map.next_value::<Option<String>>()?;
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_odata_context,
+                                "@odata.context",
+                            )?
                         }
-                        "value" => field_value = Some(map.next_value::<String>()?),
+                        "value" => {
+                            runtime::read_once(&mut map, &mut field_value, "value")?
+                        }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
                 Ok(StringValue {
-                    odata_context: field_odata_context,
+                    odata_context: field_odata_context.flatten(),
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
                     extra,
@@ -2337,7 +2433,9 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "error" => field_error = Some(map.next_value::<ErrorDetail>()?),
+                        "error" => {
+                            runtime::read_once(&mut map, &mut field_error, "error")?
+                        }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
@@ -2438,22 +2536,26 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                 mut map: A,
             ) -> Result<ErrorDetail, A::Error> {
                 let mut field_code: Option<ErrorCode> = None;
-                let mut field_message: Option<String> = None;
-                let mut field_target: Option<String> = None;
+                let mut field_message: Option<Option<String>> = None;
+                let mut field_target: Option<Option<String>> = None;
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
-                        "code" => field_code = Some(map.next_value::<ErrorCode>()?),
-                        "message" => field_message = map.next_value::<Option<String>>()?,
-                        "target" => field_target = map.next_value::<Option<String>>()?,
+                        "code" => runtime::read_once(&mut map, &mut field_code, "code")?,
+                        "message" => {
+                            runtime::read_once(&mut map, &mut field_message, "message")?
+                        }
+                        "target" => {
+                            runtime::read_once(&mut map, &mut field_target, "target")?
+                        }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
                 Ok(ErrorDetail {
                     code: field_code
                         .ok_or_else(|| ::serde::de::Error::missing_field("code"))?,
-                    message: field_message,
-                    target: field_target,
+                    message: field_message.flatten(),
+                    target: field_target.flatten(),
                     extra,
                 })
             }

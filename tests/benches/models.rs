@@ -140,7 +140,7 @@ fn page() -> String {
 }
 
 fn action(i: usize) -> Value {
-    let live = i % 10 == 0;
+    let live = i.is_multiple_of(10);
     let commands: Vec<Value> = if live {
         (0..2)
             .map(|index| {
@@ -155,7 +155,7 @@ fn action(i: usize) -> Value {
     } else {
         Vec::new()
     };
-    let file = (i % 7 == 0).then(
+    let file = i.is_multiple_of(7).then(
         || serde_json::json!({"fileIdentifier": format!("{i:040x}"), "fileIdentifierType": "Sha1"}),
     );
     serde_json::json!({

@@ -4,14 +4,44 @@
 //! code names everything it uses by full path (`::serde::…`, and `runtime::…` through a `use super::runtime`), so it compiles
 //! wherever a `runtime` module sits beside it.
 
+mod client;
 mod docs;
 mod models;
+mod operations;
 
 use proc_macro2::TokenStream;
+use quote::quote;
 
-use crate::ir::Api;
+use crate::ir::{Api, Type};
+use crate::names::ident;
 
 /// Every output file of `api`, as (path relative to the crate root, tokens).
 pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
-    vec![("src/models.rs".to_owned(), models::expand_models(api))]
+    vec![
+        ("src/client.rs".to_owned(), client::expand_client(api)),
+        ("src/models.rs".to_owned(), models::expand_models(api)),
+        ("src/operations.rs".to_owned(), operations::expand_operations(api)),
+    ]
+}
+
+/// The Rust type of a value (without any `Option`); named types are prefixed with `models`
+/// (empty inside `models.rs` itself, `models::` elsewhere).
+fn rust_type(ty: &Type, models: &TokenStream) -> TokenStream {
+    match ty {
+        Type::String => quote!(String),
+        Type::DateTime => quote!(runtime::Timestamp),
+        Type::I32 => quote!(i32),
+        Type::I64 => quote!(i64),
+        Type::F64 => quote!(f64),
+        Type::Bool => quote!(bool),
+        Type::Any => quote!(::serde_json::Value),
+        Type::Named(name) => {
+            let name = ident(name);
+            quote!(#models #name)
+        }
+        Type::Array(inner) => {
+            let inner = rust_type(inner, models);
+            quote!(Vec<#inner>)
+        }
+    }
 }

@@ -28,25 +28,9 @@ pub fn expand_models(api: &Api) -> TokenStream {
     }
 }
 
-/// The Rust type of a value (without any `Option`).
+/// The Rust type of a value, as written inside `models.rs`.
 fn expand_type(ty: &Type) -> TokenStream {
-    match ty {
-        Type::String => quote!(String),
-        Type::DateTime => quote!(runtime::Timestamp),
-        Type::I32 => quote!(i32),
-        Type::I64 => quote!(i64),
-        Type::F64 => quote!(f64),
-        Type::Bool => quote!(bool),
-        Type::Any => quote!(::serde_json::Value),
-        Type::Named(name) => {
-            let name = ident(name);
-            quote!(#name)
-        }
-        Type::Array(inner) => {
-            let inner = expand_type(inner);
-            quote!(Vec<#inner>)
-        }
-    }
+    super::rust_type(ty, &TokenStream::new())
 }
 
 fn field_type(field: &Field) -> TokenStream {
@@ -92,12 +76,15 @@ fn expand_struct(def: &StructDef) -> TokenStream {
         let received_as = ident(names::RECEIVED_AS_FIELD);
         quote! { #received_as: runtime::WireNames, }
     });
+    let sensitive = def.fields.iter().any(|f| f.sensitive);
+    let debug = (!sensitive).then(|| quote!(Debug,));
     let derives = if def.in_response {
-        quote!(#[derive(Debug, Clone, PartialEq)])
+        quote!(#[derive(#debug Clone, PartialEq)])
     } else {
         let deny = def.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
-        quote! { #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)] #deny }
+        quote! { #[derive(#debug Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)] #deny }
     };
+    let redacted_debug = sensitive.then(|| expand_redacted_debug(def));
     let constructors = expand_constructors(def);
     let serde_impls = def.in_response.then(|| {
         let ser = expand_serialize(def);
@@ -114,7 +101,34 @@ fn expand_struct(def: &StructDef) -> TokenStream {
             #received_as
         }
         #constructors
+        #redacted_debug
         #serde_impls
+    }
+}
+
+/// `Debug` that prints `<redacted>` for members marked `x-sensitive`.
+fn expand_redacted_debug(def: &StructDef) -> TokenStream {
+    let name = ident(&def.name);
+    let label = &def.name;
+    let fields = def.fields.iter().map(|f| {
+        let member = ident(&f.name);
+        let label = names::bare(&f.name);
+        if f.sensitive {
+            quote!(.field(#label, &runtime::Redacted))
+        } else {
+            quote!(.field(#label, &self.#member))
+        }
+    });
+    let extra = def.in_response.then(|| {
+        let extra = ident(names::EXTRA_FIELD);
+        quote!(.field("extra", &self.#extra))
+    });
+    quote! {
+        impl ::std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(#label) #(#fields)* #extra .finish()
+            }
+        }
     }
 }
 
@@ -231,7 +245,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
     let expecting = format!("a {} object", def.name);
     let slots = def.fields.iter().map(|field| {
         let slot = slot(field);
-        let ty = expand_type(&field.ty);
+        let ty = field_type(field);
         quote! { let mut #slot: Option<#ty> = None; }
     });
     let arms = def.fields.iter().map(expand_key_arm);
@@ -245,7 +259,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
         let slot = slot(field);
         let wire = &field.wire;
         if field.is_optional() {
-            quote!(#member: #slot,)
+            quote!(#member: #slot.flatten(),)
         } else {
             quote!(#member: #slot.ok_or_else(|| ::serde::de::Error::missing_field(#wire))?,)
         }
@@ -286,13 +300,8 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
 /// The `match` arms that read one field: its wire name and each alias.
 fn expand_key_arm(field: &Field) -> TokenStream {
     let slot = slot(field);
-    let ty = expand_type(&field.ty);
-    let read = if field.is_optional() {
-        quote!(#slot = map.next_value::<Option<#ty>>()?)
-    } else {
-        quote!(#slot = Some(map.next_value::<#ty>()?))
-    };
     let wire = &field.wire;
+    let read = quote!(runtime::read_once(&mut map, &mut #slot, #wire)?);
     let received_as = ident(names::RECEIVED_AS_FIELD);
     let aliases = field.aliases.iter().map(|alias| {
         quote! {

@@ -79,6 +79,30 @@ impl PartialEq for WireNames {
     }
 }
 
+/// Reads the next map value into `slot`, refusing a member that appears twice (under its
+/// name or an alias).
+pub fn read_once<'de, A, T>(map: &mut A, slot: &mut Option<T>, name: &'static str) -> Result<(), A::Error>
+where
+    A: de::MapAccess<'de>,
+    T: de::Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Prints `<redacted>` in place of a secret in `Debug` output.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// A value that is not one of a closed enum's documented values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownVariant {

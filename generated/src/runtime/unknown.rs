@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value};
 
-/// JSON members the service sent that the spec does not describe (yet), in arrival order of
-/// their names' sort order. Serializing the model writes them back unchanged.
+/// JSON members the service sent that the spec does not describe (yet), sorted by name.
+/// Serializing the model writes them back unchanged (member order aside, which JSON does not
+/// give meaning to).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnknownFields(Map<String, Value>);
 

@@ -1,0 +1,38 @@
+//! Isolates a device, waits for the isolation to finish, and prints the outcome.
+//!
+//! ```sh
+//! MDE_MACHINE_ID=<device id> cargo run -p mde-machine-actions --example isolate_and_wait
+//! ```
+//! See `common/mod.rs` for the credential and endpoint variables.
+
+#![allow(clippy::print_stdout)]
+
+mod common;
+
+use mde_machine_actions::WaitOptions;
+use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = common::client_from_env()?;
+    let machine = MachineId::from(common::required_var("MDE_MACHINE_ID")?);
+    let comment = std::env::var("MDE_COMMENT").unwrap_or_else(|_| "Isolated by automation".into());
+
+    let request = IsolateRequest::new(comment).with_isolation_type(IsolationType::Full);
+    let action = match client.isolate_machine(&machine, &request).await {
+        Ok(action) => action,
+        Err(error) if error.is_already_in_progress() => {
+            println!("an isolation is already pending on {machine}; nothing sent");
+            return Ok(());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    println!("isolation {} requested: {}", action.id, action.status);
+
+    let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+    println!(
+        "isolation {} ended {} after {} polls in {:?}",
+        outcome.action.id, outcome.action.status, outcome.polls, outcome.elapsed
+    );
+    Ok(())
+}

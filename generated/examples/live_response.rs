@@ -1,0 +1,60 @@
+//! Runs a live response session (run a library script, then collect a file), waits for it,
+//! and downloads the result of every command that has one.
+//!
+//! ```sh
+//! MDE_MACHINE_ID=<device id> MDE_SCRIPT=minidump.ps1 MDE_FILE='C:\windows\TEMP\dump.zip' \
+//!     cargo run -p mde-machine-actions --example live_response
+//! ```
+//! See `common/mod.rs` for the credential and endpoint variables. Results are written to the
+//! current directory as `result-<index>.bin`.
+
+#![allow(clippy::print_stdout)]
+
+mod common;
+
+use mde_machine_actions::WaitOptions;
+use mde_machine_actions::models::{
+    CommandParam, CommandStatus, LiveResponseCommand, LiveResponseCommandType, MachineId,
+    RunLiveResponseRequest,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = common::client_from_env()?;
+    let machine = MachineId::from(common::required_var("MDE_MACHINE_ID")?);
+    let script = std::env::var("MDE_SCRIPT").unwrap_or_else(|_| "minidump.ps1".into());
+    let file = std::env::var("MDE_FILE")
+        .unwrap_or_else(|_| r"C:\windows\TEMP\OfficeClickToRun.dmp.zip".into());
+
+    let commands = vec![
+        LiveResponseCommand::new(
+            LiveResponseCommandType::RunScript,
+            vec![CommandParam::new("ScriptName", script)],
+        ),
+        LiveResponseCommand::new(LiveResponseCommandType::GetFile, vec![CommandParam::new("Path", file)]),
+    ];
+    let request = RunLiveResponseRequest::new(commands, "Collect diagnostics");
+    let action = client.run_live_response(&machine, &request).await?;
+    println!("live response {} started", action.id);
+
+    let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+    println!("live response ended {}", outcome.action.status);
+    for command in &outcome.commands {
+        let Some(index) = command.index else { continue };
+        if command.status != CommandStatus::Completed
+            || command.command_type == LiveResponseCommandType::PutFile
+        {
+            println!(
+                "command {index} ({}): {} {:?}",
+                command.command_type, command.status, command.errors
+            );
+            continue;
+        }
+        let link = client.get_live_response_result_download_link(&action.id, index).await?;
+        let path = format!("result-{index}.bin");
+        let mut out = tokio::fs::File::create(&path).await?;
+        let bytes = client.download(&link, &mut out).await?;
+        println!("command {index} ({}): {bytes} bytes from {link} -> {path}", command.command_type);
+    }
+    Ok(())
+}

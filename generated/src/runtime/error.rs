@@ -1,0 +1,218 @@
+//! [`Error`]: everything a call can fail with, with enough context to act on and nothing
+//! secret in it.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::auth::AuthError;
+
+/// Longest body excerpt kept in an error.
+pub const SNIPPET_LIMIT: usize = 512;
+
+/// Why a call failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or the response could not be read (DNS, TLS, connection
+    /// reset, ...).
+    Transport {
+        /// The operation, by spec name.
+        operation: &'static str,
+        /// The underlying error, stripped of its URL (a download URL carries a signature).
+        source: reqwest::Error,
+    },
+    /// No response within the configured per-request timeout.
+    Timeout {
+        /// The operation, by spec name.
+        operation: &'static str,
+    },
+    /// The service kept answering 429 until the retry policy gave up.
+    RateLimited {
+        /// The operation, by spec name.
+        operation: &'static str,
+        /// What the last 429 asked to wait.
+        retry_after: Option<Duration>,
+        /// Attempts made.
+        attempts: u32,
+        /// The last 429's error body.
+        api: Box<ApiError>,
+    },
+    /// The service answered with an error status.
+    Api(Box<ApiError>),
+    /// A success status with a body that does not match the model.
+    Decode {
+        /// The operation, by spec name.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: u16,
+        /// What serde reported, with line and column.
+        message: String,
+        /// The start of the body (at most [`SNIPPET_LIMIT`] bytes).
+        snippet: String,
+    },
+    /// No token could be obtained.
+    Auth(AuthError),
+    /// The client or the call was set up wrongly (e.g. a bearer token over plain http to a
+    /// non-loopback host, or a next link to another host).
+    Config(String),
+    /// Writing a download to its destination failed.
+    Io {
+        /// The operation, by name.
+        operation: &'static str,
+        /// The writer's error.
+        source: std::io::Error,
+    },
+    /// A paged listing returned the same next link twice, which would loop forever.
+    NonAdvancingNextLink {
+        /// The operation, by spec name.
+        operation: &'static str,
+    },
+}
+
+/// An error answer from the service: its status and the `{"error": {...}}` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The operation, by spec name.
+    pub operation: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// The service's error code (`error.code`), as sent.
+    pub code: Option<String>,
+    /// The service's message (`error.message`); free text that may change.
+    pub message: Option<String>,
+    /// The per-request correlation id (`error.target`); quote it to Microsoft support.
+    pub target: Option<String>,
+    /// What the `Retry-After` header asked to wait.
+    pub retry_after: Option<Duration>,
+    /// The start of the body (at most [`SNIPPET_LIMIT`] bytes), when it was not the usual
+    /// error envelope.
+    pub snippet: Option<String>,
+}
+
+impl ApiError {
+    /// Reads an error response body. Bodies that are not the `{"error": {...}}` envelope are
+    /// kept as a bounded snippet.
+    pub fn from_body(
+        operation: &'static str,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> Self {
+        let detail = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|value| value.get("error").cloned());
+        let text = |key: &str| {
+            detail.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_owned)
+        };
+        let code = text("code");
+        let snippet = code.is_none().then(|| snippet(body)).filter(|s| !s.is_empty());
+        Self {
+            operation,
+            status,
+            message: text("message"),
+            target: text("target"),
+            code,
+            retry_after,
+            snippet,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(target) = &self.target {
+            write!(f, " (correlation id {target})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_LIMIT)]);
+    let mut text = text.into_owned();
+    if body.len() > SNIPPET_LIMIT {
+        text.push('…');
+    }
+    text
+}
+
+impl Error {
+    /// The service's answer, for [`Error::Api`] and [`Error::RateLimited`].
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) | Error::RateLimited { api, .. } => Some(api),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the service's answer, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Decode { status, .. } => Some(*status),
+            other => other.api().map(|api| api.status),
+        }
+    }
+
+    /// True for 404 answers.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport { operation, source } => {
+                write!(f, "{operation}: transport error: {source}")
+            }
+            Error::Timeout { operation } => {
+                write!(f, "{operation}: no response before the timeout")
+            }
+            Error::RateLimited { operation, attempts, retry_after, .. } => {
+                write!(
+                    f,
+                    "{operation}: still rate limited (HTTP 429) after {attempts} attempt(s)"
+                )?;
+                if let Some(wait) = retry_after {
+                    write!(f, "; the service asked to wait {}s", wait.as_secs())?;
+                }
+                Ok(())
+            }
+            Error::Api(api) => api.fmt(f),
+            Error::Decode { operation, status, message, .. } => {
+                write!(f, "{operation}: HTTP {status} body does not match the model: {message}")
+            }
+            Error::Auth(error) => write!(f, "authentication failed: {error}"),
+            Error::Config(message) => write!(f, "invalid configuration: {message}"),
+            Error::Io { operation, source } => write!(f, "{operation}: cannot write the download: {source}"),
+            Error::NonAdvancingNextLink { operation } => {
+                write!(f, "{operation}: the service returned the same next link twice")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source, .. } => Some(source),
+            Error::Auth(error) => Some(error),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Error::Auth(error)
+    }
+}

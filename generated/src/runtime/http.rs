@@ -1,0 +1,590 @@
+//! The HTTP core every generated method goes through: endpoint and credential, per-request
+//! timeout, rate budget, retries that never replay a request the service may have processed,
+//! error decoding and tracing.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use super::auth::{Secret, StaticToken, TokenCredential, TokenRequest};
+use super::budget::RateBudget;
+use super::error::{ApiError, Error, snippet};
+use super::operation::Operation;
+use super::retry::{RetryPolicy, parse_retry_after};
+
+/// Where the API lives and how tokens for it are obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// API base URL, without a trailing slash (e.g. `https://api.security.microsoft.com`).
+    pub base_url: String,
+    /// Sign-in authority (e.g. `https://login.microsoftonline.com`).
+    pub authority: String,
+    /// OAuth2 scope of the tokens (e.g. `https://api.securitycenter.microsoft.com/.default`).
+    pub scope: String,
+}
+
+/// Implemented by generated clients so the builder can produce them.
+pub trait FromCore {
+    /// Wraps a configured core.
+    fn from_core(core: Core) -> Self;
+}
+
+/// The configured HTTP machinery shared by every clone of a client.
+#[derive(Clone)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+    credential: Arc<dyn TokenCredential>,
+    timeout: Option<Duration>,
+    user_agent: String,
+    retry: RetryPolicy,
+    budget: RateBudget,
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("endpoint", &self.inner.endpoint)
+            .field("credential", &self.inner.credential)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("rate_budget", &self.inner.budget.is_enabled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a client: endpoint (a cloud, or a custom base URL), credential, HTTP client,
+/// timeouts, user agent, retry policy and rate budget.
+pub struct ClientBuilder<C> {
+    endpoint: Endpoint,
+    credential: Option<Arc<dyn TokenCredential>>,
+    http: Option<reqwest::Client>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    user_agent: String,
+    retry: RetryPolicy,
+    budget: RateBudget,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("credential", &self.credential)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: FromCore> ClientBuilder<C> {
+    /// A builder for `endpoint` with the defaults: 10 s connect timeout, 60 s per-request
+    /// timeout, [`RetryPolicy::default`], [`RateBudget::documented`].
+    pub fn new(endpoint: impl Into<Endpoint>) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            credential: None,
+            http: None,
+            connect_timeout: Some(Duration::from_secs(10)),
+            timeout: Some(Duration::from_secs(60)),
+            user_agent: format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            retry: RetryPolicy::default(),
+            budget: RateBudget::documented(),
+            client: PhantomData,
+        }
+    }
+
+    /// Uses a cloud or region from the generated table (API host, authority and scope
+    /// together).
+    #[must_use]
+    pub fn cloud(mut self, cloud: impl Into<Endpoint>) -> Self {
+        self.endpoint = cloud.into();
+        self
+    }
+
+    /// Sends requests to a custom base URL (a proxy, a simulator, a test server), keeping the
+    /// authority and scope of the current cloud.
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint.base_url = url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Overrides the sign-in authority.
+    #[must_use]
+    pub fn authority(mut self, authority: impl Into<String>) -> Self {
+        self.endpoint.authority = authority.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Overrides the token scope (needed where the docs do not state it, e.g. some government
+    /// clouds).
+    #[must_use]
+    pub fn token_scope(mut self, scope: impl Into<String>) -> Self {
+        self.endpoint.scope = scope.into();
+        self
+    }
+
+    /// The credential that provides bearer tokens.
+    #[must_use]
+    pub fn credential(mut self, credential: impl TokenCredential + 'static) -> Self {
+        self.credential = Some(Arc::new(credential));
+        self
+    }
+
+    /// A shared credential.
+    #[must_use]
+    pub fn shared_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(credential);
+        self
+    }
+
+    /// Shorthand for `credential(StaticToken::new(token))`.
+    #[must_use]
+    pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
+        self.credential(StaticToken::new(token))
+    }
+
+    /// Uses an existing `reqwest::Client` (its connection pool, proxy and TLS settings). The
+    /// connect timeout is then the one that client was built with.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Connect timeout of the client this builder creates (`None`: no limit).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit on each request, from sending to the end of the body (`None`: no limit).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header.
+    #[must_use]
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// How failed calls are retried.
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How calls are paced under the documented quotas.
+    #[must_use]
+    pub fn rate_budget(mut self, budget: RateBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<C, Error> {
+        let credential = self.credential.ok_or_else(|| {
+            Error::Config("no credential: call `.credential(...)` or `.bearer_token(...)`".into())
+        })?;
+        check_base_url(&self.endpoint.base_url)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let mut builder = reqwest::Client::builder();
+                if let Some(timeout) = self.connect_timeout {
+                    builder = builder.connect_timeout(timeout);
+                }
+                builder
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+            }
+        };
+        let inner = Inner {
+            http,
+            endpoint: self.endpoint,
+            credential,
+            timeout: self.timeout,
+            user_agent: self.user_agent,
+            retry: self.retry,
+            budget: self.budget,
+        };
+        Ok(C::from_core(Core { inner: Arc::new(inner) }))
+    }
+}
+
+/// Bearer tokens only travel over https, except to this machine.
+fn check_base_url(base_url: &str) -> Result<(), Error> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "refusing to send a bearer token over plain http to `{}`; use https (plain http is allowed only for loopback hosts)",
+            url.host_str().unwrap_or_default()
+        ))),
+        other => Err(Error::Config(format!("unsupported URL scheme `{other}`"))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Characters escaped in a query value: everything but unreserved, the sub-delimiters OData
+/// uses (`'`, `(`, `)`, `,`), `:`, `@`, `/`, `$` and `?`.
+const QUERY: &AsciiSet = &SEGMENT
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b',')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/')
+    .remove(b'$')
+    .remove(b'?');
+
+/// Appends `value` to `path` as exactly one percent-encoded path segment.
+pub fn push_segment(path: &mut String, value: &str) {
+    path.extend(utf8_percent_encode(value, SEGMENT));
+}
+
+/// One call to make: an operation, its expanded path, its query and its JSON body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    operation: &'static Operation,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    url: Option<String>,
+}
+
+impl Request {
+    /// A request for `operation` at `path` (already expanded and encoded).
+    pub fn new(operation: &'static Operation, path: String) -> Self {
+        Self { operation, path, query: Vec::new(), body: None, url: None }
+    }
+
+    /// The operation.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+
+    /// Adds a query parameter.
+    #[must_use]
+    pub fn query(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.set_query(key, value.to_string());
+        self
+    }
+
+    /// Sets (or replaces) a query parameter.
+    pub fn set_query(&mut self, key: &'static str, value: String) {
+        match self.query.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.query.push((key, value)),
+        }
+    }
+
+    /// The value of a query parameter.
+    pub fn query_value(&self, key: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets the JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::Config(format!("{}: cannot serialize the body: {e}", self.operation.name))
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Sends the request to an absolute URL instead (a next link), which must be on the
+    /// client's host.
+    #[must_use]
+    pub fn with_url(mut self, url: String) -> Self {
+        self.url = Some(url);
+        self
+    }
+
+    fn url(&self, base_url: &str) -> Result<reqwest::Url, Error> {
+        if let Some(url) = &self.url {
+            return same_origin(base_url, url, self.operation.name);
+        }
+        let mut text = format!("{base_url}{}", self.path);
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(key);
+            text.push('=');
+            text.extend(utf8_percent_encode(value, QUERY));
+        }
+        reqwest::Url::parse(&text)
+            .map_err(|e| Error::Config(format!("{}: bad URL: {e}", self.operation.name)))
+    }
+}
+
+/// Parses `url`, refusing it unless it is on the same scheme, host and port as `base_url`, so
+/// the bearer token never leaves for another host.
+fn same_origin(base_url: &str, url: &str, operation: &str) -> Result<reqwest::Url, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::Config(format!("{operation}: next link is not a URL: {e}")))?;
+    let base = reqwest::Url::parse(base_url)
+        .map_err(|e| Error::Config(format!("base URL is not a URL: {e}")))?;
+    if parsed.origin() == base.origin() {
+        Ok(parsed)
+    } else {
+        Err(Error::Config(format!(
+            "{operation}: refusing to follow a next link to another host ({})",
+            parsed.host_str().unwrap_or_default()
+        )))
+    }
+}
+
+/// A successful answer: status and body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Decodes the body as `T`, or explains (with a bounded snippet) why it does not fit.
+    pub fn decode<T: DeserializeOwned>(&self, operation: &'static Operation) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
+            operation: operation.name,
+            status: self.status,
+            message: e.to_string(),
+            snippet: snippet(&self.body),
+        })
+    }
+}
+
+impl Core {
+    /// The endpoint in use.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The HTTP connection pool. Requests made on it directly carry no token.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The rate budget shared by every clone of this client.
+    pub fn rate_budget(&self) -> &RateBudget {
+        &self.inner.budget
+    }
+
+    /// Sends `request` and decodes the answer as `T`.
+    pub async fn send_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let operation = request.operation;
+        self.send(request).await?.decode(operation)
+    }
+
+    /// Sends `request` with retries as the policy and the operation's retry safety allow.
+    ///
+    /// A request is sent again only when the service provably did not act on it: after a 429,
+    /// after a 401 (once, with a fresh token), or when the connection failed before the request
+    /// was written. Retry-safe operations (reads) are also retried after a 5xx, a timeout or a
+    /// broken response.
+    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+        let operation = request.operation;
+        let span = tracing::info_span!(
+            "mde_request",
+            operation = operation.name,
+            path = %request.path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
+        );
+        self.send_with_retries(&request).instrument(span).await
+    }
+
+    async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
+        let operation = request.operation;
+        let url = request.url(&self.inner.endpoint.base_url)?;
+        let policy = self.inner.retry;
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        let mut force_refresh = false;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempts", attempt);
+            self.inner.budget.acquire(operation).await;
+            let outcome = self.attempt(request, &url, std::mem::take(&mut force_refresh)).await;
+            let retry_after = match outcome {
+                Attempt::Done(result) => return result,
+                Attempt::Unauthorized(_) if !refreshed => {
+                    (refreshed, force_refresh) = (true, true);
+                    tracing::info!("HTTP 401: retrying once with a fresh token");
+                    continue;
+                }
+                Attempt::Unauthorized(api) => return Err(Error::Api(api)),
+                Attempt::RateLimited(api) => {
+                    let wait = api.retry_after.unwrap_or_else(|| policy.backoff(attempt));
+                    if attempt >= policy.max_attempts || wait > policy.max_retry_after {
+                        let retry_after = api.retry_after;
+                        return Err(Error::RateLimited {
+                            operation: operation.name,
+                            retry_after,
+                            attempts: attempt,
+                            api,
+                        });
+                    }
+                    wait
+                }
+                Attempt::Retryable(error, retry_after) => {
+                    if attempt >= policy.max_attempts {
+                        return Err(error);
+                    }
+                    retry_after
+                        .unwrap_or_else(|| policy.backoff(attempt))
+                        .min(policy.max_retry_after)
+                }
+            };
+            tracing::warn!(attempt, wait_ms = retry_after.as_millis() as u64, "retrying");
+            tokio::time::sleep(retry_after).await;
+        }
+    }
+
+    /// One attempt, classified.
+    async fn attempt(&self, request: &Request, url: &reqwest::Url, force_refresh: bool) -> Attempt {
+        let operation = request.operation;
+        let token = match self.token(force_refresh).await {
+            Ok(token) => token,
+            Err(error) => return Attempt::Done(Err(error)),
+        };
+        let mut builder = self
+            .inner
+            .http
+            .request(operation.verb.to_method(), url.clone())
+            .bearer_auth(token.expose())
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, &self.inner.user_agent);
+        if let Some(timeout) = self.inner.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.header(CONTENT_TYPE, "application/json").body(body.clone());
+        }
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(error) => return classify_send_error(operation, error),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        record_correlation(&headers, None);
+        tracing::Span::current().record("status", status);
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(error) => {
+                // The service answered, so it acted on the request: only reads are retried.
+                let error = transport_error(operation, error);
+                return if operation.retry_safe {
+                    Attempt::Retryable(error, None)
+                } else {
+                    Attempt::Done(Err(error))
+                };
+            }
+        };
+        if operation.success.contains(&status) {
+            return Attempt::Done(Ok(Response { status, body }));
+        }
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let api = Box::new(ApiError::from_body(operation.name, status, &body, retry_after));
+        record_correlation(&headers, api.target.as_deref());
+        match status {
+            401 => Attempt::Unauthorized(api),
+            429 => Attempt::RateLimited(api),
+            500..=599 if operation.retry_safe => Attempt::Retryable(Error::Api(api), retry_after),
+            _ => Attempt::Done(Err(Error::Api(api))),
+        }
+    }
+
+    async fn token(&self, force_refresh: bool) -> Result<Secret, Error> {
+        let endpoint = &self.inner.endpoint;
+        let request = TokenRequest {
+            scope: &endpoint.scope,
+            authority: &endpoint.authority,
+            http: &self.inner.http,
+            force_refresh,
+        };
+        Ok(self.inner.credential.get_token(request).await?.token)
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    /// Finished: success, or a failure not worth retrying.
+    Done(Result<Response, Error>),
+    /// HTTP 401.
+    Unauthorized(Box<ApiError>),
+    /// HTTP 429.
+    RateLimited(Box<ApiError>),
+    /// A failure that may be retried, with the wait the service asked for.
+    Retryable(Error, Option<Duration>),
+}
+
+/// A connection that failed before the request was written is always safe to retry; a timeout
+/// or a broken exchange is retried only for reads.
+fn classify_send_error(operation: &'static Operation, error: reqwest::Error) -> Attempt {
+    let not_sent = error.is_connect();
+    let error = if error.is_timeout() {
+        Error::Timeout { operation: operation.name }
+    } else {
+        transport_error(operation, error)
+    };
+    if not_sent || operation.retry_safe {
+        Attempt::Retryable(error, None)
+    } else {
+        Attempt::Done(Err(error))
+    }
+}
+
+fn transport_error(operation: &'static Operation, error: reqwest::Error) -> Error {
+    if error.is_timeout() {
+        return Error::Timeout { operation: operation.name };
+    }
+    Error::Transport { operation: operation.name, source: error.without_url() }
+}
+
+/// Notes the service's correlation id on the current span.
+fn record_correlation(headers: &HeaderMap, target: Option<&str>) {
+    let header = ["request-id", "x-ms-request-id", "client-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()));
+    if let Some(id) = target.or(header) {
+        tracing::Span::current().record("correlation_id", id);
+    }
+}
