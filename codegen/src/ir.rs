@@ -187,6 +187,13 @@ pub enum FilterOp {
 }
 
 impl FilterOp {
+    /// Equality operators, in declaration order: what ids, strings and enums support.
+    pub const EQUALITY: [FilterOp; 3] = [FilterOp::Eq, FilterOp::Ne, FilterOp::In];
+
+    /// Comparison operators, in declaration order: what timestamps and numbers support.
+    pub const ORDERED: [FilterOp; 6] =
+        [FilterOp::Eq, FilterOp::Ne, FilterOp::Gt, FilterOp::Ge, FilterOp::Lt, FilterOp::Le];
+
     /// Every operator, with its OData spelling.
     pub const ALL: [(&'static str, FilterOp); 7] = [
         ("eq", FilterOp::Eq),
@@ -238,6 +245,8 @@ impl Verb {
 /// One operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Method {
+    /// JSON pointer of the method in the spec, for messages.
+    pub pointer: String,
     /// Name as written in the spec (camelCase).
     pub spec_name: String,
     /// Rust function name (snake_case).

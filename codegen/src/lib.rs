@@ -9,13 +9,17 @@
 //!    every problem with its JSON pointer;
 //! 3. [`emit`]: turn the IR into one `TokenStream` per output file;
 //! 4. [`render`]: parse, pretty-print and stamp each file with its `@generated` header.
+//!
+//! [`openapi()`] reuses the first two stages to export the spec as an OpenAPI 3.1 document.
 
 pub mod diagnostics;
+pub mod docs_check;
 pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod names;
+pub mod openapi;
 pub mod render;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
@@ -46,4 +50,15 @@ pub fn generate(spec_text: &str, spec_name: &str) -> Result<Vec<GeneratedFile>, 
             Ok(GeneratedFile { path, contents })
         })
         .collect()
+}
+
+/// Exports the spec as an OpenAPI 3.1 document: pretty JSON (two-space indent, trailing
+/// newline), the same bytes for the same spec. See [`openapi`](mod@openapi) for the mapping.
+///
+/// The spec is validated exactly as [`generate`] validates it, so a broken spec yields the same
+/// problems.
+pub fn openapi(spec_text: &str) -> Result<String, Diagnostics> {
+    let document = load::load(spec_text)?;
+    let api = lower::lower(&document)?;
+    Ok(openapi::render(&openapi::build(&document, &api)))
 }

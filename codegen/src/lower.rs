@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Diagnostics;
 use crate::ir::{
-    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, Permission, ParamLocation, PathPart,
-    Per, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
+    Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, ParamLocation,
+    PathPart, Per, Permission, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
 };
 use crate::load::Json;
 use crate::names;
@@ -278,6 +278,7 @@ impl<'a> Lowerer<'a> {
         let permissions = self.permissions_table(&methods);
         self.decisions(&root);
         mark_response_types(&mut types, &methods, error_type.as_deref());
+        self.check_closed_responses(&types);
         self.check_open_enums(&types);
         Api { name, doc, docs_url, types, methods, servers, error_type, permissions }
     }
@@ -285,10 +286,10 @@ impl<'a> Lowerer<'a> {
     /// Every permission, once, with a constant name that must not collide.
     fn permissions_table(&mut self, methods: &[Method]) -> Vec<Permission> {
         let mut table: BTreeMap<String, Permission> = BTreeMap::new();
-        for (i, method) in methods.iter().enumerate() {
+        for method in methods {
             let all = method.application_permissions.iter().chain(&method.delegated_permissions);
             for value in all {
-                let at = format!("/x-methods/{i}/permissions");
+                let at = format!("{}/permissions", method.pointer);
                 let name = self.rust_name(&at, value, names::const_name);
                 let entry = table.entry(name.clone()).or_insert_with(|| Permission {
                     name,
@@ -296,7 +297,10 @@ impl<'a> Lowerer<'a> {
                     methods: Vec::new(),
                 });
                 if &entry.value != value {
-                    let message = format!("permissions `{}` and `{value}` both become the constant `{}`", entry.value, entry.name);
+                    let message = format!(
+                        "permissions `{}` and `{value}` both become the constant `{}`",
+                        entry.value, entry.name
+                    );
                     self.error(at, message);
                 } else if !entry.methods.contains(&method.spec_name) {
                     entry.methods.push(method.spec_name.clone());
@@ -375,6 +379,10 @@ impl<'a> Lowerer<'a> {
         rule: fn(&str) -> Result<String, String>,
     ) -> String {
         if spec.is_empty() {
+            // A missing name was reported where it is required; an empty one is reported here.
+            if matches!(self.document.pointer(at), Some(Json::String(_))) {
+                self.error(at, "must not be empty");
+            }
             return String::new();
         }
         rule(spec).unwrap_or_else(|message| {
@@ -416,6 +424,12 @@ impl<'a> Lowerer<'a> {
             return None;
         }
         self.no_property_keywords(node);
+        self.check_keywords(node);
+        if Self::is_nullable(node) {
+            let message =
+                "a `$defs` entry cannot be nullable: make the properties that use it nullable";
+            self.error(node.at("type"), message);
+        }
         let doc = self.text(node, "description");
         let declared = self.declared_types(node);
         if node.child("enum").is_some() {
@@ -437,6 +451,36 @@ impl<'a> Lowerer<'a> {
             }
         };
         Some(TypeDef::Newtype(NewtypeDef { name, doc, inner }))
+    }
+
+    /// Keywords that only mean something next to another keyword.
+    fn check_keywords(&mut self, node: &Node<'a>) {
+        let has = |key: &str| node.json.get(key).is_some();
+        let ty = |name: &str| match node.json.get("type") {
+            Some(Json::String(t)) => t == name,
+            Some(Json::Array(items)) => items.iter().any(|t| *t == Json::String(name.into())),
+            _ => false,
+        };
+        for key in ["x-extensible", "x-enum-descriptions"] {
+            if has(key) && !has("enum") {
+                self.error(node.at(key), format!("`{key}` is only allowed on an enum"));
+            }
+        }
+        if has("items") && !ty("array") {
+            self.error(node.at("items"), "`items` is only allowed with `\"type\": \"array\"`");
+        }
+        if has("$ref") && has("type") {
+            self.error(node.at("type"), "`$ref` cannot be combined with `type`");
+        }
+        if has("format") && !ty("string") && !ty("integer") {
+            self.error(node.at("format"), "`format` is only allowed on strings and integers");
+        }
+        let integer_format = node.json.get("format").filter(|_| ty("integer"));
+        if integer_format
+            .is_some_and(|f| !matches!(f, Json::String(f) if f == "int32" || f == "int64"))
+        {
+            self.error(node.at("format"), "integer formats are `int32` and `int64`");
+        }
     }
 
     fn no_property_keywords(&mut self, node: &Node<'a>) {
@@ -486,6 +530,16 @@ impl<'a> Lowerer<'a> {
             self.error(&ty.ptr, "only one non-null type is supported");
         }
         out
+    }
+
+    fn is_only_null(node: &Node<'a>) -> bool {
+        match node.json.get("type") {
+            Some(Json::String(s)) => s == "null",
+            Some(Json::Array(items)) => {
+                items.iter().all(|t| *t == Json::String("null".into())) && !items.is_empty()
+            }
+            _ => false,
+        }
     }
 
     fn is_nullable(node: &Node<'a>) -> bool {
@@ -575,18 +629,26 @@ impl<'a> Lowerer<'a> {
         }
         let members = properties.map(|p| p.members()).unwrap_or_default();
         for (i, wire) in required.iter().enumerate() {
-            if !members.iter().any(|(k, _)| k == wire) {
+            if required[..i].contains(wire) {
+                self.error(
+                    format!("{}/required/{i}", node.ptr),
+                    format!("`{wire}` is listed twice"),
+                );
+            } else if !members.iter().any(|(k, _)| k == wire) {
                 let message = format!("`{wire}` is required but not declared in `properties`");
                 self.error(format!("{}/required/{i}", node.ptr), message);
             }
         }
         let mut fields: Vec<Field> = Vec::new();
+        let mut props = Vec::new();
         for (wire, prop) in members {
             if let Some(field) = self.field(wire, &prop, &required) {
                 self.check_field_clash(&fields, &field, &prop);
                 fields.push(field);
+                props.push(prop);
             }
         }
+        self.check_aliases(&fields, &props);
         StructDef { name, doc, fields, in_response: false, closed }
     }
 
@@ -606,15 +668,21 @@ impl<'a> Lowerer<'a> {
             );
             self.error(&prop.ptr, message);
         }
-        let wires = |f: &Field| {
-            std::iter::once(f.wire.clone()).chain(f.aliases.clone()).collect::<Vec<_>>()
-        };
-        for alias in &field.aliases {
-            if fields.iter().any(|f| wires(f).contains(alias)) || alias == &field.wire {
-                self.error(
-                    prop.at("x-wire-aliases"),
-                    format!("alias `{alias}` is already a wire name in this object"),
-                );
+    }
+
+    /// Every wire name (member names and aliases) of an object must be distinct.
+    fn check_aliases(&mut self, fields: &[Field], props: &[Node<'a>]) {
+        for (i, (field, prop)) in fields.iter().zip(props).enumerate() {
+            for alias in &field.aliases {
+                let clashes = alias == &field.wire
+                    || fields.iter().enumerate().any(|(j, other)| {
+                        other.wire == *alias || (j < i && other.aliases.contains(alias))
+                    })
+                    || field.aliases.iter().filter(|a| *a == alias).count() > 1;
+                if clashes {
+                    let message = format!("alias `{alias}` is already a wire name in this object");
+                    self.error(prop.at("x-wire-aliases"), message);
+                }
             }
         }
     }
@@ -623,13 +691,17 @@ impl<'a> Lowerer<'a> {
         if !self.object(prop, SCHEMA_KEYS, &["description"]) {
             return None;
         }
+        self.check_keywords(prop);
         let name = self.rust_name(&prop.ptr, wire, names::value_name);
         let doc = self.text(prop, "description");
         let (ty, nullable) = self.value_type(prop)?;
         let aliases = self.strings(prop, "x-wire-aliases");
         let filter_ops = self.filter_ops(prop);
         if !filter_ops.is_empty() && !self.is_literal(&ty) {
-            self.error(prop.at("x-filterable"), "only strings, timestamps, integers, booleans, enums and ids can be filtered on");
+            self.error(
+                prop.at("x-filterable"),
+                "only strings, timestamps, integers, booleans, enums and ids can be filtered on",
+            );
         }
         let required = required.iter().any(|r| r == wire);
         let sensitive = self.bool(prop, "x-sensitive").unwrap_or(false);
@@ -665,9 +737,11 @@ impl<'a> Lowerer<'a> {
         if ops.is_empty() {
             self.error(node.at("operators"), "list at least one operator");
         }
-        let ordering = ops.iter().any(|op| matches!(op, FilterOp::Gt | FilterOp::Ge | FilterOp::Lt | FilterOp::Le));
-        if ordering && ops.contains(&FilterOp::In) {
-            self.error(node.at("operators"), "`in` cannot be combined with ordering operators (gt, ge, lt, le)");
+        let within = |family: &[FilterOp]| ops.iter().all(|op| family.contains(op));
+        if !within(&FilterOp::EQUALITY) && !within(&FilterOp::ORDERED) {
+            let message =
+                "operators must come from one family: [eq, ne, in] or [eq, ne, gt, ge, lt, le]";
+            self.error(node.at("operators"), message);
         }
         ops
     }
@@ -677,7 +751,9 @@ impl<'a> Lowerer<'a> {
         match ty {
             Type::String | Type::DateTime | Type::I32 | Type::I64 | Type::Bool => true,
             Type::Named(name) => self.defs.values().any(|d| {
-                &d.rust == name && d.node.json.get("properties").is_none() && d.node.json.get("type") != Some(&Json::String("object".into()))
+                &d.rust == name
+                    && d.node.json.get("properties").is_none()
+                    && d.node.json.get("type") != Some(&Json::String("object".into()))
             }),
             Type::F64 | Type::Any | Type::Array(_) => false,
         }
@@ -703,7 +779,9 @@ impl<'a> Lowerer<'a> {
         let ty = match declared.first().map(String::as_str) {
             None if node.json.get("type").is_none() => Type::Any,
             None => {
-                self.error(node.at("type"), "a value cannot be only `null`");
+                if Self::is_only_null(node) {
+                    self.error(node.at("type"), "a value cannot be only `null`");
+                }
                 return None;
             }
             Some("string") => self.string_type(node)?,
@@ -718,6 +796,7 @@ impl<'a> Lowerer<'a> {
                 if !self.object(&items, SCHEMA_KEYS, &[]) {
                     return None;
                 }
+                self.check_keywords(&items);
                 Type::Array(Box::new(self.value_type(&items)?.0))
             }
             Some(_) => {
@@ -806,20 +885,39 @@ impl<'a> Lowerer<'a> {
         Some(name)
     }
 
+    /// Responses must keep members they do not know, so they cannot be closed.
+    fn check_closed_responses(&mut self, types: &[TypeDef]) {
+        for def in types {
+            let TypeDef::Struct(def) = def else { continue };
+            if def.closed && def.in_response {
+                let at = self.def_pointer(&def.name);
+                let message = format!(
+                    "`{}` appears in a response, which must keep unknown members: remove `additionalProperties: false`",
+                    def.name
+                );
+                self.error(format!("{at}/additionalProperties"), message);
+            }
+        }
+    }
+
+    fn def_pointer(&self, rust: &str) -> String {
+        self.defs.values().find(|d| d.rust == rust).map(|d| d.node.ptr.clone()).unwrap_or_default()
+    }
+
     fn check_open_enums(&mut self, types: &[TypeDef]) {
         for def in types {
             let TypeDef::Enum(def) = def else { continue };
-            if def.open && def.variants.iter().any(|v| v.name == names::UNKNOWN_VARIANT) {
-                let key = self
-                    .defs
-                    .iter()
-                    .find(|(_, d)| d.rust == def.name)
-                    .map(|(_, d)| d.node.ptr.clone());
+            let Some(index) = def.variants.iter().position(|v| v.name == names::UNKNOWN_VARIANT)
+            else {
+                continue;
+            };
+            if def.open {
+                let at = format!("{}/enum/{index}", self.def_pointer(&def.name));
                 let message = format!(
-                    "value `{}` clashes with the variant that keeps unknown values",
-                    names::UNKNOWN_VARIANT
+                    "value `{}` would clash with the variant that keeps unknown values (the enum is open because it is `x-extensible` or appears in a response)",
+                    def.variants[index].wire
                 );
-                self.error(format!("{}/enum", key.unwrap_or_default()), message);
+                self.error(at, message);
             }
         }
     }
@@ -831,13 +929,16 @@ impl<'a> Lowerer<'a> {
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for item in self.array(root, "x-methods") {
             let Some(method) = self.method(&item, types) else { continue };
-            for key in [method.spec_name.clone(), method.name.clone()] {
-                if let Some(first) = seen.get(&key) {
-                    let message =
-                        format!("duplicate method name `{}` (first at {first})", method.spec_name);
-                    self.error(item.at("name"), message);
-                    break;
-                }
+            if let Some(first) = seen.get(&method.spec_name) {
+                let message =
+                    format!("duplicate method name `{}` (first at {first})", method.spec_name);
+                self.error(item.at("name"), message);
+            } else if let Some(first) = seen.get(&method.name) {
+                let message = format!(
+                    "method `{}` becomes the Rust method `{}`, like the method at {first}",
+                    method.spec_name, method.name
+                );
+                self.error(item.at("name"), message);
             }
             seen.insert(method.spec_name.clone(), item.ptr.clone());
             seen.insert(method.name.clone(), item.ptr.clone());
@@ -864,6 +965,7 @@ impl<'a> Lowerer<'a> {
         let link_field = self.link_member(node, response_def);
         let (application_permissions, delegated_permissions) = self.permissions(node);
         Some(Method {
+            pointer: node.ptr.clone(),
             summary: self.text(node, "summary"),
             description: self.text(node, "description"),
             docs_url: self.text(node, "docsUrl"),
@@ -889,54 +991,93 @@ impl<'a> Lowerer<'a> {
 
     /// The `filter` of a listing method: a model with filterable fields, carried by the
     /// method's `$filter` query parameter.
-    fn filter(&mut self, node: &Node<'a>, params: &mut [Param], types: &[TypeDef]) -> Option<(String, usize)> {
+    fn filter(
+        &mut self,
+        node: &Node<'a>,
+        params: &mut [Param],
+        types: &[TypeDef],
+    ) -> Option<(String, usize)> {
         let name = self.ref_struct(node)?;
-        let filterable = struct_named(types, &name).is_some_and(|s| s.fields.iter().any(|f| !f.filter_ops.is_empty()));
+        let filterable = struct_named(types, &name)
+            .is_some_and(|s| s.fields.iter().any(|f| !f.filter_ops.is_empty()));
         if !filterable {
             self.error(node.at("$ref"), format!("`{name}` has no property with `x-filterable`"));
         }
-        let index = params.iter().position(|p| p.wire == "$filter" && p.location == ParamLocation::Query);
+        let index =
+            params.iter().position(|p| p.wire == "$filter" && p.location == ParamLocation::Query);
         match index {
             Some(index) if params[index].ty == Type::String => {
                 params[index].is_filter = true;
                 Some((name, index))
             }
             _ => {
-                self.error(&node.ptr, "a method with `filter` needs a string query parameter named `$filter`");
+                self.error(
+                    &node.ptr,
+                    "a method with `filter` needs a string query parameter named `$filter`",
+                );
                 None
             }
         }
     }
 
-    fn paging(&mut self, node: &Node<'a>, response: Option<&StructDef>, params: &[Param]) -> Option<Paging> {
+    fn paging(
+        &mut self,
+        node: &Node<'a>,
+        response: Option<&StructDef>,
+        params: &[Param],
+    ) -> Option<Paging> {
         let paging = node.child("paging")?;
-        if !self.object(&paging, &["$comment", "items", "nextLink", "top", "skip", "maxTop"], &["items", "nextLink", "top", "skip", "maxTop"]) {
+        if !self.object(
+            &paging,
+            &["$comment", "items", "nextLink", "top", "skip", "maxTop"],
+            &["items", "nextLink", "top", "skip", "maxTop"],
+        ) {
             return None;
         }
-        let max_top = self.int(&paging, "maxTop").and_then(|m| u32::try_from(m).ok()).filter(|m| *m > 0);
+        let max_top =
+            self.int(&paging, "maxTop").and_then(|m| u32::try_from(m).ok()).filter(|m| *m > 0);
         if max_top.is_none() && paging.child("maxTop").is_some() {
             self.error(paging.at("maxTop"), "must be a positive integer");
         }
         let (items, next_link) = (self.text(&paging, "items"), self.text(&paging, "nextLink"));
+        if items.is_empty() || next_link.is_empty() {
+            return None;
+        }
         let (top, skip) = (self.text(&paging, "top"), self.text(&paging, "skip"));
         for (key, wire) in [("top", &top), ("skip", &skip)] {
-            let is_int = |p: &Param| p.wire == *wire && p.location == ParamLocation::Query && matches!(p.ty, Type::I32 | Type::I64);
+            let is_int = |p: &Param| {
+                p.wire == *wire
+                    && p.location == ParamLocation::Query
+                    && matches!(p.ty, Type::I32 | Type::I64)
+            };
             if !wire.is_empty() && !params.iter().any(is_int) {
-                self.error(paging.at(key), format!("`{wire}` is not an integer query parameter of this method"));
+                self.error(
+                    paging.at(key),
+                    format!("`{wire}` is not an integer query parameter of this method"),
+                );
             }
         }
         let response = response?;
         let items_field = response.fields.iter().find(|f| f.wire == items);
         let item_type = match items_field.map(|f| &f.ty) {
-            Some(Type::Array(inner)) if !items_field.is_some_and(Field::is_optional) => (**inner).clone(),
+            Some(Type::Array(inner)) if !items_field.is_some_and(Field::is_optional) => {
+                (**inner).clone()
+            }
             _ => {
-                self.error(paging.at("items"), format!("`{items}` is not a required array member of `{}`", response.name));
+                self.error(
+                    paging.at("items"),
+                    format!("`{items}` is not a required array member of `{}`", response.name),
+                );
                 return None;
             }
         };
-        let next_field = response.fields.iter().find(|f| f.wire == next_link && f.ty == Type::String);
+        let next_field =
+            response.fields.iter().find(|f| f.wire == next_link && f.ty == Type::String);
         let Some(next_field) = next_field.filter(|f| f.is_optional()) else {
-            self.error(paging.at("nextLink"), format!("`{next_link}` is not an optional string member of `{}`", response.name));
+            self.error(
+                paging.at("nextLink"),
+                format!("`{next_link}` is not an optional string member of `{}`", response.name),
+            );
             return None;
         };
         Some(Paging {
@@ -951,11 +1092,17 @@ impl<'a> Lowerer<'a> {
 
     fn link_member(&mut self, node: &Node<'a>, response: Option<&StructDef>) -> Option<String> {
         let member = self.string(node, "linkMember")?;
-        let field = response?.fields.iter().find(|f| f.wire == member && f.ty == Type::String && !f.is_optional());
+        let field = response?
+            .fields
+            .iter()
+            .find(|f| f.wire == member && f.ty == Type::String && !f.is_optional());
         match field {
             Some(field) => Some(field.name.clone()),
             None => {
-                self.error(node.at("linkMember"), format!("`{member}` is not a required string member of the response"));
+                self.error(
+                    node.at("linkMember"),
+                    format!("`{member}` is not a required string member of the response"),
+                );
                 None
             }
         }
@@ -1005,12 +1152,25 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let Some((ty, _)) = self.value_type(&schema) else { continue };
-            if matches!(ty, Type::Array(_) | Type::Any) {
-                self.error(&schema.ptr, "a parameter must be a scalar");
+            if matches!(ty, Type::Array(_) | Type::Any | Type::F64) || !self.is_literal(&ty) {
+                self.error(
+                    &schema.ptr,
+                    "a parameter must be a string, integer, boolean, enum or id",
+                );
             }
             let (minimum, maximum) = (self.int(&schema, "minimum"), self.int(&schema, "maximum"));
             let doc = self.text(&item, "description");
-            out.push(Param { wire, name, doc, location, required, ty, is_filter: false, minimum, maximum });
+            out.push(Param {
+                wire,
+                name,
+                doc,
+                location,
+                required,
+                ty,
+                is_filter: false,
+                minimum,
+                maximum,
+            });
         }
         out
     }
@@ -1064,12 +1224,26 @@ impl<'a> Lowerer<'a> {
         if items.is_empty() && node.child("success").is_some() {
             self.error(node.at("success"), "list at least one status");
         }
-        items.iter().filter_map(|item| self.status(item)).collect()
+        let mut statuses: Vec<u16> = Vec::new();
+        for item in &items {
+            match self.status(item) {
+                Some(status) if statuses.contains(&status) => {
+                    self.error(&item.ptr, format!("status {status} is listed twice"));
+                }
+                Some(status) => statuses.push(status),
+                None => {}
+            }
+        }
+        statuses
     }
 
     fn status(&mut self, item: &Node<'a>) -> Option<u16> {
         match item.json {
             Json::Int(code) if (100..=599).contains(code) => u16::try_from(*code).ok(),
+            Json::Int(code) => {
+                self.error(&item.ptr, format!("`{code}` is not an HTTP status (100-599)"));
+                None
+            }
             other => {
                 self.error(
                     &item.ptr,
@@ -1103,7 +1277,17 @@ impl<'a> Lowerer<'a> {
         ) {
             return Default::default();
         }
-        (self.strings(&perms, "application"), self.strings(&perms, "delegated"))
+        let mut lists = [Vec::new(), Vec::new()];
+        for (list, key) in lists.iter_mut().zip(["application", "delegated"]) {
+            *list = self.strings(&perms, key);
+            for (i, permission) in list.iter().enumerate() {
+                if permission.trim().is_empty() {
+                    self.error(format!("{}/{i}", perms.at(key)), "must not be empty");
+                }
+            }
+        }
+        let [application, delegated] = lists;
+        (application, delegated)
     }
 
     fn rate_limits(&mut self, node: &Node<'a>) -> Vec<RateLimit> {
@@ -1135,7 +1319,6 @@ impl<'a> Lowerer<'a> {
         }
         out
     }
-
 }
 
 fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {

@@ -20,9 +20,28 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 
-/// Type names the generated code uses unqualified; a spec type must not shadow them.
-const RESERVED_TYPES: &[&str] =
-    &["Option", "Result", "String", "Vec", "Box", "Some", "None", "Ok", "Err", "Self"];
+/// Type names the generated code uses unqualified (prelude items, and the generic parameters
+/// and local types of generated serde impls); a spec type must not shadow them.
+const RESERVED_TYPES: &[&str] = &[
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+    "Box",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Self",
+    "From",
+    "Into",
+    "AsRef",
+    "Default",
+    "A",
+    "D",
+    "S",
+    "ObjectVisitor",
+];
 
 /// Variant name of the catch-all in open enums.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
@@ -39,7 +58,9 @@ pub fn type_name(spec: &str) -> Result<String, String> {
     let name = prefix_digit(name, "V");
     check_ident(spec, &name)?;
     if RESERVED_TYPES.contains(&name.as_str()) {
-        return Err(format!("`{spec}` would be named `{name}`, which shadows a Rust prelude type"));
+        return Err(format!(
+            "`{spec}` would be named `{name}`, which the generated code already uses"
+        ));
     }
     Ok(name)
 }

@@ -31,7 +31,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             LiveResponseCommandType::RunScript,
             vec![CommandParam::new("ScriptName", script)],
         ),
-        LiveResponseCommand::new(LiveResponseCommandType::GetFile, vec![CommandParam::new("Path", file)]),
+        LiveResponseCommand::new(
+            LiveResponseCommandType::GetFile,
+            vec![CommandParam::new("Path", file)],
+        ),
     ];
     let request = RunLiveResponseRequest::new(commands, "Collect diagnostics");
     let action = client.run_live_response(&machine, &request).await?;

@@ -668,21 +668,21 @@ impl ListMachineActionsQuery {
         Self::default()
     }
 
-    ///Sets [`Self::filter`].
+    /// Sets [`Self::filter`].
     #[must_use]
     pub fn with_filter(mut self, value: impl Into<runtime::Filter>) -> Self {
         self.filter = Some(value.into());
         self
     }
 
-    ///Sets [`Self::top`].
+    /// Sets [`Self::top`].
     #[must_use]
     pub fn with_top(mut self, value: impl Into<i32>) -> Self {
         self.top = Some(value.into());
         self
     }
 
-    ///Sets [`Self::skip`].
+    /// Sets [`Self::skip`].
     #[must_use]
     pub fn with_skip(mut self, value: impl Into<i32>) -> Self {
         self.skip = Some(value.into());

@@ -98,7 +98,7 @@ impl AsRef<str> for MachineId {
 }
 
 /// A response action that Defender for Endpoint runs, or ran, on one device, with who asked for it and how far it got. Every method that starts an action returns one; its status begins at Pending and ends at Succeeded, Failed, TimeOut or Cancelled.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MachineAction {
     /// Identifier the service gave the action; use it to fetch, cancel or download the results of the action.
@@ -184,11 +184,11 @@ pub struct MachineAction {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
-    received_as: runtime::WireNames,
+    received_as: runtime::WireInfo,
 }
 
 impl MachineAction {
-    ///Creates a value from its required fields (`id`, `type`, `status`, `creation_date_time_utc`); every optional field starts empty.
+    /// Creates a value from its required fields (`id`, `type`, `status`, `creation_date_time_utc`); every optional field starts empty.
     pub fn new(
         id: impl Into<MachineActionId>,
         r#type: impl Into<MachineActionType>,
@@ -217,39 +217,39 @@ impl MachineAction {
             error_h_result: None,
             troubleshoot_info: None,
             extra: runtime::UnknownFields::new(),
-            received_as: runtime::WireNames::default(),
+            received_as: runtime::WireInfo::default(),
         }
     }
 
-    ///Sets [`Self::scope`].
+    /// Sets [`Self::scope`].
     #[must_use]
     pub fn with_scope(mut self, value: impl Into<String>) -> Self {
         self.scope = Some(value.into());
         self
     }
 
-    ///Sets [`Self::requestor`].
+    /// Sets [`Self::requestor`].
     #[must_use]
     pub fn with_requestor(mut self, value: impl Into<String>) -> Self {
         self.requestor = Some(value.into());
         self
     }
 
-    ///Sets [`Self::external_id`].
+    /// Sets [`Self::external_id`].
     #[must_use]
     pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
         self.external_id = Some(value.into());
         self
     }
 
-    ///Sets [`Self::request_source`].
+    /// Sets [`Self::request_source`].
     #[must_use]
     pub fn with_request_source(mut self, value: impl Into<String>) -> Self {
         self.request_source = Some(value.into());
         self
     }
 
-    ///Sets [`Self::commands`].
+    /// Sets [`Self::commands`].
     #[must_use]
     pub fn with_commands(
         mut self,
@@ -259,42 +259,42 @@ impl MachineAction {
         self
     }
 
-    ///Sets [`Self::cancellation_requestor`].
+    /// Sets [`Self::cancellation_requestor`].
     #[must_use]
     pub fn with_cancellation_requestor(mut self, value: impl Into<String>) -> Self {
         self.cancellation_requestor = Some(value.into());
         self
     }
 
-    ///Sets [`Self::requestor_comment`].
+    /// Sets [`Self::requestor_comment`].
     #[must_use]
     pub fn with_requestor_comment(mut self, value: impl Into<String>) -> Self {
         self.requestor_comment = Some(value.into());
         self
     }
 
-    ///Sets [`Self::cancellation_comment`].
+    /// Sets [`Self::cancellation_comment`].
     #[must_use]
     pub fn with_cancellation_comment(mut self, value: impl Into<String>) -> Self {
         self.cancellation_comment = Some(value.into());
         self
     }
 
-    ///Sets [`Self::machine_id`].
+    /// Sets [`Self::machine_id`].
     #[must_use]
     pub fn with_machine_id(mut self, value: impl Into<MachineId>) -> Self {
         self.machine_id = Some(value.into());
         self
     }
 
-    ///Sets [`Self::computer_dns_name`].
+    /// Sets [`Self::computer_dns_name`].
     #[must_use]
     pub fn with_computer_dns_name(mut self, value: impl Into<String>) -> Self {
         self.computer_dns_name = Some(value.into());
         self
     }
 
-    ///Sets [`Self::cancellation_date_time_utc`].
+    /// Sets [`Self::cancellation_date_time_utc`].
     #[must_use]
     pub fn with_cancellation_date_time_utc(
         mut self,
@@ -304,7 +304,7 @@ impl MachineAction {
         self
     }
 
-    ///Sets [`Self::last_update_date_time_utc`].
+    /// Sets [`Self::last_update_date_time_utc`].
     #[must_use]
     pub fn with_last_update_date_time_utc(
         mut self,
@@ -314,28 +314,28 @@ impl MachineAction {
         self
     }
 
-    ///Sets [`Self::title`].
+    /// Sets [`Self::title`].
     #[must_use]
     pub fn with_title(mut self, value: impl Into<String>) -> Self {
         self.title = Some(value.into());
         self
     }
 
-    ///Sets [`Self::related_file_info`].
+    /// Sets [`Self::related_file_info`].
     #[must_use]
     pub fn with_related_file_info(mut self, value: impl Into<RelatedFileInfo>) -> Self {
         self.related_file_info = Some(value.into());
         self
     }
 
-    ///Sets [`Self::error_h_result`].
+    /// Sets [`Self::error_h_result`].
     #[must_use]
     pub fn with_error_h_result(mut self, value: impl Into<i32>) -> Self {
         self.error_h_result = Some(value.into());
         self
     }
 
-    ///Sets [`Self::troubleshoot_info`].
+    /// Sets [`Self::troubleshoot_info`].
     #[must_use]
     pub fn with_troubleshoot_info(
         mut self,
@@ -343,6 +343,34 @@ impl MachineAction {
     ) -> Self {
         self.troubleshoot_info = Some(value.into());
         self
+    }
+}
+
+impl ::std::fmt::Debug for MachineAction {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("MachineAction")
+            .field("id", &self.id)
+            .field("type", &self.r#type)
+            .field("scope", &self.scope)
+            .field("requestor", &self.requestor)
+            .field("external_id", &self.external_id)
+            .field("request_source", &self.request_source)
+            .field("commands", &self.commands)
+            .field("cancellation_requestor", &self.cancellation_requestor)
+            .field("requestor_comment", &self.requestor_comment)
+            .field("cancellation_comment", &self.cancellation_comment)
+            .field("status", &self.status)
+            .field("machine_id", &self.machine_id)
+            .field("computer_dns_name", &self.computer_dns_name)
+            .field("creation_date_time_utc", &self.creation_date_time_utc)
+            .field("cancellation_date_time_utc", &self.cancellation_date_time_utc)
+            .field("last_update_date_time_utc", &self.last_update_date_time_utc)
+            .field("title", &self.title)
+            .field("related_file_info", &self.related_file_info)
+            .field("error_h_result", &self.error_h_result)
+            .field("troubleshoot_info", &self.troubleshoot_info)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -355,61 +383,137 @@ impl ::serde::Serialize for MachineAction {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("id", &self.id)?;
         map.serialize_entry("type", &self.r#type)?;
-        if let Some(value) = &self.scope {
-            map.serialize_entry("scope", value)?;
+        match &self.scope {
+            Some(value) => map.serialize_entry("scope", value)?,
+            None if self.received_as.was_null(0u32) => map.serialize_entry("scope", &())?,
+            None => {}
         }
-        if let Some(value) = &self.requestor {
-            map.serialize_entry("requestor", value)?;
+        match &self.requestor {
+            Some(value) => map.serialize_entry("requestor", value)?,
+            None if self.received_as.was_null(1u32) => {
+                map.serialize_entry("requestor", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.external_id {
-            map.serialize_entry(
-                self.received_as.pick("externalId", &["externalID"]),
-                value,
-            )?;
+        match &self.external_id {
+            Some(value) => {
+                map.serialize_entry(
+                    self.received_as.pick("externalId", &["externalID"]),
+                    value,
+                )?
+            }
+            None if self.received_as.was_null(2u32) => {
+                map.serialize_entry(
+                    self.received_as.pick("externalId", &["externalID"]),
+                    &(),
+                )?
+            }
+            None => {}
         }
-        if let Some(value) = &self.request_source {
-            map.serialize_entry("requestSource", value)?;
+        match &self.request_source {
+            Some(value) => map.serialize_entry("requestSource", value)?,
+            None if self.received_as.was_null(3u32) => {
+                map.serialize_entry("requestSource", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.commands {
-            map.serialize_entry("commands", value)?;
+        match &self.commands {
+            Some(value) => map.serialize_entry("commands", value)?,
+            None if self.received_as.was_null(4u32) => {
+                map.serialize_entry("commands", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.cancellation_requestor {
-            map.serialize_entry("cancellationRequestor", value)?;
+        match &self.cancellation_requestor {
+            Some(value) => map.serialize_entry("cancellationRequestor", value)?,
+            None if self.received_as.was_null(5u32) => {
+                map.serialize_entry("cancellationRequestor", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.requestor_comment {
-            map.serialize_entry("requestorComment", value)?;
+        match &self.requestor_comment {
+            Some(value) => map.serialize_entry("requestorComment", value)?,
+            None if self.received_as.was_null(6u32) => {
+                map.serialize_entry("requestorComment", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.cancellation_comment {
-            map.serialize_entry("cancellationComment", value)?;
+        match &self.cancellation_comment {
+            Some(value) => map.serialize_entry("cancellationComment", value)?,
+            None if self.received_as.was_null(7u32) => {
+                map.serialize_entry("cancellationComment", &())?
+            }
+            None => {}
         }
         map.serialize_entry("status", &self.status)?;
-        if let Some(value) = &self.machine_id {
-            map.serialize_entry("machineId", value)?;
+        match &self.machine_id {
+            Some(value) => map.serialize_entry("machineId", value)?,
+            None if self.received_as.was_null(8u32) => {
+                map.serialize_entry("machineId", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.computer_dns_name {
-            map.serialize_entry("computerDnsName", value)?;
+        match &self.computer_dns_name {
+            Some(value) => map.serialize_entry("computerDnsName", value)?,
+            None if self.received_as.was_null(9u32) => {
+                map.serialize_entry("computerDnsName", &())?
+            }
+            None => {}
         }
         map.serialize_entry("creationDateTimeUtc", &self.creation_date_time_utc)?;
-        if let Some(value) = &self.cancellation_date_time_utc {
-            map.serialize_entry("cancellationDateTimeUtc", value)?;
+        match &self.cancellation_date_time_utc {
+            Some(value) => map.serialize_entry("cancellationDateTimeUtc", value)?,
+            None if self.received_as.was_null(10u32) => {
+                map.serialize_entry("cancellationDateTimeUtc", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.last_update_date_time_utc {
-            map.serialize_entry(
-                self.received_as.pick("lastUpdateDateTimeUtc", &["lastUpdateTimeUtc"]),
-                value,
-            )?;
+        match &self.last_update_date_time_utc {
+            Some(value) => {
+                map.serialize_entry(
+                    self
+                        .received_as
+                        .pick("lastUpdateDateTimeUtc", &["lastUpdateTimeUtc"]),
+                    value,
+                )?
+            }
+            None if self.received_as.was_null(11u32) => {
+                map.serialize_entry(
+                    self
+                        .received_as
+                        .pick("lastUpdateDateTimeUtc", &["lastUpdateTimeUtc"]),
+                    &(),
+                )?
+            }
+            None => {}
         }
-        if let Some(value) = &self.title {
-            map.serialize_entry("title", value)?;
+        match &self.title {
+            Some(value) => map.serialize_entry("title", value)?,
+            None if self.received_as.was_null(12u32) => {
+                map.serialize_entry("title", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.related_file_info {
-            map.serialize_entry("relatedFileInfo", value)?;
+        match &self.related_file_info {
+            Some(value) => map.serialize_entry("relatedFileInfo", value)?,
+            None if self.received_as.was_null(13u32) => {
+                map.serialize_entry("relatedFileInfo", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.error_h_result {
-            map.serialize_entry("errorHResult", value)?;
+        match &self.error_h_result {
+            Some(value) => map.serialize_entry("errorHResult", value)?,
+            None if self.received_as.was_null(14u32) => {
+                map.serialize_entry("errorHResult", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.troubleshoot_info {
-            map.serialize_entry("troubleshootInfo", value)?;
+        match &self.troubleshoot_info {
+            Some(value) => map.serialize_entry("troubleshootInfo", value)?,
+            None if self.received_as.was_null(15u32) => {
+                map.serialize_entry("troubleshootInfo", &())?
+            }
+            None => {}
         }
         for (key, value) in self.extra.iter() {
             map.serialize_entry(key, value)?;
@@ -429,7 +533,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a MachineAction object")
+                f.write_str("a JSON object for MachineAction")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -459,7 +563,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                 let mut field_related_file_info: Option<Option<RelatedFileInfo>> = None;
                 let mut field_error_h_result: Option<Option<i32>> = None;
                 let mut field_troubleshoot_info: Option<Option<::serde_json::Value>> = None;
-                let mut received_as = runtime::WireNames::default();
+                let mut received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -483,7 +587,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "externalID" => {
-                            received_as.record("externalID");
+                            received_as.record_alias("externalID");
                             runtime::read_once(
                                 &mut map,
                                 &mut field_external_id,
@@ -564,7 +668,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "lastUpdateTimeUtc" => {
-                            received_as.record("lastUpdateTimeUtc");
+                            received_as.record_alias("lastUpdateTimeUtc");
                             runtime::read_once(
                                 &mut map,
                                 &mut field_last_update_date_time_utc,
@@ -597,6 +701,54 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                         }
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
+                }
+                if let Some(None) = &field_scope {
+                    received_as.record_null(0u32);
+                }
+                if let Some(None) = &field_requestor {
+                    received_as.record_null(1u32);
+                }
+                if let Some(None) = &field_external_id {
+                    received_as.record_null(2u32);
+                }
+                if let Some(None) = &field_request_source {
+                    received_as.record_null(3u32);
+                }
+                if let Some(None) = &field_commands {
+                    received_as.record_null(4u32);
+                }
+                if let Some(None) = &field_cancellation_requestor {
+                    received_as.record_null(5u32);
+                }
+                if let Some(None) = &field_requestor_comment {
+                    received_as.record_null(6u32);
+                }
+                if let Some(None) = &field_cancellation_comment {
+                    received_as.record_null(7u32);
+                }
+                if let Some(None) = &field_machine_id {
+                    received_as.record_null(8u32);
+                }
+                if let Some(None) = &field_computer_dns_name {
+                    received_as.record_null(9u32);
+                }
+                if let Some(None) = &field_cancellation_date_time_utc {
+                    received_as.record_null(10u32);
+                }
+                if let Some(None) = &field_last_update_date_time_utc {
+                    received_as.record_null(11u32);
+                }
+                if let Some(None) = &field_title {
+                    received_as.record_null(12u32);
+                }
+                if let Some(None) = &field_related_file_info {
+                    received_as.record_null(13u32);
+                }
+                if let Some(None) = &field_error_h_result {
+                    received_as.record_null(14u32);
+                }
+                if let Some(None) = &field_troubleshoot_info {
+                    received_as.record_null(15u32);
                 }
                 Ok(MachineAction {
                     id: field_id.ok_or_else(|| ::serde::de::Error::missing_field("id"))?,
@@ -635,7 +787,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
 }
 
 /// Identifies the file that an action acts on.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RelatedFileInfo {
     /// Hash of the file, in hexadecimal; which hash is given by fileIdentifierType.
@@ -649,10 +801,11 @@ pub struct RelatedFileInfo {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl RelatedFileInfo {
-    ///Creates a value from its required fields (`file_identifier`, `file_identifier_type`); every optional field starts empty.
+    /// Creates a value from its required fields (`file_identifier`, `file_identifier_type`); every optional field starts empty.
     pub fn new(
         file_identifier: impl Into<String>,
         file_identifier_type: impl Into<FileIdentifierType>,
@@ -661,7 +814,18 @@ impl RelatedFileInfo {
             file_identifier: file_identifier.into(),
             file_identifier_type: file_identifier_type.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
+    }
+}
+
+impl ::std::fmt::Debug for RelatedFileInfo {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("RelatedFileInfo")
+            .field("file_identifier", &self.file_identifier)
+            .field("file_identifier_type", &self.file_identifier_type)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -692,7 +856,7 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a RelatedFileInfo object")
+                f.write_str("a JSON object for RelatedFileInfo")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -700,6 +864,7 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
             ) -> Result<RelatedFileInfo, A::Error> {
                 let mut field_file_identifier: Option<String> = None;
                 let mut field_file_identifier_type: Option<FileIdentifierType> = None;
+                let received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -730,6 +895,7 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
                             "fileIdentifierType",
                         ))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -738,7 +904,7 @@ impl<'de> ::serde::Deserialize<'de> for RelatedFileInfo {
 }
 
 /// One command of a LiveResponse action as the service reports it: the command that was asked for plus its progress.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MachineActionCommandEntry {
     /// Position of the command in the request's Commands list, starting at 0; pass it to getLiveResponseResultDownloadLink. Recorded responses show null while the command is still Created.
@@ -768,10 +934,11 @@ pub struct MachineActionCommandEntry {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl MachineActionCommandEntry {
-    ///Creates a value from its required fields (`command_status`, `command`); every optional field starts empty.
+    /// Creates a value from its required fields (`command_status`, `command`); every optional field starts empty.
     pub fn new(
         command_status: impl Into<CommandStatus>,
         command: impl Into<LiveResponseCommand>,
@@ -784,35 +951,50 @@ impl MachineActionCommandEntry {
             errors: None,
             command: command.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
     }
 
-    ///Sets [`Self::index`].
+    /// Sets [`Self::index`].
     #[must_use]
     pub fn with_index(mut self, value: impl Into<i32>) -> Self {
         self.index = Some(value.into());
         self
     }
 
-    ///Sets [`Self::start_time`].
+    /// Sets [`Self::start_time`].
     #[must_use]
     pub fn with_start_time(mut self, value: impl Into<runtime::Timestamp>) -> Self {
         self.start_time = Some(value.into());
         self
     }
 
-    ///Sets [`Self::end_time`].
+    /// Sets [`Self::end_time`].
     #[must_use]
     pub fn with_end_time(mut self, value: impl Into<runtime::Timestamp>) -> Self {
         self.end_time = Some(value.into());
         self
     }
 
-    ///Sets [`Self::errors`].
+    /// Sets [`Self::errors`].
     #[must_use]
     pub fn with_errors(mut self, value: impl Into<Vec<::serde_json::Value>>) -> Self {
         self.errors = Some(value.into());
         self
+    }
+}
+
+impl ::std::fmt::Debug for MachineActionCommandEntry {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("MachineActionCommandEntry")
+            .field("index", &self.index)
+            .field("start_time", &self.start_time)
+            .field("end_time", &self.end_time)
+            .field("command_status", &self.command_status)
+            .field("errors", &self.errors)
+            .field("command", &self.command)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -823,18 +1005,32 @@ impl ::serde::Serialize for MachineActionCommandEntry {
     ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.index {
-            map.serialize_entry("index", value)?;
+        match &self.index {
+            Some(value) => map.serialize_entry("index", value)?,
+            None if self.received_as.was_null(0u32) => map.serialize_entry("index", &())?,
+            None => {}
         }
-        if let Some(value) = &self.start_time {
-            map.serialize_entry("startTime", value)?;
+        match &self.start_time {
+            Some(value) => map.serialize_entry("startTime", value)?,
+            None if self.received_as.was_null(1u32) => {
+                map.serialize_entry("startTime", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.end_time {
-            map.serialize_entry("endTime", value)?;
+        match &self.end_time {
+            Some(value) => map.serialize_entry("endTime", value)?,
+            None if self.received_as.was_null(2u32) => {
+                map.serialize_entry("endTime", &())?
+            }
+            None => {}
         }
         map.serialize_entry("commandStatus", &self.command_status)?;
-        if let Some(value) = &self.errors {
-            map.serialize_entry("errors", value)?;
+        match &self.errors {
+            Some(value) => map.serialize_entry("errors", value)?,
+            None if self.received_as.was_null(3u32) => {
+                map.serialize_entry("errors", &())?
+            }
+            None => {}
         }
         map.serialize_entry("command", &self.command)?;
         for (key, value) in self.extra.iter() {
@@ -855,7 +1051,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a MachineActionCommandEntry object")
+                f.write_str("a JSON object for MachineActionCommandEntry")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -867,6 +1063,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                 let mut field_command_status: Option<CommandStatus> = None;
                 let mut field_errors: Option<Option<Vec<::serde_json::Value>>> = None;
                 let mut field_command: Option<LiveResponseCommand> = None;
+                let mut received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -899,6 +1096,18 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
+                if let Some(None) = &field_index {
+                    received_as.record_null(0u32);
+                }
+                if let Some(None) = &field_start_time {
+                    received_as.record_null(1u32);
+                }
+                if let Some(None) = &field_end_time {
+                    received_as.record_null(2u32);
+                }
+                if let Some(None) = &field_errors {
+                    received_as.record_null(3u32);
+                }
                 Ok(MachineActionCommandEntry {
                     index: field_index.flatten(),
                     start_time: field_start_time.flatten(),
@@ -911,6 +1120,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                     command: field_command
                         .ok_or_else(|| ::serde::de::Error::missing_field("command"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -919,7 +1129,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
 }
 
 /// A live response command: what to do and its parameters. Sent in RunLiveResponseRequest and echoed back in MachineActionCommandEntry. Its field names are lowercase, unlike the PascalCase names of the request body around it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct LiveResponseCommand {
     /// Which command to run.
@@ -933,10 +1143,11 @@ pub struct LiveResponseCommand {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl LiveResponseCommand {
-    ///Creates a value from its required fields (`type`, `params`); every optional field starts empty.
+    /// Creates a value from its required fields (`type`, `params`); every optional field starts empty.
     pub fn new(
         r#type: impl Into<LiveResponseCommandType>,
         params: impl Into<Vec<CommandParam>>,
@@ -945,7 +1156,18 @@ impl LiveResponseCommand {
             r#type: r#type.into(),
             params: params.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
+    }
+}
+
+impl ::std::fmt::Debug for LiveResponseCommand {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("LiveResponseCommand")
+            .field("type", &self.r#type)
+            .field("params", &self.params)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -976,7 +1198,7 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a LiveResponseCommand object")
+                f.write_str("a JSON object for LiveResponseCommand")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -984,6 +1206,7 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
             ) -> Result<LiveResponseCommand, A::Error> {
                 let mut field_type: Option<LiveResponseCommandType> = None;
                 let mut field_params: Option<Vec<CommandParam>> = None;
+                let received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -1000,6 +1223,7 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
                     params: field_params
                         .ok_or_else(|| ::serde::de::Error::missing_field("params"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -1008,7 +1232,7 @@ impl<'de> ::serde::Deserialize<'de> for LiveResponseCommand {
 }
 
 /// One named argument of a live response command.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CommandParam {
     /// Argument name: FileName (PutFile), ScriptName or Args (RunScript), Path (GetFile).
@@ -1022,16 +1246,28 @@ pub struct CommandParam {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl CommandParam {
-    ///Creates a value from its required fields (`key`, `value`); every optional field starts empty.
+    /// Creates a value from its required fields (`key`, `value`); every optional field starts empty.
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
             key: key.into(),
             value: value.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
+    }
+}
+
+impl ::std::fmt::Debug for CommandParam {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("CommandParam")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -1062,7 +1298,7 @@ impl<'de> ::serde::Deserialize<'de> for CommandParam {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a CommandParam object")
+                f.write_str("a JSON object for CommandParam")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -1070,6 +1306,7 @@ impl<'de> ::serde::Deserialize<'de> for CommandParam {
             ) -> Result<CommandParam, A::Error> {
                 let mut field_key: Option<String> = None;
                 let mut field_value: Option<String> = None;
+                let received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -1086,6 +1323,7 @@ impl<'de> ::serde::Deserialize<'de> for CommandParam {
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -1921,7 +2159,7 @@ pub struct CollectInvestigationPackageRequest {
 }
 
 impl CollectInvestigationPackageRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
@@ -1945,7 +2183,7 @@ pub struct IsolateRequest {
 }
 
 impl IsolateRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self {
             comment: comment.into(),
@@ -1953,7 +2191,7 @@ impl IsolateRequest {
         }
     }
 
-    ///Sets [`Self::isolation_type`].
+    /// Sets [`Self::isolation_type`].
     #[must_use]
     pub fn with_isolation_type(mut self, value: impl Into<IsolationType>) -> Self {
         self.isolation_type = Some(value.into());
@@ -1974,7 +2212,7 @@ pub struct UnisolateRequest {
 }
 
 impl UnisolateRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
@@ -1993,7 +2231,7 @@ pub struct RestrictCodeExecutionRequest {
 }
 
 impl RestrictCodeExecutionRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
@@ -2012,7 +2250,7 @@ pub struct UnrestrictCodeExecutionRequest {
 }
 
 impl UnrestrictCodeExecutionRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
@@ -2031,7 +2269,7 @@ pub struct OffboardRequest {
 }
 
 impl OffboardRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
@@ -2055,7 +2293,7 @@ pub struct RunAntiVirusScanRequest {
 }
 
 impl RunAntiVirusScanRequest {
-    ///Creates a value from its required fields (`comment`, `scan_type`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`, `scan_type`); every optional field starts empty.
     pub fn new(comment: impl Into<String>, scan_type: impl Into<ScanType>) -> Self {
         Self {
             comment: comment.into(),
@@ -2082,7 +2320,7 @@ pub struct StopAndQuarantineFileRequest {
 }
 
 impl StopAndQuarantineFileRequest {
-    ///Creates a value from its required fields (`comment`, `sha1`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`, `sha1`); every optional field starts empty.
     pub fn new(comment: impl Into<String>, sha1: impl Into<String>) -> Self {
         Self {
             comment: comment.into(),
@@ -2109,7 +2347,7 @@ pub struct RunLiveResponseRequest {
 }
 
 impl RunLiveResponseRequest {
-    ///Creates a value from its required fields (`commands`, `comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`commands`, `comment`); every optional field starts empty.
     pub fn new(
         commands: impl Into<Vec<LiveResponseCommand>>,
         comment: impl Into<String>,
@@ -2134,14 +2372,14 @@ pub struct CancelMachineActionRequest {
 }
 
 impl CancelMachineActionRequest {
-    ///Creates a value from its required fields (`comment`); every optional field starts empty.
+    /// Creates a value from its required fields (`comment`); every optional field starts empty.
     pub fn new(comment: impl Into<String>) -> Self {
         Self { comment: comment.into() }
     }
 }
 
 /// One page of machine actions, as returned by listMachineActions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MachineActionCollection {
     /// OData metadata URL naming the type of the payload; informational only.
@@ -2159,31 +2397,44 @@ pub struct MachineActionCollection {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl MachineActionCollection {
-    ///Creates a value from its required fields (`value`); every optional field starts empty.
+    /// Creates a value from its required fields (`value`); every optional field starts empty.
     pub fn new(value: impl Into<Vec<MachineAction>>) -> Self {
         Self {
             odata_context: None,
             odata_next_link: None,
             value: value.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
     }
 
-    ///Sets [`Self::odata_context`].
+    /// Sets [`Self::odata_context`].
     #[must_use]
     pub fn with_odata_context(mut self, value: impl Into<String>) -> Self {
         self.odata_context = Some(value.into());
         self
     }
 
-    ///Sets [`Self::odata_next_link`].
+    /// Sets [`Self::odata_next_link`].
     #[must_use]
     pub fn with_odata_next_link(mut self, value: impl Into<String>) -> Self {
         self.odata_next_link = Some(value.into());
         self
+    }
+}
+
+impl ::std::fmt::Debug for MachineActionCollection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("MachineActionCollection")
+            .field("odata_context", &self.odata_context)
+            .field("odata_next_link", &self.odata_next_link)
+            .field("value", &self.value)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -2194,11 +2445,19 @@ impl ::serde::Serialize for MachineActionCollection {
     ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.odata_context {
-            map.serialize_entry("@odata.context", value)?;
+        match &self.odata_context {
+            Some(value) => map.serialize_entry("@odata.context", value)?,
+            None if self.received_as.was_null(0u32) => {
+                map.serialize_entry("@odata.context", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.odata_next_link {
-            map.serialize_entry("@odata.nextLink", value)?;
+        match &self.odata_next_link {
+            Some(value) => map.serialize_entry("@odata.nextLink", value)?,
+            None if self.received_as.was_null(1u32) => {
+                map.serialize_entry("@odata.nextLink", &())?
+            }
+            None => {}
         }
         map.serialize_entry("value", &self.value)?;
         for (key, value) in self.extra.iter() {
@@ -2219,7 +2478,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a MachineActionCollection object")
+                f.write_str("a JSON object for MachineActionCollection")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -2228,6 +2487,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                 let mut field_odata_context: Option<Option<String>> = None;
                 let mut field_odata_next_link: Option<Option<String>> = None;
                 let mut field_value: Option<Vec<MachineAction>> = None;
+                let mut received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -2251,12 +2511,19 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
+                if let Some(None) = &field_odata_context {
+                    received_as.record_null(0u32);
+                }
+                if let Some(None) = &field_odata_next_link {
+                    received_as.record_null(1u32);
+                }
                 Ok(MachineActionCollection {
                     odata_context: field_odata_context.flatten(),
                     odata_next_link: field_odata_next_link.flatten(),
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -2279,19 +2546,21 @@ pub struct StringValue {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl StringValue {
-    ///Creates a value from its required fields (`value`); every optional field starts empty.
+    /// Creates a value from its required fields (`value`); every optional field starts empty.
     pub fn new(value: impl Into<String>) -> Self {
         Self {
             odata_context: None,
             value: value.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
     }
 
-    ///Sets [`Self::odata_context`].
+    /// Sets [`Self::odata_context`].
     #[must_use]
     pub fn with_odata_context(mut self, value: impl Into<String>) -> Self {
         self.odata_context = Some(value.into());
@@ -2316,8 +2585,12 @@ impl ::serde::Serialize for StringValue {
     ) -> Result<S::Ok, S::Error> {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
-        if let Some(value) = &self.odata_context {
-            map.serialize_entry("@odata.context", value)?;
+        match &self.odata_context {
+            Some(value) => map.serialize_entry("@odata.context", value)?,
+            None if self.received_as.was_null(0u32) => {
+                map.serialize_entry("@odata.context", &())?
+            }
+            None => {}
         }
         map.serialize_entry("value", &self.value)?;
         for (key, value) in self.extra.iter() {
@@ -2338,7 +2611,7 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a StringValue object")
+                f.write_str("a JSON object for StringValue")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -2346,6 +2619,7 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
             ) -> Result<StringValue, A::Error> {
                 let mut field_odata_context: Option<Option<String>> = None;
                 let mut field_value: Option<String> = None;
+                let mut received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -2362,11 +2636,15 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
+                if let Some(None) = &field_odata_context {
+                    received_as.record_null(0u32);
+                }
                 Ok(StringValue {
                     odata_context: field_odata_context.flatten(),
                     value: field_value
                         .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -2375,7 +2653,7 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
 }
 
 /// Body of every failed call (4xx and 5xx).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorResponse {
     /// What went wrong.
@@ -2385,15 +2663,26 @@ pub struct ErrorResponse {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl ErrorResponse {
-    ///Creates a value from its required fields (`error`); every optional field starts empty.
+    /// Creates a value from its required fields (`error`); every optional field starts empty.
     pub fn new(error: impl Into<ErrorDetail>) -> Self {
         Self {
             error: error.into(),
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
+    }
+}
+
+impl ::std::fmt::Debug for ErrorResponse {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("ErrorResponse")
+            .field("error", &self.error)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -2423,13 +2712,14 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a ErrorResponse object")
+                f.write_str("a JSON object for ErrorResponse")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
             ) -> Result<ErrorResponse, A::Error> {
                 let mut field_error: Option<ErrorDetail> = None;
+                let received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -2443,6 +2733,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
                     error: field_error
                         .ok_or_else(|| ::serde::de::Error::missing_field("error"))?,
                     extra,
+                    received_as,
                 })
             }
         }
@@ -2451,7 +2742,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
 }
 
 /// Details of a failed call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Machine-readable kind of error; branch on this, not on message.
@@ -2469,31 +2760,44 @@ pub struct ErrorDetail {
     /// JSON members the service sent that this version of the crate does not model,
     /// kept so that serializing the value again loses nothing.
     pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
 }
 
 impl ErrorDetail {
-    ///Creates a value from its required fields (`code`); every optional field starts empty.
+    /// Creates a value from its required fields (`code`); every optional field starts empty.
     pub fn new(code: impl Into<ErrorCode>) -> Self {
         Self {
             code: code.into(),
             message: None,
             target: None,
             extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
         }
     }
 
-    ///Sets [`Self::message`].
+    /// Sets [`Self::message`].
     #[must_use]
     pub fn with_message(mut self, value: impl Into<String>) -> Self {
         self.message = Some(value.into());
         self
     }
 
-    ///Sets [`Self::target`].
+    /// Sets [`Self::target`].
     #[must_use]
     pub fn with_target(mut self, value: impl Into<String>) -> Self {
         self.target = Some(value.into());
         self
+    }
+}
+
+impl ::std::fmt::Debug for ErrorDetail {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("ErrorDetail")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("target", &self.target)
+            .field("extra", &self.extra)
+            .finish()
     }
 }
 
@@ -2505,11 +2809,19 @@ impl ::serde::Serialize for ErrorDetail {
         use ::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("code", &self.code)?;
-        if let Some(value) = &self.message {
-            map.serialize_entry("message", value)?;
+        match &self.message {
+            Some(value) => map.serialize_entry("message", value)?,
+            None if self.received_as.was_null(0u32) => {
+                map.serialize_entry("message", &())?
+            }
+            None => {}
         }
-        if let Some(value) = &self.target {
-            map.serialize_entry("target", value)?;
+        match &self.target {
+            Some(value) => map.serialize_entry("target", value)?,
+            None if self.received_as.was_null(1u32) => {
+                map.serialize_entry("target", &())?
+            }
+            None => {}
         }
         for (key, value) in self.extra.iter() {
             map.serialize_entry(key, value)?;
@@ -2529,7 +2841,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
             ) -> ::std::fmt::Result {
-                f.write_str("a ErrorDetail object")
+                f.write_str("a JSON object for ErrorDetail")
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
@@ -2538,6 +2850,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                 let mut field_code: Option<ErrorCode> = None;
                 let mut field_message: Option<Option<String>> = None;
                 let mut field_target: Option<Option<String>> = None;
+                let mut received_as = runtime::WireInfo::default();
                 let mut extra = runtime::UnknownFields::new();
                 while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                     match key.as_str() {
@@ -2551,12 +2864,19 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
+                if let Some(None) = &field_message {
+                    received_as.record_null(0u32);
+                }
+                if let Some(None) = &field_target {
+                    received_as.record_null(1u32);
+                }
                 Ok(ErrorDetail {
                     code: field_code
                         .ok_or_else(|| ::serde::de::Error::missing_field("code"))?,
                     message: field_message.flatten(),
                     target: field_target.flatten(),
                     extra,
+                    received_as,
                 })
             }
         }

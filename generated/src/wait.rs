@@ -22,8 +22,8 @@ pub struct WaitOptions {
     pub max_interval: Duration,
     /// Give up after this long.
     pub deadline: Duration,
-    /// For this long after the first poll, a 404 means "not visible yet" rather than "does not
-    /// exist": the service can take a moment to list an action it just created.
+    /// For this long from the start of the wait, a 404 means "not visible yet" rather than "does
+    /// not exist": the service can take a moment to list an action it just created.
     pub not_found_grace: Duration,
 }
 
@@ -139,8 +139,8 @@ impl Client {
     /// Polls the action `id` until it is `Succeeded`, `Failed`, `TimeOut` or `Cancelled`.
     ///
     /// Intervals grow from `options.initial_interval` by half each time up to
-    /// `options.max_interval`. A 404 within `options.not_found_grace` of the first poll is
-    /// tolerated. A status this crate does not know keeps the wait going and is reported in the
+    /// `options.max_interval`. The deadline also bounds a poll that is itself waiting out
+    /// retries. A 404 within `options.not_found_grace` of the start is tolerated. A status this crate does not know keeps the wait going and is reported in the
     /// outcome. Dropping the returned future stops polling.
     pub async fn wait_for_completion(
         &self,
@@ -154,7 +154,18 @@ impl Client {
         let mut polls = 0;
         loop {
             polls += 1;
-            match self.get_machine_action(id).await {
+            let remaining = options.deadline.saturating_sub(start.elapsed());
+            let Ok(read) = tokio::time::timeout(remaining, self.get_machine_action(id)).await
+            else {
+                let unknown_statuses = unknown.into_iter().collect();
+                return Err(WaitError::DeadlineExceeded {
+                    last,
+                    unknown_statuses,
+                    polls,
+                    elapsed: start.elapsed(),
+                });
+            };
+            match read {
                 Ok(action) if is_final(&action.status) => {
                     let elapsed = start.elapsed();
                     let unknown_statuses = unknown.into_iter().collect();

@@ -2,11 +2,12 @@
 //! to date, or reports how it differs.
 
 use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use codegen::GeneratedFile;
+
+use crate::files::{unified_diff, write_if_changed};
 
 /// The spec, relative to the workspace root.
 pub const SPEC: &str = "spec/machineaction.json";
@@ -53,11 +54,9 @@ fn write_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
     let mut failed = false;
     for file in files {
         let path = output.join(&file.path);
-        if fs::read(&path).ok().as_deref() == Some(file.contents.as_bytes()) {
-            continue;
-        }
-        match write_atomically(&path, file.contents.as_bytes()) {
-            Ok(()) => println!("updated {OUTPUT_DIR}/{}", file.path),
+        match write_if_changed(&path, file.contents.as_bytes()) {
+            Ok(true) => println!("updated {OUTPUT_DIR}/{}", file.path),
+            Ok(false) => {}
             Err(error) => {
                 eprintln!("error: cannot write {}: {error}", path.display());
                 failed = true;
@@ -65,27 +64,6 @@ fn write_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
         }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
-}
-
-/// Writes `contents` to a temporary file beside `path`, then renames it over `path`, so a
-/// reader never sees a half-written file.
-fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let temp = temp_path(path);
-    let result = fs::File::create(&temp)
-        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
-        .and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 fn check_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
@@ -106,13 +84,4 @@ fn check_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
     eprintln!("error: {} stale file(s): {}", stale.len(), stale.join(", "));
     eprintln!("run `cargo xtask codegen` to update them");
     ExitCode::FAILURE
-}
-
-/// A unified diff from the file on disk to what the generator produces now.
-pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
-        .to_string()
 }

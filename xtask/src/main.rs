@@ -4,12 +4,21 @@
 //!   files whose bytes changed, each atomically.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
 //!   exits 1.
+//! - `cargo xtask openapi` exports the spec as the OpenAPI 3.1 document `spec/openapi.json`,
+//!   writing it (atomically) only when its bytes changed; `cargo xtask openapi --check` writes
+//!   nothing, prints a diff if it is stale and exits 1.
+//! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
+//!   folder searched recursively) with the spec and reports every difference that
+//!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
 //!
 //! A spec with problems prints every problem and exits 2 without touching any file.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen_task;
+mod docs_check;
+mod files;
+mod openapi_task;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +29,11 @@ usage: cargo xtask <task>
 tasks:
   codegen           regenerate generated/ from spec/machineaction.json
   codegen --check   fail (exit 1) with a diff if generated/ is stale; writes nothing
+  openapi           export spec/machineaction.json as spec/openapi.json (OpenAPI 3.1)
+  openapi --check   fail (exit 1) with a diff if spec/openapi.json is stale; writes nothing
+  docs-check PATH [--json]
+                    compare Microsoft's pages at PATH (a page or a folder) with the spec;
+                    exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
 ";
 
 fn main() -> ExitCode {
@@ -28,6 +42,9 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen_task::run(&project_root(), codegen_task::Mode::Write),
         ["codegen", "--check"] => codegen_task::run(&project_root(), codegen_task::Mode::Check),
+        ["openapi"] => openapi_task::run(&project_root(), codegen_task::Mode::Write),
+        ["openapi", "--check"] => openapi_task::run(&project_root(), codegen_task::Mode::Check),
+        ["docs-check", rest @ ..] => docs_check::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -10,7 +10,9 @@ use quote::{format_ident, quote};
 use super::docs::{doc_attrs, paragraphs};
 use super::operations::{describe_limits, operation_ident};
 use super::rust_type;
-use crate::ir::{Api, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef};
+use crate::ir::{
+    Api, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef,
+};
 use crate::names::{self, ident};
 
 /// The whole `client.rs` file.
@@ -47,7 +49,10 @@ fn expand_cloud(api: &Api) -> TokenStream {
         return TokenStream::new();
     }
     let variants = api.servers.iter().map(|s| {
-        let doc = doc_attrs(&paragraphs(&[&s.doc, &format!("API `{}`, sign-in `{}`, scope `{}`.", s.url, s.authority, s.scope)]));
+        let doc = doc_attrs(&paragraphs(&[
+            &s.doc,
+            &format!("API `{}`, sign-in `{}`, scope `{}`.", s.url, s.authority, s.scope),
+        ]));
         let name = ident(&s.name);
         quote! { #doc #name, }
     });
@@ -128,7 +133,11 @@ fn expand_client_struct(api: &Api) -> TokenStream {
         &format!("[Reference documentation]({})", api.docs_url),
     ]));
     let endpoint = if api.servers.is_empty() {
-        quote!(runtime::Endpoint { base_url: String::new(), authority: String::new(), scope: String::new() })
+        quote!(runtime::Endpoint {
+            base_url: String::new(),
+            authority: String::new(),
+            scope: String::new()
+        })
     } else {
         quote!(Cloud::default())
     };
@@ -181,7 +190,11 @@ fn method_doc(method: &Method) -> TokenStream {
     let route = format!("`{} {}`", method.verb.as_str(), method.path_template);
     let statuses: Vec<String> = method.success.iter().map(u16::to_string).collect();
     let perms = |list: &[String]| {
-        if list.is_empty() { "none listed".to_owned() } else { list.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ") }
+        if list.is_empty() {
+            "none listed".to_owned()
+        } else {
+            list.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+        }
     };
     let mut facts = vec![
         format!("- Success: HTTP {}.", statuses.join(" or ")),
@@ -192,7 +205,10 @@ fn method_doc(method: &Method) -> TokenStream {
         ),
     ];
     if !method.rate_limits.is_empty() {
-        facts.push(format!("- Rate limit: {}; the client's rate budget paces calls under it.", describe_limits(method)));
+        facts.push(format!(
+            "- Rate limit: {}; the client's rate budget paces calls under it.",
+            describe_limits(method)
+        ));
     }
     facts.push(if method.retry_safe {
         "- Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.".to_owned()
@@ -238,7 +254,9 @@ fn param_text(param: &Param, value: TokenStream, api: &Api) -> TokenStream {
 }
 
 fn is_string_newtype(api: &Api, name: &str) -> bool {
-    api.types.iter().any(|t| matches!(t, TypeDef::Newtype(n) if n.name == name && n.inner == Type::String))
+    api.types
+        .iter()
+        .any(|t| matches!(t, TypeDef::Newtype(n) if n.name == name && n.inner == Type::String))
 }
 
 fn query_struct_name(method: &Method) -> proc_macro2::Ident {
@@ -337,7 +355,8 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
             }
         }
     });
-    let body = (with_body && method.body.is_some()).then(|| quote!(let request = request.json(body)?;));
+    let body =
+        (with_body && method.body.is_some()).then(|| quote!(let request = request.json(body)?;));
     quote! {
         let #mutability path = String::from(#first);
         #(#segments)*
@@ -348,7 +367,8 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
 }
 
 fn is_clamped(param: &Param) -> bool {
-    matches!(param.ty, Type::I32 | Type::I64) && (param.minimum.is_some() || param.maximum.is_some())
+    matches!(param.ty, Type::I32 | Type::I64)
+        && (param.minimum.is_some() || param.maximum.is_some())
 }
 
 /// Integer query values are clamped to the spec's `minimum`/`maximum` (e.g. `$top` ≤ 10,000).
@@ -391,7 +411,8 @@ fn expand_query_struct(method: &Method) -> Option<TokenStream> {
         return None;
     }
     let name = query_struct_name(method);
-    let doc = doc_attrs(&format!("Optional query options of [`Client::{}`].", names::bare(&method.name)));
+    let doc =
+        doc_attrs(&format!("Optional query options of [`Client::{}`].", names::bare(&method.name)));
     let optional: Vec<&Param> = method.params.iter().filter(|p| !is_argument(p)).collect();
     let fields = optional.iter().map(|p| {
         let doc = doc_attrs(&paragraphs(&[&p.doc, &format!("Query parameter `{}`.", p.wire)]));
@@ -403,7 +424,7 @@ fn expand_query_struct(method: &Method) -> Option<TokenStream> {
         let name = ident(&p.name);
         let setter = format_ident!("with_{}", names::bare(&p.name));
         let ty = query_field_type(p);
-        let doc = format!("Sets [`Self::{}`].", names::bare(&p.name));
+        let doc = format!(" Sets [`Self::{}`].", names::bare(&p.name));
         quote! {
             #[doc = #doc]
             #[must_use]
@@ -489,7 +510,6 @@ fn expand_stream_method(api: &Api, method: &Method) -> Option<TokenStream> {
     })
 }
 
-
 // ----- filters ---------------------------------------------------------------------------------
 
 fn filter_struct<'a>(api: &'a Api, method: &Method) -> Option<&'a StructDef> {
@@ -516,7 +536,10 @@ fn expand_filter_builder(api: &Api, method: &Method) -> Option<TokenStream> {
         let fn_name = ident(&f.name);
         let wire = &f.wire;
         let ty = rust_type(&f.ty, &models());
-        let ordered = f.filter_ops.iter().any(|op| matches!(op, FilterOp::Gt | FilterOp::Ge | FilterOp::Lt | FilterOp::Le));
+        let ordered = f
+            .filter_ops
+            .iter()
+            .any(|op| matches!(op, FilterOp::Gt | FilterOp::Ge | FilterOp::Lt | FilterOp::Le));
         let ops = if ordered { quote!(runtime::Ordered) } else { quote!(runtime::Equality) };
         let list: Vec<&str> = f.filter_ops.iter().map(|op| op.as_str()).collect();
         let doc = format!("`{wire}` (operators: {}).", list.join(", "));
@@ -556,7 +579,9 @@ fn expand_literals(api: &Api) -> TokenStream {
         let ty = ident(name);
         let body = match def {
             TypeDef::Enum(_) => quote!(runtime::quote_literal(self.as_str(), out)),
-            TypeDef::Newtype(n) if n.inner == Type::String => quote!(runtime::quote_literal(self.as_str(), out)),
+            TypeDef::Newtype(n) if n.inner == Type::String => {
+                quote!(runtime::quote_literal(self.as_str(), out))
+            }
             TypeDef::Newtype(_) => quote!(runtime::ODataLiteral::write_literal(&self.0, out)),
             TypeDef::Struct(_) => return None,
         };

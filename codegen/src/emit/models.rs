@@ -72,19 +72,20 @@ fn expand_struct(def: &StructDef) -> TokenStream {
             pub #extra: runtime::UnknownFields,
         }
     });
-    let received_as = (def.in_response && def.has_aliases()).then(|| {
+    let received_as = def.in_response.then(|| {
         let received_as = ident(names::RECEIVED_AS_FIELD);
-        quote! { #received_as: runtime::WireNames, }
+        quote! { #received_as: runtime::WireInfo, }
     });
-    let sensitive = def.fields.iter().any(|f| f.sensitive);
-    let debug = (!sensitive).then(|| quote!(Debug,));
+    // Response models print their fields by hand, leaving out the wire bookkeeping.
+    let manual_debug = def.in_response || def.fields.iter().any(|f| f.sensitive);
+    let debug = (!manual_debug).then(|| quote!(Debug,));
     let derives = if def.in_response {
         quote!(#[derive(#debug Clone, PartialEq)])
     } else {
         let deny = def.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
         quote! { #[derive(#debug Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)] #deny }
     };
-    let redacted_debug = sensitive.then(|| expand_redacted_debug(def));
+    let redacted_debug = manual_debug.then(|| expand_debug(def));
     let constructors = expand_constructors(def);
     let serde_impls = def.in_response.then(|| {
         let ser = expand_serialize(def);
@@ -106,8 +107,8 @@ fn expand_struct(def: &StructDef) -> TokenStream {
     }
 }
 
-/// `Debug` that prints `<redacted>` for members marked `x-sensitive`.
-fn expand_redacted_debug(def: &StructDef) -> TokenStream {
+/// `Debug` by hand: `<redacted>` for members marked `x-sensitive`, and no wire bookkeeping.
+fn expand_debug(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
     let label = &def.name;
     let fields = def.fields.iter().map(|f| {
@@ -157,18 +158,18 @@ fn expand_constructors(def: &StructDef) -> TokenStream {
         let extra = ident(names::EXTRA_FIELD);
         quote!(#extra: runtime::UnknownFields::new(),)
     });
-    let received_as = (def.in_response && def.has_aliases()).then(|| {
+    let received_as = def.in_response.then(|| {
         let received_as = ident(names::RECEIVED_AS_FIELD);
-        quote!(#received_as: runtime::WireNames::default(),)
+        quote!(#received_as: runtime::WireInfo::default(),)
     });
     let setters = def.fields.iter().filter(|f| f.is_optional()).map(expand_setter);
     let new_doc = if required.is_empty() {
-        "Creates a value with every field empty.".to_owned()
+        " Creates a value with every field empty.".to_owned()
     } else {
         let list: Vec<String> =
             required.iter().map(|f| format!("`{}`", names::bare(&f.name))).collect();
         format!(
-            "Creates a value from its required fields ({}); every optional field starts empty.",
+            " Creates a value from its required fields ({}); every optional field starts empty.",
             list.join(", ")
         )
     };
@@ -187,7 +188,7 @@ fn expand_setter(field: &Field) -> TokenStream {
     let name = ident(&field.name);
     let setter = format_ident!("with_{}", names::bare(&field.name));
     let ty = expand_type(&field.ty);
-    let doc = format!("Sets [`Self::{}`].", names::bare(&field.name));
+    let doc = format!(" Sets [`Self::{}`].", names::bare(&field.name));
     quote! {
         #[doc = #doc]
         #[must_use]
@@ -198,26 +199,42 @@ fn expand_setter(field: &Field) -> TokenStream {
     }
 }
 
+/// Optional fields get a bit in `runtime::WireInfo` recording an explicit `null`, so it is
+/// written back; the first 64 are tracked.
+fn null_bit(def: &StructDef, field: &Field) -> Option<u32> {
+    let index = def.fields.iter().filter(|f| !f.required).position(|f| f.wire == field.wire)?;
+    u32::try_from(index).ok().filter(|i| *i < TRACKED_NULLS)
+}
+
+/// How many optional members per object `runtime::WireInfo` tracks.
+const TRACKED_NULLS: u32 = 64;
+
 fn expand_serialize(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
+    let received_as = ident(names::RECEIVED_AS_FIELD);
     let entries = def.fields.iter().map(|field| {
         let member = ident(&field.name);
         let wire = &field.wire;
         let key = if field.aliases.is_empty() {
             quote!(#wire)
         } else {
-            let received_as = ident(names::RECEIVED_AS_FIELD);
             let aliases = &field.aliases;
             quote!(self.#received_as.pick(#wire, &[#(#aliases),*]))
         };
-        if field.required {
-            quote! { map.serialize_entry(#key, &self.#member)?; }
-        } else {
-            quote! {
+        match (field.required, null_bit(def, field)) {
+            (true, _) => quote! { map.serialize_entry(#key, &self.#member)?; },
+            (false, Some(bit)) => quote! {
+                match &self.#member {
+                    Some(value) => map.serialize_entry(#key, value)?,
+                    None if self.#received_as.was_null(#bit) => map.serialize_entry(#key, &())?,
+                    None => {}
+                }
+            },
+            (false, None) => quote! {
                 if let Some(value) = &self.#member {
                     map.serialize_entry(#key, value)?;
                 }
-            }
+            },
         }
     });
     let extra = ident(names::EXTRA_FIELD);
@@ -242,18 +259,26 @@ fn slot(field: &Field) -> proc_macro2::Ident {
 
 fn expand_deserialize(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
-    let expecting = format!("a {} object", def.name);
+    let expecting = format!("a JSON object for {}", def.name);
     let slots = def.fields.iter().map(|field| {
         let slot = slot(field);
         let ty = field_type(field);
         quote! { let mut #slot: Option<#ty> = None; }
     });
     let arms = def.fields.iter().map(expand_key_arm);
-    let has_aliases = def.has_aliases();
     let extra = ident(names::EXTRA_FIELD);
     let received_as = ident(names::RECEIVED_AS_FIELD);
-    let received_as_slot =
-        has_aliases.then(|| quote! { let mut #received_as = runtime::WireNames::default(); });
+    let tracks = def.has_aliases() || def.fields.iter().any(|f| null_bit(def, f).is_some());
+    let mutability = tracks.then(|| quote!(mut));
+    let nulls = def.fields.iter().filter_map(|field| {
+        let bit = null_bit(def, field)?;
+        let slot = slot(field);
+        Some(quote! {
+            if let Some(None) = &#slot {
+                #received_as.record_null(#bit);
+            }
+        })
+    });
     let inits = def.fields.iter().map(|field| {
         let member = ident(&field.name);
         let slot = slot(field);
@@ -264,7 +289,6 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
             quote!(#member: #slot.ok_or_else(|| ::serde::de::Error::missing_field(#wire))?,)
         }
     });
-    let received_as_init = has_aliases.then(|| quote!(#received_as,));
     quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -279,7 +303,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
 
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         #(#slots)*
-                        #received_as_slot
+                        let #mutability #received_as = runtime::WireInfo::default();
                         let mut #extra = runtime::UnknownFields::new();
                         while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
                             match key.as_str() {
@@ -287,7 +311,8 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
                                 _ => #extra.insert(key.into_string(), map.next_value()?),
                             }
                         }
-                        Ok(#name { #(#inits)* #extra, #received_as_init })
+                        #(#nulls)*
+                        Ok(#name { #(#inits)* #extra, #received_as })
                     }
                 }
 
@@ -306,7 +331,7 @@ fn expand_key_arm(field: &Field) -> TokenStream {
     let aliases = field.aliases.iter().map(|alias| {
         quote! {
             #alias => {
-                #received_as.record(#alias);
+                #received_as.record_alias(#alias);
                 #read;
             }
         }

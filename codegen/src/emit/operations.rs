@@ -92,7 +92,13 @@ pub fn describe_limits(method: &Method) -> String {
     let parts: Vec<String> = method
         .rate_limits
         .iter()
-        .map(|l| format!("{} calls per {}", l.calls, if l.per == Per::Minute { "minute" } else { "hour" }))
+        .map(|l| {
+            format!(
+                "{} calls per {}",
+                l.calls,
+                if l.per == Per::Minute { "minute" } else { "hour" }
+            )
+        })
         .collect();
     parts.join(" and ")
 }

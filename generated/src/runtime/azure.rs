@@ -2,44 +2,8 @@
 //! identity, workload identity, Azure CLI, developer tools, ...) used as this crate's
 //! [`TokenCredential`]. Built with the cargo feature `azure`.
 //!
-//! This crate depends on `azure_core` 1.x only, for the
-//! `azure_core::credentials::TokenCredential` trait, with its default features (its own HTTP
-//! stack) turned off. Add `azure_identity` 1.x to your own `Cargo.toml`; both must resolve to
-//! the same `azure_core` 1.x (`cargo tree -i azure_core` shows one version), or the trait
-//! objects are of different types and the code below does not compile.
-//!
-//! ```toml
-//! [dependencies]
-//! mde-machine-actions = { version = "0.1", features = ["azure"] }
-//! azure_identity = "1"
-//! ```
-//!
-//! On an Azure VM, App Service, Functions or Arc machine, with a managed identity:
-//!
-//! ```ignore
-//! use mde_machine_actions::runtime::AzureCredential;
-//!
-//! let identity = azure_identity::ManagedIdentityCredential::new(None)?;
-//! let credential = AzureCredential::new(identity);
-//! // ClientBuilder::new(cloud).credential(credential).build()?
-//! ```
-//!
-//! On a developer's machine, signed in with `az login` (or `azd auth login`):
-//!
-//! ```ignore
-//! let credential = AzureCredential::new(azure_identity::DeveloperToolsCredential::new(None)?);
-//! // or only the Azure CLI:
-//! let credential = AzureCredential::new(azure_identity::AzureCliCredential::new(None)?);
-//! ```
-//!
-//! The `azure_identity` constructors return an `Arc` of the concrete credential, which converts
-//! to the `Arc<dyn azure_core::credentials::TokenCredential>` [`AzureCredential::new`] takes.
-//!
-//! Caching is the `azure_core` credential's business: `azure_identity` credentials cache
-//! tokens and renew them shortly before they expire. [`TokenRequest::force_refresh`] (asked
-//! for after an HTTP 401) cannot be passed on, because `azure_core`'s `TokenRequestOptions`
-//! has no such option; the credential may then answer with the same cached token, and the
-//! retried request fails with the same 401.
+//! The usage notes are on [`AzureCredential`], which is what the docs show (this module is
+//! private; `runtime` re-exports the type).
 
 use std::fmt;
 use std::sync::Arc;
@@ -51,7 +15,46 @@ use azure_core::time::OffsetDateTime;
 use super::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, TokenRequest};
 
 /// An `azure_core` credential (e.g. from `azure_identity`) as a [`TokenCredential`]: asks it for
-/// a token for the request's scope and converts the answer. See the [module docs](self).
+/// a token for the request's scope and converts the answer. Needs the cargo feature `azure`.
+///
+/// This crate depends on `azure_core` 1.x only, for the
+/// `azure_core::credentials::TokenCredential` trait, with its default features (its own HTTP
+/// stack) turned off. Add `azure_identity` 1.x to your own `Cargo.toml`; both must resolve to
+/// the same `azure_core` 1.x (`cargo tree -i azure_core` shows one version), or the trait
+/// objects are of different types and the code below does not compile.
+///
+/// ```toml
+/// [dependencies]
+/// mde-machine-actions = { version = "0.1", features = ["azure"] }
+/// azure_identity = "1"
+/// ```
+///
+/// On an Azure VM, App Service, Functions or Arc machine, with a managed identity:
+///
+/// ```ignore
+/// use mde_machine_actions::runtime::AzureCredential;
+///
+/// let identity = azure_identity::ManagedIdentityCredential::new(None)?;
+/// let credential = AzureCredential::new(identity);
+/// // ClientBuilder::new(cloud).credential(credential).build()?
+/// ```
+///
+/// On a developer's machine, signed in with `az login` (or `azd auth login`):
+///
+/// ```ignore
+/// let credential = AzureCredential::new(azure_identity::DeveloperToolsCredential::new(None)?);
+/// // or only the Azure CLI:
+/// let credential = AzureCredential::new(azure_identity::AzureCliCredential::new(None)?);
+/// ```
+///
+/// The `azure_identity` constructors return an `Arc` of the concrete credential, which converts
+/// to the `Arc<dyn azure_core::credentials::TokenCredential>` [`AzureCredential::new`] takes.
+///
+/// Caching is the `azure_core` credential's business: `azure_identity` credentials cache
+/// tokens and renew them shortly before they expire. [`TokenRequest::force_refresh`] (asked
+/// for after an HTTP 401) cannot be passed on, because `azure_core`'s `TokenRequestOptions`
+/// has no such option; the credential may then answer with the same cached token, and the
+/// retried request fails with the same 401.
 #[derive(Clone)]
 pub struct AzureCredential {
     inner: Arc<dyn AzureTokenCredential>,
@@ -88,7 +91,7 @@ impl TokenCredential for AzureCredential {
         request: TokenRequest<'a>,
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(async move {
-            // `force_refresh` has no counterpart in `azure_core`'s options (see the module docs).
+            // `force_refresh` has no counterpart in `azure_core`'s options (see the type's docs).
             let token = self.inner.get_token(&[request.scope], None).await.map_err(|error| {
                 AuthError::new(format!("Azure credential could not get a token: {error}"))
             })?;

@@ -134,10 +134,18 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary.
+/// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary (invalid UTF-8
+/// shown as `U+FFFD`), with `…` when something was cut.
 pub fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_LIMIT)]);
-    let mut text = text.into_owned();
+    let cut = &body[..body.len().min(SNIPPET_LIMIT)];
+    let mut text = match std::str::from_utf8(cut) {
+        Ok(text) => text.to_owned(),
+        // A character split by the cut: drop its first bytes.
+        Err(e) if e.error_len().is_none() => {
+            String::from_utf8_lossy(&cut[..e.valid_up_to()]).into_owned()
+        }
+        Err(_) => String::from_utf8_lossy(cut).into_owned(),
+    };
     if body.len() > SNIPPET_LIMIT {
         text.push('…');
     }
@@ -192,7 +200,9 @@ impl fmt::Display for Error {
             }
             Error::Auth(error) => write!(f, "authentication failed: {error}"),
             Error::Config(message) => write!(f, "invalid configuration: {message}"),
-            Error::Io { operation, source } => write!(f, "{operation}: cannot write the download: {source}"),
+            Error::Io { operation, source } => {
+                write!(f, "{operation}: cannot write the download: {source}")
+            }
             Error::NonAdvancingNextLink { operation } => {
                 write!(f, "{operation}: the service returned the same next link twice")
             }

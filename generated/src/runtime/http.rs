@@ -232,6 +232,9 @@ impl<C: FromCore> ClientBuilder<C> {
 
 /// Bearer tokens only travel over https, except to this machine.
 fn check_base_url(base_url: &str) -> Result<(), Error> {
+    if base_url.is_empty() {
+        return Err(Error::Config("no base URL: call `.cloud(..)` or `.base_url(..)`".into()));
+    }
     let url = reqwest::Url::parse(base_url)
         .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a URL: {e}")))?;
     match url.scheme() {
@@ -336,6 +339,14 @@ impl Request {
     fn url(&self, base_url: &str) -> Result<reqwest::Url, Error> {
         if let Some(url) = &self.url {
             return same_origin(base_url, url, self.operation.name);
+        }
+        // Templates never contain empty or dot segments, so these came from a parameter; URL
+        // parsing would resolve them and send the request somewhere else.
+        if self.path.split('/').skip(1).any(|segment| matches!(segment, "" | "." | "..")) {
+            return Err(Error::Config(format!(
+                "{}: a path parameter cannot be empty, `.` or `..`",
+                self.operation.name
+            )));
         }
         let mut text = format!("{base_url}{}", self.path);
         for (i, (key, value)) in self.query.iter().enumerate() {
@@ -462,12 +473,11 @@ impl Core {
                     wait
                 }
                 Attempt::Retryable(error, retry_after) => {
-                    if attempt >= policy.max_attempts {
+                    let too_long = retry_after.is_some_and(|wait| wait > policy.max_retry_after);
+                    if attempt >= policy.max_attempts || too_long {
                         return Err(error);
                     }
-                    retry_after
-                        .unwrap_or_else(|| policy.backoff(attempt))
-                        .min(policy.max_retry_after)
+                    retry_after.unwrap_or_else(|| policy.backoff(attempt))
                 }
             };
             tracing::warn!(attempt, wait_ms = retry_after.as_millis() as u64, "retrying");

@@ -36,6 +36,6 @@ pub use http::{ClientBuilder, Core, Endpoint, FromCore, Request, Response, push_
 pub use operation::{Operation, RateLimit, Verb};
 pub use paging::{Page, Paging, pages, paginate};
 pub use retry::{RetryPolicy, parse_retry_after};
-pub use serde_support::{Key, Redacted, UnknownVariant, WireNames, deserialize_enum, read_once};
+pub use serde_support::{Key, Redacted, UnknownVariant, WireInfo, deserialize_enum, read_once};
 pub use timestamp::{Timestamp, TimestampError};
 pub use unknown::UnknownFields;

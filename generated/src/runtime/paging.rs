@@ -52,8 +52,7 @@ pub struct Paging {
     pub max_top: u32,
 }
 
-/// Every item of every page, in order. See the [module documentation](self) for how the next
-/// page is found.
+/// Every item of every page, in order; pages are found as [`pages`] describes.
 pub fn paginate<P: Page>(
     core: Core,
     request: Request,
@@ -67,8 +66,15 @@ pub fn paginate<P: Page>(
         .flatten()
 }
 
-/// Every page, in order, as its items (a page may be empty). See the
-/// [module documentation](self) for how the next page is found.
+/// Every page, in order, as its items (a page may be empty).
+///
+/// The first request is sent as given. Then the page's next link is followed when it has one
+/// (a link already requested ends the stream, after that page's items, with
+/// [`Error::NonAdvancingNextLink`]); otherwise a
+/// full page (as many items as the request's `top`, or `max_top`) leads to the same request with
+/// `skip` advanced by the items seen so far; otherwise the stream ends. A page byte-identical to
+/// the previous one also ends it with [`Error::NonAdvancingNextLink`]. After an error the
+/// stream ends.
 pub fn pages<P: Page>(
     core: Core,
     request: Request,
@@ -92,8 +98,12 @@ pub fn pages<P: Page>(
         seen: 0,
         links: BTreeSet::new(),
         previous_body: None,
+        failure: None,
     };
     stream::unfold(state, |mut state| async move {
+        if let Some(error) = state.failure.take() {
+            return Some((Err(error), state));
+        }
         let request = state.next.take()?;
         let page = state.fetch::<P>(request).await;
         Some((page, state))
@@ -117,6 +127,8 @@ struct State {
     previous_body: Option<u64>,
     /// The request for the next page; `None` ends the stream.
     next: Option<Request>,
+    /// An error to yield after the current page's items (a next link that does not advance).
+    failure: Option<Error>,
 }
 
 impl State {
@@ -136,10 +148,13 @@ impl State {
         self.seen += items.len() as u64;
         self.next = match next_link {
             Some(link) => {
-                if !self.links.insert(link.clone()) {
-                    return Err(Error::NonAdvancingNextLink { operation: operation.name });
+                if self.links.insert(link.clone()) {
+                    Some(self.original.clone().with_url(link))
+                } else {
+                    // This page is new; only its link repeats: keep its items, then fail.
+                    self.failure = Some(Error::NonAdvancingNextLink { operation: operation.name });
+                    None
                 }
-                Some(self.original.clone().with_url(link))
             }
             None if self.page_size > 0 && items.len() as u64 >= self.page_size => {
                 let mut next = self.original.clone();
@@ -310,7 +325,7 @@ mod tests {
         ])
         .await;
         let (items, error) = collect(&base, request()).await;
-        assert_eq!(items, [1, 2]);
+        assert_eq!(items, [1, 2, 3]);
         assert!(matches!(error, Some(Error::NonAdvancingNextLink { operation: "listThings" })));
         assert_eq!(log.lock().unwrap().len(), 3);
     }
@@ -323,7 +338,7 @@ mod tests {
         ])
         .await;
         let (items, error) = collect(&base, request()).await;
-        assert_eq!(items, [1]);
+        assert_eq!(items, [1, 2]);
         assert!(matches!(error, Some(Error::NonAdvancingNextLink { .. })));
     }
 

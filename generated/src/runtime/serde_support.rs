@@ -52,28 +52,42 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Which documented alternative wire names a value arrived under, so that it is written back
-/// under the same names.
+/// How a value arrived on the wire, where that differs from how this crate would write it:
+/// which documented alternative names its members came under, and which optional members were
+/// an explicit `null` rather than absent. Serializing writes the value back the same way.
 ///
 /// It is bookkeeping, not data: two values that differ only in it compare equal.
 #[derive(Debug, Clone, Default)]
-pub struct WireNames(Vec<&'static str>);
+pub struct WireInfo {
+    aliases: Vec<&'static str>,
+    nulls: u64,
+}
 
-impl WireNames {
+impl WireInfo {
     /// Notes that a member arrived under the alias `name`.
-    pub fn record(&mut self, name: &'static str) {
-        if !self.0.contains(&name) {
-            self.0.push(name);
+    pub fn record_alias(&mut self, name: &'static str) {
+        if !self.aliases.contains(&name) {
+            self.aliases.push(name);
         }
     }
 
     /// The name to write a member under: the alias it arrived under, if any, else `canonical`.
     pub fn pick(&self, canonical: &'static str, aliases: &[&'static str]) -> &'static str {
-        aliases.iter().copied().find(|alias| self.0.contains(alias)).unwrap_or(canonical)
+        aliases.iter().copied().find(|alias| self.aliases.contains(alias)).unwrap_or(canonical)
+    }
+
+    /// Notes that optional member number `bit` (0–63) arrived as `null`.
+    pub fn record_null(&mut self, bit: u32) {
+        self.nulls |= 1u64.checked_shl(bit).unwrap_or(0);
+    }
+
+    /// True when optional member number `bit` arrived as `null`.
+    pub fn was_null(&self, bit: u32) -> bool {
+        self.nulls & 1u64.checked_shl(bit).unwrap_or(0) != 0
     }
 }
 
-impl PartialEq for WireNames {
+impl PartialEq for WireInfo {
     fn eq(&self, _: &Self) -> bool {
         true
     }
@@ -81,7 +95,11 @@ impl PartialEq for WireNames {
 
 /// Reads the next map value into `slot`, refusing a member that appears twice (under its
 /// name or an alias).
-pub fn read_once<'de, A, T>(map: &mut A, slot: &mut Option<T>, name: &'static str) -> Result<(), A::Error>
+pub fn read_once<'de, A, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error>
 where
     A: de::MapAccess<'de>,
     T: de::Deserialize<'de>,

@@ -1,0 +1,755 @@
+//! A method page (`isolate-machine.md`, ...): the request line under "HTTP request", the example
+//! requests, the "Request body" table (and the value bullets under it), the documented limits,
+//! and the JSON examples.
+//!
+//! Tolerated, as documented spellings of the same request (`facts.md` §5.11, §5.12):
+//!
+//! - any host of the spec's servers (`api.security.microsoft.com`, the legacy
+//!   `api.securitycenter.microsoft.com`, regional and government hosts);
+//! - any placeholder spelling: `{id}`, `{machine_id}`, `{machine action id}`,
+//!   `<machineactionid>`, `{command-index}`;
+//! - `/API/` for `/api/`, and a trailing slash;
+//! - a request line split over lines (`POST` alone, or a break inside `{machine action\nid}`),
+//!   a `HTTP GET ...` prefix, and the query string of example requests.
+//!
+//! Every other difference in a path, including the case of a segment (the service's matching
+//! is not documented), is reported.
+
+use super::Spec;
+use super::compare::{DocField, ListKind, compare_fields};
+use super::examples::{self, Role, is_header_line, json_start};
+use super::markdown::{Doc, Fence, Table};
+use super::report::{Kind, Sink};
+use super::text::{is_identifier, plain};
+use crate::ir::{Method, PathPart, Per, Type};
+
+const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Checks one method page.
+pub(crate) fn check(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
+    let template = template_fence(doc);
+    match template {
+        Some((fence_index, request)) => {
+            compare_request(spec, method, &request, true, sink);
+            examples_and_requests(spec, method, doc, Some(fence_index), sink);
+        }
+        None => {
+            let line = doc
+                .find_heading(|t| t.contains("http request"))
+                .map_or(1, |i| doc.headings[i].line);
+            sink.push(
+                Kind::TableMissing,
+                line,
+                "HTTP request",
+                format!(
+                    "no request line (`{} {}`) found under an \"HTTP request\" heading",
+                    method.verb.as_str(),
+                    method.path_template
+                ),
+            );
+            examples_and_requests(spec, method, doc, None, sink);
+        }
+    }
+    request_body(spec, method, doc, sink);
+    limits(method, doc, sink);
+}
+
+/// A request line read from a fence.
+#[derive(Debug, Clone)]
+struct Request {
+    verb: String,
+    /// The target as written (host included), lines joined.
+    target: String,
+    line: usize,
+    /// How many lines of the fence body the request line used.
+    consumed: usize,
+}
+
+/// The fence under the "HTTP request" heading that holds a request line (else the first fence
+/// outside example sections that does).
+fn template_fence(doc: &Doc) -> Option<(usize, Request)> {
+    let in_section = doc.find_heading(|t| t.contains("http request")).and_then(|h| {
+        let (start, end) = doc.section(h);
+        doc.fences
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.line > start && f.line < end)
+            .find_map(|(i, f)| request_line(&f.body).map(|r| (i, r)))
+    });
+    in_section.or_else(|| {
+        doc.fences.iter().enumerate().find_map(|(i, f)| {
+            let in_example = doc
+                .headings_above(f.line)
+                .iter()
+                .any(|h| h.text.to_lowercase().contains("example"));
+            if in_example { None } else { request_line(&f.body).map(|r| (i, r)) }
+        })
+    })
+}
+
+fn is_verb(token: &str) -> bool {
+    VERBS.iter().any(|v| v.eq_ignore_ascii_case(token))
+}
+
+/// True when `{` or `<` is left open.
+fn unbalanced(text: &str) -> bool {
+    let mut depth: i32 = 0;
+    for c in text.chars() {
+        match c {
+            '{' | '<' => depth += 1,
+            '}' | '>' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
+/// Reads `VERB target` from the first non-blank line of a fence body, joining continuation lines.
+fn request_line(body: &[(usize, String)]) -> Option<Request> {
+    let first = body.iter().position(|(_, l)| !l.trim().is_empty())?;
+    let (line, text) = &body[first];
+    let mut tokens = text.split_whitespace().peekable();
+    let mut verb = tokens.next()?;
+    if verb.eq_ignore_ascii_case("HTTP") && tokens.peek().is_some_and(|t| is_verb(t)) {
+        verb = tokens.next()?;
+    }
+    if !is_verb(verb) {
+        return None;
+    }
+    let mut target = tokens.collect::<Vec<_>>().join(" ");
+    let mut next = first + 1;
+    while let Some((_, more)) = body.get(next) {
+        let more = more.trim();
+        if more.is_empty() || is_header_line(more) || more.starts_with('{') || more.starts_with('[')
+        {
+            break;
+        }
+        let open = unbalanced(&target);
+        let joins = target.is_empty()
+            || open
+            || target.ends_with('/')
+            || more.starts_with(['/', '?', '&', '(', '}', '>']);
+        if !joins {
+            break;
+        }
+        if target.is_empty() {
+            target = more.to_owned();
+        } else if open {
+            target = format!("{target} {more}");
+        } else {
+            target.push_str(more);
+        }
+        next += 1;
+    }
+    if target.is_empty() {
+        return None;
+    }
+    Some(Request { verb: verb.to_ascii_uppercase(), target, line: *line, consumed: next })
+}
+
+/// Splits a target into its host (lowercased) and its path without query string, whitespace
+/// outside placeholders removed and inside them collapsed.
+fn split_target(target: &str) -> (Option<String>, String) {
+    let t = target.trim();
+    let lower = t.to_ascii_lowercase();
+    let scheme = ["https://", "http://"].into_iter().find(|s| lower.starts_with(s));
+    let (host, rest) = match scheme {
+        Some(s) => {
+            let after = &t[s.len()..];
+            let slash = after.find('/').unwrap_or(after.len());
+            (Some(after[..slash].trim().to_ascii_lowercase()), &after[slash..])
+        }
+        None => (None, t),
+    };
+    let mut path = String::new();
+    let mut depth = 0;
+    let mut pending_space = false;
+    for c in rest.chars() {
+        match c {
+            '?' | '#' if depth == 0 => break,
+            '{' | '<' => {
+                depth += 1;
+                path.push(c);
+            }
+            '}' | '>' => {
+                depth = (depth - 1).max(0);
+                pending_space = false;
+                path.push(c);
+            }
+            c if c.is_whitespace() => pending_space = depth > 0,
+            c => {
+                if pending_space {
+                    path.push(' ');
+                    pending_space = false;
+                }
+                path.push(c);
+            }
+        }
+    }
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    (host, path)
+}
+
+/// The comparable form of a path: placeholders as `{}`, a leading `/api/` in lower case, no
+/// trailing slash.
+fn canonical(path: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '{' | '<' => {
+                if depth == 0 {
+                    out.push_str("{}");
+                }
+                depth += 1;
+            }
+            '}' | '>' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            c => out.push(c),
+        }
+    }
+    lower_api_prefix(out.trim_end_matches('/'))
+}
+
+fn lower_api_prefix(path: &str) -> String {
+    match path.get(..5) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("/api/") => format!("/api/{}", &path[5..]),
+        _ if path.eq_ignore_ascii_case("/api") => "/api".to_owned(),
+        _ => path.to_owned(),
+    }
+}
+
+/// The spec's path in the comparable form.
+fn spec_canonical(method: &Method) -> String {
+    let text: String = method
+        .path
+        .iter()
+        .map(|part| match part {
+            PathPart::Literal(s) => s.clone(),
+            PathPart::Param(_) => "{}".to_owned(),
+        })
+        .collect();
+    lower_api_prefix(text.trim_end_matches('/'))
+}
+
+/// True when the concrete `path` fits `pattern`, whose `{}` stand for one or more characters
+/// other than `/`.
+fn fits(pattern: &str, path: &str) -> bool {
+    match pattern.split_once("{}") {
+        None => pattern == path,
+        Some((literal, rest)) => {
+            let Some(after) = path.strip_prefix(literal) else {
+                return false;
+            };
+            let limit = after.find('/').unwrap_or(after.len());
+            (1..=limit).any(|n| after.is_char_boundary(n) && fits(rest, &after[n..]))
+        }
+    }
+}
+
+/// Compares a request line (the template, or an example request) with the spec.
+fn compare_request(
+    spec: &Spec<'_>,
+    method: &Method,
+    request: &Request,
+    template: bool,
+    sink: &mut Sink<'_>,
+) {
+    let what = if template { "the request line" } else { "an example request" };
+    let spec_verb = method.verb.as_str();
+    if request.verb != spec_verb {
+        sink.push(
+            Kind::VerbChanged,
+            request.line,
+            request.verb.clone(),
+            format!(
+                "{what} uses {}; the spec's {} uses {spec_verb}",
+                request.verb, method.spec_name
+            ),
+        );
+    }
+    let (host, path) = split_target(&request.target);
+    if let Some(host) = host
+        && !host.is_empty()
+        && !spec.hosts.contains(&host)
+    {
+        sink.push(
+            Kind::HostChanged,
+            request.line,
+            host.clone(),
+            format!(
+                "{what} goes to {host}, which is not the host of any server in the spec's x-servers"
+            ),
+        );
+    }
+    let expected = spec_canonical(method);
+    let same =
+        if template { canonical(&path) == expected } else { fits(&expected, &canonical(&path)) };
+    if !same {
+        let hint = if canonical(&path).eq_ignore_ascii_case(&expected) {
+            " (the case of a segment differs)"
+        } else {
+            ""
+        };
+        sink.push(
+            Kind::PathChanged,
+            request.line,
+            canonical(&path),
+            format!(
+                "{what} has the path `{path}`; the spec's {} has `{}`{hint}",
+                method.spec_name, method.path_template
+            ),
+        );
+    }
+}
+
+/// Example requests and JSON examples in every fence but the template.
+fn examples_and_requests(
+    spec: &Spec<'_>,
+    method: &Method,
+    doc: &Doc,
+    template: Option<usize>,
+    sink: &mut Sink<'_>,
+) {
+    let mut counts: Vec<(Option<usize>, usize)> = Vec::new();
+    for (index, fence) in doc.fences.iter().enumerate() {
+        if Some(index) == template {
+            continue;
+        }
+        let request = request_line(&fence.body);
+        if let Some(request) = &request {
+            compare_request(spec, method, request, false, sink);
+        }
+        let rest: &[(usize, String)] = match &request {
+            Some(r) => fence.body.get(r.consumed..).unwrap_or(&[]),
+            None => &fence.body,
+        };
+        let start = json_start(rest);
+        if start.is_none() && (request.is_some() || !is_json_lang(fence)) {
+            continue;
+        }
+        let heading = doc.innermost_heading(fence.line);
+        let count = match counts.iter_mut().find(|(h, _)| *h == heading) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                counts.push((heading, 1));
+                1
+            }
+        };
+        let label = example_label(doc, heading, count);
+        let Some((start, status)) = start else {
+            let text = rest.iter().map(|(_, l)| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
+            let line =
+                rest.iter().find(|(_, l)| !l.trim().is_empty()).map_or(fence.line, |(n, _)| *n);
+            sink.push(
+                Kind::ExampleUnparsable,
+                line,
+                label.clone(),
+                format!(
+                    "{label}: the json block does not hold a JSON value (it starts `{}`)",
+                    truncate(text, 40)
+                ),
+            );
+            continue;
+        };
+        let role = if request.is_some() {
+            Role::Request
+        } else if status {
+            Role::Response
+        } else {
+            heading_role(doc, fence.line).unwrap_or(if method.body.is_some() {
+                Role::Request
+            } else {
+                Role::Response
+            })
+        };
+        match role {
+            Role::Request => match &method.body {
+                Some(body) => {
+                    examples::check(
+                        spec,
+                        rest,
+                        start,
+                        &Type::Named(body.clone()),
+                        Role::Request,
+                        &label,
+                        sink,
+                    );
+                }
+                None => sink.push(
+                    Kind::ExampleInvalid,
+                    rest.get(start).map_or(fence.line, |(n, _)| *n),
+                    "(request body)",
+                    format!(
+                        "{label}: the page shows a request body, but {} sends none",
+                        method.spec_name
+                    ),
+                ),
+            },
+            Role::Response => {
+                let ty = Type::Named(method.response.clone());
+                examples::check(spec, rest, start, &ty, Role::Response, &label, sink);
+            }
+        }
+    }
+}
+
+fn is_json_lang(fence: &Fence) -> bool {
+    matches!(fence.lang.as_str(), "json" | "javascript" | "js")
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}...", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// How messages and `spec/docs-accepted.json` name the `count`th JSON example under a heading.
+fn example_label(doc: &Doc, heading: Option<usize>, count: usize) -> String {
+    let title =
+        heading.and_then(|h| doc.headings.get(h)).map_or("(top of page)", |h| h.text.as_str());
+    format!("{}, JSON block {count}", plain(title))
+}
+
+/// Request or response, from the nearest heading that says which.
+fn heading_role(doc: &Doc, line: usize) -> Option<Role> {
+    doc.headings_above(line).iter().rev().find_map(|h| {
+        let text = h.text.to_lowercase();
+        if text.contains("response") {
+            Some(Role::Response)
+        } else if text.contains("request") {
+            Some(Role::Request)
+        } else {
+            None
+        }
+    })
+}
+
+/// The "Request body" section: its table (or "Empty") against the spec's body.
+fn request_body(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
+    let Some(heading) = doc.find_heading(|t| t.contains("request body")) else {
+        return;
+    };
+    let (start, end) = doc.section(heading);
+    let table = doc.tables.iter().find(|t| {
+        t.header_line > start
+            && t.header_line < end
+            && matches!(
+                plain(t.header.first().map_or("", String::as_str)).to_lowercase().as_str(),
+                "parameter" | "name" | "field" | "property" | "parameter name"
+            )
+    });
+    let body = method.body.as_deref().and_then(|name| spec.struct_def(name));
+    let Some(table) = table else {
+        let says_empty = (start + 1..end).any(|n| {
+            doc.is_prose(n)
+                && doc.line(n).split_whitespace().any(|w| {
+                    w.trim_matches(|c: char| !c.is_alphanumeric()).eq_ignore_ascii_case("empty")
+                })
+        });
+        if says_empty && let Some(def) = body {
+            sink.push(
+                Kind::BodyRemoved,
+                doc.headings[heading].line,
+                def.name.clone(),
+                format!(
+                    "the page says the request body is empty; the spec's {} sends a {}",
+                    method.spec_name, def.name
+                ),
+            );
+        }
+        return;
+    };
+    let fields = body_fields(doc, table, end);
+    match body {
+        Some(def) => compare_fields(spec, &fields, def, &ListKind::body(), table.end_line(), sink),
+        None => {
+            for field in &fields {
+                sink.push(
+                    Kind::BodyFieldAdded,
+                    field.line,
+                    field.name.clone(),
+                    format!(
+                        "the request body table lists `{}`, but the spec's {} sends no body",
+                        field.name, method.spec_name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The rows of a request body table, with Required marks and the values listed in an
+/// "Allowed values" column or in bullets under the table ("**ScanType** ... one of the
+/// following:" then "- **Quick**: ...").
+fn body_fields(doc: &Doc, table: &Table, section_end: usize) -> Vec<DocField> {
+    let type_col = table.column(|h| h == "type" || h == "data type");
+    let desc_col =
+        table.column(|h| h.contains("description")).or(table.header.len().checked_sub(1));
+    let required_col = table.column(|h| h == "required" || h == "mandatory");
+    let values_col = table.column(|h| h.contains("allowed") || h.contains("values"));
+    let mut fields: Vec<DocField> = table
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let name = plain(row.cell(0));
+            if name.is_empty() {
+                return None;
+            }
+            let mut desc = desc_col.map_or("", |c| row.cell(c)).to_owned();
+            if let Some(c) = values_col.filter(|c| Some(*c) != desc_col) {
+                desc = format!("{desc} Allowed values are: {}.", row.cell(c));
+            }
+            let required = match required_col {
+                Some(c) => matches!(
+                    plain(row.cell(c)).to_lowercase().as_str(),
+                    "yes" | "required" | "true" | "y" | "x" | "✓" | "✔"
+                ),
+                None => required_mark(&desc),
+            };
+            Some(DocField {
+                name,
+                line: row.line,
+                type_cell: type_col.map_or("", |c| row.cell(c)).to_owned(),
+                desc,
+                required: Some(required),
+                extra_values: Vec::new(),
+            })
+        })
+        .collect();
+
+    let mut current: Option<usize> = None;
+    for n in table.end_line()..section_end {
+        if !doc.is_prose(n) {
+            current = None;
+            continue;
+        }
+        let line = doc.line(n).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+            if let Some(index) = current {
+                let token = item.split(':').next().unwrap_or("");
+                let token = plain(token);
+                if is_identifier(&token) {
+                    fields[index].extra_values.push((token, n));
+                }
+            }
+            continue;
+        }
+        current = None;
+        if let Some(rest) = line.strip_prefix("**")
+            && let Some(close) = rest.find("**")
+        {
+            let name = &rest[..close];
+            let lower = line.to_lowercase();
+            if lower.contains("one of") || lower.contains("values") || lower.contains("following") {
+                current = fields.iter().position(|f| f.name == name);
+            }
+        }
+    }
+    fields
+}
+
+/// True when a description carries a Required mark: a sentence that is just "Required".
+fn required_mark(desc: &str) -> bool {
+    plain(desc).split('.').any(|sentence| sentence.trim().eq_ignore_ascii_case("required"))
+}
+
+/// A limit stated on the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Limit {
+    calls: u64,
+    unit: &'static str,
+    line: usize,
+}
+
+/// The rate limits ("100 calls per minute") and the page size ("Maximum page size is 10,000")
+/// stated in the page's text.
+fn stated_limits(doc: &Doc) -> (Vec<Limit>, Option<(u64, usize)>) {
+    let mut tokens: Vec<(String, usize)> = Vec::new();
+    for (index, line) in doc.lines.iter().enumerate() {
+        if !doc.prose[index] {
+            continue;
+        }
+        for word in line.split_whitespace() {
+            let word =
+                word.trim_matches(|c: char| !c.is_alphanumeric() && c != ',').trim_end_matches(',');
+            let word = word.trim_start_matches(',');
+            if !word.is_empty() {
+                tokens.push((word.to_lowercase(), index + 1));
+            }
+        }
+    }
+    let number = |t: &str| -> Option<u64> {
+        if t.chars().all(|c| c.is_ascii_digit() || c == ',')
+            && t.starts_with(|c: char| c.is_ascii_digit())
+        {
+            t.replace(',', "").parse().ok()
+        } else {
+            None
+        }
+    };
+    let mut limits = Vec::new();
+    let mut page_size = None;
+    for i in 0..tokens.len() {
+        let at = |k: usize| tokens.get(i + k).map_or("", |(t, _)| t.as_str());
+        if let Some(calls) = number(at(0))
+            && matches!(at(1), "calls" | "call" | "requests" | "request")
+            && at(2) == "per"
+        {
+            let unit =
+                ["minute", "hour", "second", "day"].into_iter().find(|u| at(3).starts_with(u));
+            if let Some(unit) = unit {
+                limits.push(Limit { calls, unit, line: tokens[i].1 });
+            }
+        }
+        if page_size.is_none() && at(0) == "page" && at(1) == "size" {
+            let value = number(at(2))
+                .or_else(|| matches!(at(2), "is" | "of").then(|| number(at(3))).flatten());
+            if let Some(value) = value {
+                page_size = Some((value, tokens[i].1));
+            }
+        }
+    }
+    limits.dedup_by(|a, b| a.calls == b.calls && a.unit == b.unit);
+    (limits, page_size)
+}
+
+/// Documented limits against the method's `rateLimits` and `paging.maxTop`.
+fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
+    let (stated, page_size) = stated_limits(doc);
+    let section = doc.find_heading(|t| t.contains("limit"));
+    // A page without a Limitations section, stating no limit, says nothing about limits: the
+    // spec's limits are then not "removed" from it.
+    let covers_limits = section.is_some() || !stated.is_empty() || page_size.is_some();
+    let anchor = section
+        .or_else(|| doc.headings.iter().position(|h| h.level == 1))
+        .map_or(1, |i| doc.headings[i].line);
+    for (unit, per) in [("minute", Per::Minute), ("hour", Per::Hour)] {
+        let spec = method.rate_limits.iter().find(|l| l.per == per).map(|l| u64::from(l.calls));
+        let on_page: Vec<&Limit> = stated.iter().filter(|l| l.unit == unit).collect();
+        let subject = format!("per {unit}");
+        match spec {
+            Some(expected) => {
+                if on_page.is_empty() && covers_limits {
+                    sink.push(
+                        Kind::LimitRemoved,
+                        anchor,
+                        subject.clone(),
+                        format!("the spec limits {} to {expected} calls per {unit}; the page states no such limit", method.spec_name),
+                    );
+                }
+                for limit in on_page.iter().filter(|l| l.calls != expected) {
+                    sink.push(
+                        Kind::LimitChanged,
+                        limit.line,
+                        subject.clone(),
+                        format!(
+                            "the page states {} calls per {unit}; the spec's {} has {expected}",
+                            limit.calls, method.spec_name
+                        ),
+                    );
+                }
+            }
+            None => {
+                for limit in on_page {
+                    sink.push(
+                        Kind::LimitAdded,
+                        limit.line,
+                        subject.clone(),
+                        format!(
+                            "the page states {} calls per {unit}; the spec's {} has no such limit",
+                            limit.calls, method.spec_name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for limit in stated.iter().filter(|l| matches!(l.unit, "second" | "day")) {
+        sink.push(
+            Kind::LimitAdded,
+            limit.line,
+            format!("per {}", limit.unit),
+            format!(
+                "the page states {} calls per {}; the spec's rateLimits can only say per minute or per hour",
+                limit.calls, limit.unit
+            ),
+        );
+    }
+    let spec_size = method.paging.as_ref().map(|p| u64::from(p.max_top));
+    match (page_size, spec_size) {
+        (Some((size, line)), Some(expected)) if size != expected => sink.push(
+            Kind::LimitChanged,
+            line,
+            "page size",
+            format!("the page states a maximum page size of {size}; the spec's paging.maxTop is {expected}"),
+        ),
+        (Some((size, line)), None) => sink.push(
+            Kind::LimitAdded,
+            line,
+            "page size",
+            format!("the page states a maximum page size of {size}; the spec's {} does not page", method.spec_name),
+        ),
+        (None, Some(expected)) if covers_limits => sink.push(
+            Kind::LimitRemoved,
+            anchor,
+            "page size",
+            format!("the spec's paging.maxTop is {expected}; the page states no maximum page size"),
+        ),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(lines: &[&str]) -> Vec<(usize, String)> {
+        lines.iter().enumerate().map(|(i, l)| (i + 1, (*l).to_owned())).collect()
+    }
+
+    #[test]
+    fn request_lines_split_and_prefixed() {
+        let r = request_line(&body(&["POST", "https://h/api/machineactions/1/cancel"])).unwrap();
+        assert_eq!(
+            (r.verb.as_str(), r.target.as_str(), r.consumed),
+            ("POST", "https://h/api/machineactions/1/cancel", 2)
+        );
+        let r = request_line(&body(&[
+            "GET https://h/api/machineactions/{machine action",
+            "id}/X(index={command-index})",
+        ]))
+        .unwrap();
+        assert_eq!(
+            split_target(&r.target).1,
+            "/api/machineactions/{machine action id}/X(index={command-index})"
+        );
+        let r = request_line(&body(&["HTTP GET  https://h/api/x?$filter=a eq 'b'"])).unwrap();
+        assert_eq!(split_target(&r.target), (Some("h".to_owned()), "/api/x".to_owned()));
+        assert!(request_line(&body(&["HTTP/1.1 200 Ok"])).is_none());
+    }
+
+    #[test]
+    fn paths_compare_with_tolerances() {
+        assert_eq!(
+            canonical("/API/machines/{machine_id}/runliveresponse"),
+            "/api/machines/{}/runliveresponse"
+        );
+        assert_eq!(
+            canonical("/api/machineactions/<machineactionid>/cancel/"),
+            "/api/machineactions/{}/cancel"
+        );
+        assert!(fits("/api/machineactions/{}/X(index={})", "/api/machineactions/9/X(index=0)"));
+        assert!(!fits("/api/machines/{}/isolate", "/api/machines/1/2/isolate"));
+    }
+}

@@ -1,0 +1,277 @@
+//! The docs drift check behind `cargo xtask docs-check`: compares Microsoft's markdown pages for
+//! the MachineAction API with the spec and reports every difference with its page and line.
+//!
+//! Pure logic, like the rest of the crate: the input is the spec text, the pages (path and
+//! text) and the text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files
+//! and printing is the caller's job (see `xtask/src/docs_check.rs`).
+//!
+//! - The resource page (`machineaction.md`, named after the spec's `x-api.docsUrl`) is checked
+//!   by `resource.rs`: its property table, the values listed in its cells, its method table and
+//!   its JSON representation.
+//! - A method page (named after a method's `docsUrl`) is checked by `methods.rs`: its request
+//!   line, request body table, limits and JSON examples.
+//! - Every JSON example is validated by `examples.rs` against the spec's model.
+//! - Findings that `spec/docs-accepted.json` explains are marked accepted (`accepted.rs`).
+//!
+//! Any page text is acceptable input: what cannot be read as expected becomes a finding, never a
+//! panic. Only an unusable spec or accepted-differences file, or a page the check does not know,
+//! is an [`InputError`].
+
+mod accepted;
+mod compare;
+mod examples;
+mod json;
+mod markdown;
+mod methods;
+mod report;
+mod resource;
+pub(crate) mod text;
+
+use std::fmt;
+
+pub use report::{EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Report};
+
+use crate::ir::{Api, EnumDef, Method, StructDef, TypeDef};
+
+/// One page to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// How findings name the page, e.g. `spec/docs/machineaction.md`. Its file name says which
+    /// page it is.
+    pub path: String,
+    /// The page's markdown.
+    pub text: String,
+}
+
+/// Input the check cannot work with; `cargo xtask docs-check` exits 2 with this message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    message: String,
+}
+
+impl InputError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// How [`run`] renders the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The readable report.
+    Text,
+    /// JSON (see [`Report::to_json`]).
+    Json,
+}
+
+/// What the command prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// [`EXIT_CLEAN`], [`EXIT_DRIFT`] or [`EXIT_INPUT`].
+    pub status: u8,
+    /// The report (or, with [`Format::Json`] and bad input, `{"error": ...}`).
+    pub stdout: String,
+    /// The error message on bad input.
+    pub stderr: String,
+}
+
+/// The file names of the pages the check knows: the resource page first, then one page per
+/// method, in spec order.
+pub fn page_names(spec_text: &str) -> Result<Vec<String>, InputError> {
+    let api = load_api(spec_text)?;
+    let spec = Spec::new(&api)?;
+    let mut names = vec![spec.resource_page.clone()];
+    names.extend(api.methods.iter().map(page_name_of));
+    Ok(names)
+}
+
+/// Checks `pages` against the spec, marking the differences that `accepted_text` (the contents
+/// of `spec/docs-accepted.json`) explains.
+pub fn check(spec_text: &str, pages: &[Page], accepted_text: &str) -> Result<Report, InputError> {
+    let api = load_api(spec_text)?;
+    let spec = Spec::new(&api)?;
+    let entries = accepted::parse(accepted_text)?;
+    if pages.is_empty() {
+        return Err(InputError::new("no pages to check"));
+    }
+    let mut report = Report::default();
+    let mut findings = Vec::new();
+    let mut saw_resource = false;
+    for page in pages {
+        let name = file_name(&page.path);
+        let doc = markdown::Doc::parse(&page.text);
+        let mut sink = report::Sink::new(&page.path, &mut findings);
+        if name == spec.resource_page {
+            saw_resource = true;
+            resource::check(&spec, &doc, &mut sink);
+        } else if let Some(method) = api.methods.iter().find(|m| page_name_of(m) == name) {
+            methods::check(&spec, method, &doc, &mut sink);
+        } else {
+            return Err(InputError::new(format!(
+                "{}: not a page docs-check knows; expected one of: {}",
+                page.path,
+                page_names(spec_text)?.join(", ")
+            )));
+        }
+        report.pages.push(page.path.clone());
+    }
+    if !saw_resource {
+        report.notes.push(format!(
+            "the resource page {} was not among the pages; only method pages were checked",
+            spec.resource_page
+        ));
+    }
+    let order = |page: &str| report.pages.iter().position(|p| p == page).unwrap_or(usize::MAX);
+    findings.sort_by(|a, b| {
+        (order(&a.page), a.line, a.kind, &a.subject).cmp(&(
+            order(&b.page),
+            b.line,
+            b.kind,
+            &b.subject,
+        ))
+    });
+    findings.dedup();
+    report.findings = findings;
+    accepted::apply(&entries, &mut report);
+    Ok(report)
+}
+
+/// [`check`] and its rendering: what `cargo xtask docs-check` prints and its exit status.
+pub fn run(spec_text: &str, pages: &[Page], accepted_text: &str, format: Format) -> Outcome {
+    match check(spec_text, pages, accepted_text) {
+        Ok(report) => {
+            let stdout = match format {
+                Format::Text => report.to_text(),
+                Format::Json => json_text(&report.to_json()),
+            };
+            Outcome { status: report.exit_status(), stdout, stderr: String::new() }
+        }
+        Err(error) => {
+            let stdout = match format {
+                Format::Text => String::new(),
+                Format::Json => error_json(error.message()),
+            };
+            Outcome { status: EXIT_INPUT, stdout, stderr: format!("docs-check: {error}\n") }
+        }
+    }
+}
+
+/// The JSON printed instead of a report when the input cannot be used:
+/// `{"error": message, "status": 2}`, pretty, with a trailing newline.
+pub fn error_json(message: &str) -> String {
+    json_text(&serde_json::json!({ "error": message, "status": EXIT_INPUT }))
+}
+
+/// The exit status for a result of [`check`].
+pub fn exit_status(result: &Result<Report, InputError>) -> u8 {
+    match result {
+        Ok(report) => report.exit_status(),
+        Err(_) => EXIT_INPUT,
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
+    text.push('\n');
+    text
+}
+
+fn load_api(spec_text: &str) -> Result<Api, InputError> {
+    let document = crate::load::load(spec_text)
+        .map_err(|d| InputError::new(format!("the spec cannot be read:\n{d}")))?;
+    crate::lower::lower(&document).map_err(|d| {
+        InputError::new(format!("the spec has problems (run `cargo xtask codegen`):\n{d}"))
+    })
+}
+
+/// The last component of a `/`-separated path.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The page file name of a docs URL: its last path segment plus `.md`.
+fn page_name_of_url(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/');
+    let last = url.rsplit('/').next().unwrap_or(url);
+    let last = last.strip_suffix(".md").unwrap_or(last);
+    format!("{last}.md")
+}
+
+/// The page file name of a method, from its `docsUrl`.
+fn page_name_of(method: &Method) -> String {
+    page_name_of_url(&method.docs_url)
+}
+
+/// The lowered spec and what the checks look up in it.
+#[derive(Debug)]
+pub(crate) struct Spec<'a> {
+    pub api: &'a Api,
+    /// The model the resource page describes (`MachineAction`).
+    pub resource: &'a StructDef,
+    /// The resource page's file name (`machineaction.md`).
+    pub resource_page: String,
+    /// The hosts of the spec's servers, lowercased.
+    pub hosts: Vec<String>,
+}
+
+impl<'a> Spec<'a> {
+    fn new(api: &'a Api) -> Result<Self, InputError> {
+        let resource_page = page_name_of_url(&api.docs_url);
+        let stem = resource_page.trim_end_matches(".md").to_ascii_lowercase();
+        let resource = api
+            .types
+            .iter()
+            .find_map(|t| match t {
+                TypeDef::Struct(def) if def.name.to_ascii_lowercase() == stem => Some(def),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                InputError::new(format!(
+                    "the spec's x-api.docsUrl names the page {resource_page}, but no object in \
+                     $defs is named after it"
+                ))
+            })?;
+        let hosts = api
+            .servers
+            .iter()
+            .map(|s| {
+                let url = s.url.split("://").nth(1).unwrap_or(&s.url);
+                url.split('/').next().unwrap_or(url).to_ascii_lowercase()
+            })
+            .collect();
+        Ok(Spec { api, resource, resource_page, hosts })
+    }
+
+    pub fn struct_def(&self, name: &str) -> Option<&'a StructDef> {
+        self.api.types.iter().find_map(|t| match t {
+            TypeDef::Struct(def) if def.name == name => Some(def),
+            _ => None,
+        })
+    }
+
+    pub fn enum_def(&self, name: &str) -> Option<&'a EnumDef> {
+        self.api.types.iter().find_map(|t| match t {
+            TypeDef::Enum(def) if def.name == name => Some(def),
+            _ => None,
+        })
+    }
+
+    /// The page file name of every method, in spec order.
+    pub fn method_pages(&self) -> Vec<(String, &'a Method)> {
+        self.api.methods.iter().map(|m| (page_name_of(m), m)).collect()
+    }
+}

@@ -1,0 +1,269 @@
+//! What the check found, and its two renderings: a readable report and JSON for machines.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+/// Exit status: the pages agree with the spec, or every difference is accepted.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit status: at least one difference is not accepted.
+pub const EXIT_DRIFT: u8 = 1;
+/// Exit status: the input could not be read (spec, accepted-differences file, pages).
+pub const EXIT_INPUT: u8 = 2;
+
+macro_rules! kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// The kind of a difference. Its kebab-case name is what `spec/docs-accepted.json`
+        /// matches on and what the JSON output carries.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Kind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
+            /// The kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $name,)*
+                }
+            }
+
+            /// The kind with this kebab-case name.
+            pub fn parse(name: &str) -> Option<Kind> {
+                Kind::ALL.iter().copied().find(|kind| kind.as_str() == name)
+            }
+        }
+    };
+}
+
+kinds! {
+    /// The resource page has no property table, or a method page no request line.
+    TableMissing = "table-missing",
+    /// The property table lists a property the spec's model does not have.
+    PropertyAdded = "property-added",
+    /// A property of the spec's model is not in the property table.
+    PropertyRemoved = "property-removed",
+    /// The table spells a property differently from the spec's wire name (case, alias, rename).
+    PropertyRenamed = "property-renamed",
+    /// The table's type does not fit the spec's type.
+    PropertyRetyped = "property-retyped",
+    /// A page lists a value the spec's enum (or string description) does not have.
+    EnumValueAdded = "enum-value-added",
+    /// A value of the spec's enum is no longer listed.
+    EnumValueRemoved = "enum-value-removed",
+    /// A listed value is a respelling of a spec enum value that is no longer listed (the same
+    /// letters but for case, or clearly similar).
+    EnumValueRenamed = "enum-value-renamed",
+    /// The resource page's method table links a page no spec method documents.
+    MethodAdded = "method-added",
+    /// A spec method's page is not in the resource page's method table.
+    MethodRemoved = "method-removed",
+    /// The HTTP verb differs from the spec's.
+    VerbChanged = "verb-changed",
+    /// The path differs from the spec's, beyond the tolerated host, placeholder and `/API/`
+    /// spellings.
+    PathChanged = "path-changed",
+    /// The request goes to a host that none of the spec's servers has.
+    HostChanged = "host-changed",
+    /// The page says the request body is empty; the spec sends one.
+    BodyRemoved = "body-removed",
+    /// The request body table has a field the spec's body does not.
+    BodyFieldAdded = "body-field-added",
+    /// A field of the spec's body is not in the request body table.
+    BodyFieldRemoved = "body-field-removed",
+    /// The table spells a body field differently (body names are case-sensitive).
+    BodyFieldRenamed = "body-field-renamed",
+    /// The table's type for a body field does not fit the spec's.
+    BodyFieldRetyped = "body-field-retyped",
+    /// The table marks a field Required that the spec leaves optional.
+    BodyFieldRequired = "body-field-required",
+    /// The spec requires a field the table does not mark Required.
+    BodyFieldOptional = "body-field-optional",
+    /// A documented limit differs from the spec's.
+    LimitChanged = "limit-changed",
+    /// The page documents a limit the spec does not have.
+    LimitAdded = "limit-added",
+    /// The spec has a limit the page no longer documents.
+    LimitRemoved = "limit-removed",
+    /// A JSON example is not JSON.
+    ExampleUnparsable = "example-unparsable",
+    /// A JSON example has a member the spec's model does not know.
+    ExampleUnknownKey = "example-unknown-key",
+    /// A JSON example uses a name the spec accepts only as an alias.
+    ExampleAliasKey = "example-alias-key",
+    /// A value in a JSON example does not fit the spec's type, or a required member is missing.
+    ExampleInvalid = "example-invalid",
+}
+
+/// One difference between a page and the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What kind of difference.
+    pub kind: Kind,
+    /// The page, as given to the check.
+    pub page: String,
+    /// 1-based line of the page.
+    pub line: usize,
+    /// What the difference is about, as `spec/docs-accepted.json` matches it: a property or
+    /// field name, `property/Value` for enum values, the documented path, `per minute`, the
+    /// member path in an example (`value[].status`), or an example's label.
+    pub subject: String,
+    /// One or two sentences for people.
+    pub message: String,
+    /// The reason from `spec/docs-accepted.json` when the difference is deliberate.
+    pub accepted: Option<String>,
+}
+
+/// Everything the check found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The pages checked, in order.
+    pub pages: Vec<String>,
+    /// The differences, by page then line.
+    pub findings: Vec<Finding>,
+    /// Remarks that are not differences: accepted differences no longer seen on a checked
+    /// page, a missing resource page.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// The differences no accepted entry explains.
+    pub fn unexplained(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.accepted.is_none())
+    }
+
+    /// The differences explained by an accepted entry.
+    pub fn accepted(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.accepted.is_some())
+    }
+
+    /// True when some difference is not accepted.
+    pub fn has_drift(&self) -> bool {
+        self.unexplained().next().is_some()
+    }
+
+    /// [`EXIT_DRIFT`] when there is unexplained drift, otherwise [`EXIT_CLEAN`].
+    pub fn exit_status(&self) -> u8 {
+        if self.has_drift() { EXIT_DRIFT } else { EXIT_CLEAN }
+    }
+
+    /// The readable report.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "docs-check: {} page(s) checked against the spec", self.pages.len());
+        for page in &self.pages {
+            let _ = writeln!(out, "  {page}");
+        }
+        let unexplained: Vec<&Finding> = self.unexplained().collect();
+        let accepted: Vec<&Finding> = self.accepted().collect();
+        if !unexplained.is_empty() {
+            let _ = writeln!(out, "\nDrift ({}):", unexplained.len());
+            for finding in &unexplained {
+                write_finding(&mut out, finding);
+            }
+        }
+        if !accepted.is_empty() {
+            let _ = writeln!(out, "\nAccepted differences ({}):", accepted.len());
+            for finding in &accepted {
+                write_finding(&mut out, finding);
+            }
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "\nNotes:");
+            for note in &self.notes {
+                let _ = writeln!(out, "  - {note}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{}: {} unexplained difference(s), {} accepted.",
+            if unexplained.is_empty() { "OK" } else { "DRIFT" },
+            unexplained.len(),
+            accepted.len()
+        );
+        if !unexplained.is_empty() {
+            let _ = writeln!(
+                out,
+                "Update spec/machineaction.json to follow the pages, or record a deliberate \
+                 difference with its reason in spec/docs-accepted.json."
+            );
+        }
+        out
+    }
+
+    /// The JSON report: `{ "pages", "findings": [{kind, page, line, subject, message,
+    /// accepted}], "notes", "unexplained", "accepted", "status" }`.
+    pub fn to_json(&self) -> Value {
+        let findings: Vec<Value> = self
+            .findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "kind": f.kind.as_str(),
+                    "page": f.page,
+                    "line": f.line,
+                    "subject": f.subject,
+                    "message": f.message,
+                    "accepted": f.accepted,
+                })
+            })
+            .collect();
+        json!({
+            "pages": self.pages,
+            "findings": findings,
+            "notes": self.notes,
+            "unexplained": self.unexplained().count(),
+            "accepted": self.accepted().count(),
+            "status": self.exit_status(),
+        })
+    }
+}
+
+fn write_finding(out: &mut String, finding: &Finding) {
+    let _ = writeln!(
+        out,
+        "  {}:{}: {} `{}`\n      {}",
+        finding.page,
+        finding.line,
+        finding.kind.as_str(),
+        finding.subject,
+        finding.message
+    );
+    if let Some(reason) = &finding.accepted {
+        let _ = writeln!(out, "      accepted: {reason}");
+    }
+}
+
+/// Collects findings for one page.
+#[derive(Debug)]
+pub(crate) struct Sink<'a> {
+    page: &'a str,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(page: &'a str, out: &'a mut Vec<Finding>) -> Self {
+        Self { page, out }
+    }
+
+    /// Records a finding.
+    pub fn push(
+        &mut self,
+        kind: Kind,
+        line: usize,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.out.push(Finding {
+            kind,
+            page: self.page.to_owned(),
+            line: line.max(1),
+            subject: subject.into(),
+            message: message.into(),
+            accepted: None,
+        });
+    }
+}

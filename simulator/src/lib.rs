@@ -1,0 +1,240 @@
+//! A local, stateful simulator of the Microsoft Defender for Endpoint **MachineAction** API,
+//! for trying the `mde_machine_actions` SDK without a tenant and for end-to-end tests.
+//!
+//! [`Simulator::start`] serves the 14 documented methods on 127.0.0.1 with the documented
+//! behaviour and the known quirks (`shared/api/facts.md`): bearer authentication and a local
+//! OAuth2 token endpoint; actions that go `Pending` → `InProgress` → `Succeeded`, `Failed` or
+//! `TimeOut` on a controllable [`Clock`]; cancellation; the "already in progress" and
+//! "active live response session" rules; signed, expiring download links; OData `$filter`,
+//! `$top`, `$skip` and `@odata.nextLink`; the documented rate limits; and fault injection per
+//! route. Responses are built from the SDK's own models.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use mde_simulator::{Config, Simulator};
+//!
+//! let simulator = Simulator::start(Config::default()).await?;
+//! let client = simulator.client_builder().build()?; // base URL and token set
+//! let machine = simulator.machines()[0].id.clone();
+//! let request = mde_machine_actions::models::IsolateRequest::new("try it");
+//! let action = client.isolate_machine(&machine, &request).await?;
+//! assert_eq!(simulator.actions().len(), 1);
+//! # let _ = action;
+//! simulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+mod action;
+mod app;
+mod auth;
+pub mod clock;
+pub mod config;
+pub mod faults;
+mod limits;
+pub mod machine;
+mod odata;
+mod reply;
+pub mod route;
+mod routes;
+mod server;
+mod signing;
+mod state;
+pub mod stats;
+mod zip;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mde_machine_actions::models::{MachineAction, MachineActionType};
+use mde_machine_actions::{Client, ClientBuilder, Timestamp};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use clock::{Clock, ClockMode};
+pub use config::{Config, Credentials, Outcome, PerType, Timing};
+pub use faults::{FaultPhase, FaultRule};
+pub use limits::documented_quotas;
+pub use machine::{Machine, OsPlatform};
+pub use route::Route;
+pub use stats::Stats;
+
+use app::{App, lock};
+
+/// A running simulator. Dropping it stops the server without waiting; [`Simulator::shutdown`]
+/// waits for open requests to finish.
+#[derive(Debug)]
+pub struct Simulator {
+    app: Arc<App>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds 127.0.0.1 on `config.port` (0: a free port), seeds the devices and starts
+    /// serving on the current tokio runtime.
+    pub async fn start(config: Config) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        Self::serve(listener, config)
+    }
+
+    /// Starts serving on an already bound listener (its port overrides `config.port`). Must
+    /// be called inside a tokio runtime, which the server then runs on.
+    pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<Simulator> {
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let mut rng = fastrand::Rng::with_seed(config.seed);
+        let mut machines = machine::generate(config.machine_count, &config.platforms, &mut rng);
+        machines.extend(config.machines.iter().cloned());
+        let token = config
+            .credentials
+            .token
+            .clone()
+            .unwrap_or_else(|| format!("sim-{}", machine::hex(&mut rng, 40)));
+        let signer = signing::Signer::new(&mut rng);
+        let epoch = config.epoch.unwrap_or_else(OffsetDateTime::now_utc);
+        let clock = Clock::new(config.clock, epoch);
+        let state = state::State::new(
+            machines,
+            config.timings.clone(),
+            config.outcomes.clone(),
+            fastrand::Rng::with_seed(rng.u64(..)),
+        );
+        let app = Arc::new(App {
+            base_url,
+            clock,
+            signer,
+            state: Mutex::new(state),
+            tokens: Mutex::new(auth::Tokens::new(token, config.credentials.requestor.clone())),
+            limits: Mutex::new(limits::RateLimiter::new(config.rate_limits)),
+            faults: Mutex::new(faults::Faults::new(config.faults.clone(), config.seed)),
+            stats: Mutex::new(Stats::default()),
+            ids: Mutex::new(fastrand::Rng::with_seed(rng.u64(..))),
+            config,
+        });
+        let (shutdown, receiver) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, app.clone(), receiver));
+        Ok(Simulator { app, addr, shutdown, task: Some(task) })
+    }
+
+    /// The API's base URL, `http://127.0.0.1:<port>`: pass it to `ClientBuilder::base_url`.
+    pub fn base_url(&self) -> &str {
+        &self.app.base_url
+    }
+
+    /// A client builder for this simulator: its base URL and its fixed token. Under tokio's
+    /// paused time, also set `.timeout(None).connect_timeout(None)`.
+    pub fn client_builder(&self) -> ClientBuilder<Client> {
+        Client::builder().base_url(self.base_url()).bearer_token(self.token())
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The fixed bearer token the API always accepts.
+    pub fn token(&self) -> String {
+        lock(&self.app.tokens).fixed().to_owned()
+    }
+
+    /// The token endpoint, `<base>/<tenant>/oauth2/v2.0/token`: pass it to
+    /// `ClientSecretCredential::token_endpoint`.
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.app.base_url, self.app.config.credentials.tenant_id)
+    }
+
+    /// The tenant and app credentials the token endpoint accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.app.config.credentials
+    }
+
+    /// The configuration the simulator was started with.
+    pub fn config(&self) -> &Config {
+        &self.app.config
+    }
+
+    /// Every device.
+    pub fn machines(&self) -> Vec<Machine> {
+        self.app.state().machines().to_vec()
+    }
+
+    /// Adds a device (or replaces the one with the same id).
+    pub fn add_machine(&self, machine: Machine) {
+        self.app.state().add_machine(machine);
+    }
+
+    /// Every action as it stands now, oldest first, exactly as the API would return it
+    /// (visibility delay aside).
+    pub fn actions(&self) -> Vec<MachineAction> {
+        let now = self.app.clock.elapsed();
+        let state = self.app.state();
+        state.actions().iter().map(|action| action.to_model(now, &self.app.clock)).collect()
+    }
+
+    /// One action as it stands now.
+    pub fn action(&self, id: &str) -> Option<MachineAction> {
+        let now = self.app.clock.elapsed();
+        let state = self.app.state();
+        state.action(id).map(|action| action.to_model(now, &self.app.clock))
+    }
+
+    /// The clock every action, limit, token and link follows.
+    pub fn clock(&self) -> &Clock {
+        &self.app.clock
+    }
+
+    /// Moves the simulator's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.app.clock.advance(by);
+    }
+
+    /// The simulator's wall-clock time now.
+    pub fn now(&self) -> Timestamp {
+        clock::timestamp(self.app.clock.wall(), false)
+    }
+
+    /// Changes the timing of new actions of `kind`.
+    pub fn set_timing(&self, kind: MachineActionType, timing: Timing) {
+        self.app.state().timings.set(&kind, timing);
+    }
+
+    /// Changes the outcome of new actions of `kind`.
+    pub fn set_outcome(&self, kind: MachineActionType, outcome: Outcome) {
+        self.app.state().outcomes.set(&kind, outcome);
+    }
+
+    /// Sets (or, with `None`, removes) the fault rule of `route`.
+    pub fn set_fault(&self, route: Route, rule: Option<FaultRule>) {
+        lock(&self.app.faults).set(route, rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.app.faults).clear();
+    }
+
+    /// What the simulator has answered so far.
+    pub fn stats(&self) -> Stats {
+        lock(&self.app.stats).clone()
+    }
+
+    /// Stops accepting connections, lets open requests finish, and waits for the server.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

@@ -1,0 +1,86 @@
+//! `POST /{tenant}/oauth2/v2.0/token`: a local OAuth2 client-credentials endpoint in the
+//! manner of Microsoft Entra ID, so the SDK's real credential code can be exercised. Errors
+//! use Entra's shape (`error`, `error_description` with an `AADSTS` code, `error_codes`).
+
+use serde_json::json;
+
+use super::Ctx;
+use crate::auth::ACCEPTED_SCOPES;
+use crate::clock::timestamp;
+use crate::reply::Reply;
+
+fn entra_error(ctx: &Ctx<'_>, status: u16, error: &str, code: u32, description: &str) -> Reply {
+    let trace = ctx.app.new_id();
+    let now = timestamp(ctx.app.clock.wall_at(ctx.now), false);
+    Reply::json(
+        status,
+        json!({
+            "error": error,
+            "error_description": format!("AADSTS{code}: {description} Trace ID: {trace} Timestamp: {now}"),
+            "error_codes": [code],
+            "timestamp": now.as_str(),
+            "trace_id": trace,
+            "correlation_id": trace,
+        }),
+    )
+}
+
+/// The handler.
+pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str) -> Reply {
+    let credentials = &ctx.app.config.credentials;
+    let form: Vec<(String, String)> =
+        url::form_urlencoded::parse(&ctx.req.body).into_owned().collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let missing = |name: &str| {
+        let text = format!("The request body must contain the following parameter: '{name}'.");
+        entra_error(ctx, 400, "invalid_request", 900_144, &text)
+    };
+    if !tenant.eq_ignore_ascii_case(&credentials.tenant_id) {
+        let text = format!(
+            "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID."
+        );
+        return entra_error(ctx, 400, "invalid_request", 90_002, &text);
+    }
+    let Some(grant_type) = field("grant_type") else { return missing("grant_type") };
+    if grant_type != "client_credentials" {
+        let text = format!(
+            "The provided value for the input parameter 'grant_type' is not valid: {grant_type}."
+        );
+        return entra_error(ctx, 400, "unsupported_grant_type", 70_003, &text);
+    }
+    let Some(client_id) = field("client_id") else { return missing("client_id") };
+    if client_id != credentials.client_id {
+        let text =
+            format!("Application with identifier '{client_id}' was not found in the directory.");
+        return entra_error(ctx, 400, "unauthorized_client", 700_016, &text);
+    }
+    let Some(secret) = field("client_secret") else {
+        let text = "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
+        return entra_error(ctx, 401, "invalid_client", 7_000_218, text);
+    };
+    if secret != credentials.client_secret {
+        let text = format!(
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+        );
+        return entra_error(ctx, 401, "invalid_client", 7_000_215, &text);
+    }
+    let Some(scope) = field("scope") else { return missing("scope") };
+    if !scope.ends_with("/.default") || scope.contains(' ') {
+        let text = format!(
+            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+        );
+        return entra_error(ctx, 400, "invalid_scope", 1_002_012, &text);
+    }
+    let audience_ok = ACCEPTED_SCOPES.iter().any(|s| s.eq_ignore_ascii_case(scope));
+    let lifetime = credentials.token_lifetime;
+    let token = ctx.app.issue_token(ctx.now, lifetime, audience_ok, client_id);
+    Reply::json(
+        200,
+        json!({
+            "token_type": "Bearer",
+            "expires_in": lifetime.as_secs(),
+            "ext_expires_in": lifetime.as_secs(),
+            "access_token": token,
+        }),
+    )
+}

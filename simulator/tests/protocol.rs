@@ -1,0 +1,495 @@
+//! The simulator's protocol, checked from outside: documented error bodies, the token
+//! endpoint, rate limits, listing and paging, the clock, and every kind of fault, with raw
+//! HTTP where the SDK would not send the request and with the SDK elsewhere.
+
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter as F};
+use mde_machine_actions::models::{
+    IsolateRequest, MachineActionStatus, MachineActionType, MachineId, RunAntiVirusScanRequest,
+    ScanType,
+};
+use mde_machine_actions::{Client, Error, WaitOptions};
+use mde_simulator::{
+    ClockMode, Config, FaultPhase, FaultRule, OsPlatform, Route, Simulator, Timing,
+};
+use serde_json::{Value, json};
+
+fn client(simulator: &Simulator) -> Client {
+    Client::builder()
+        .base_url(simulator.base_url())
+        .bearer_token(simulator.token())
+        .timeout(None)
+        .connect_timeout(None)
+        .build()
+        .expect("client builds")
+}
+
+fn windows(simulator: &Simulator) -> MachineId {
+    simulator
+        .machines()
+        .into_iter()
+        .find(|m| m.os_platform == OsPlatform::Windows11)
+        .expect("device")
+        .id
+}
+
+/// Sends a raw request; returns status, `request-id`, headers and the JSON body (or the text
+/// as a JSON string).
+async fn raw(
+    simulator: &Simulator,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let http = reqwest::Client::new();
+    let mut request = http.request(method, format!("{}{path}", simulator.base_url()));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.header("content-type", "application/json").body(body.to_owned());
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, value)
+}
+
+/// Checks the documented error envelope, with `target` equal to the `request-id` header.
+fn assert_error(answer: &(u16, reqwest::header::HeaderMap, Value), status: u16, code: &str) {
+    let (got, headers, body) = answer;
+    assert_eq!(*got, status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+    let target = headers.get("request-id").and_then(|v| v.to_str().ok()).expect("request-id");
+    assert_eq!(body["error"]["target"], target);
+}
+
+#[tokio::test]
+async fn documented_errors() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let token = simulator.token();
+    let token = Some(token.as_str());
+    let machine = windows(&simulator);
+    let isolate = format!("/api/machines/{machine}/isolate");
+    use reqwest::Method as M;
+
+    let answer = raw(&simulator, M::POST, &isolate, None, Some(r#"{"Comment":"x"}"#)).await;
+    assert_error(&answer, 401, "Unauthorized");
+    assert!(answer.1.contains_key("www-authenticate"));
+    let answer =
+        raw(&simulator, M::POST, &isolate, Some("wrong"), Some(r#"{"Comment":"x"}"#)).await;
+    assert_error(&answer, 401, "Unauthorized");
+
+    let answer = raw(&simulator, M::POST, &isolate, token, Some("{}")).await;
+    assert_error(&answer, 400, "MissingRequiredParameter");
+    assert_eq!(answer.2["error"]["message"], "Parameter Comment is missing.");
+    assert_error(
+        &raw(&simulator, M::POST, &isolate, token, Some(r#"{"comment":"x"}"#)).await,
+        400,
+        "InvalidRequestBody",
+    );
+    assert_error(&raw(&simulator, M::POST, &isolate, token, None).await, 400, "InvalidRequestBody");
+    assert_error(
+        &raw(&simulator, M::POST, &isolate, token, Some("{not json")).await,
+        400,
+        "InvalidRequestBody",
+    );
+    assert_error(
+        &raw(
+            &simulator,
+            M::POST,
+            &isolate,
+            token,
+            Some(r#"{"Comment":"x","IsolationType":"Partial"}"#),
+        )
+        .await,
+        400,
+        "InvalidInput",
+    );
+    let offboard = format!("/api/machines/{machine}/offboard");
+    assert_error(
+        &raw(&simulator, M::POST, &offboard, token, Some("{}")).await,
+        400,
+        "MissingRequiredParameter",
+    );
+    let scan = format!("/api/machines/{machine}/runAntiVirusScan");
+    assert_error(
+        &raw(&simulator, M::POST, &scan, token, Some(r#"{"Comment":"x"}"#)).await,
+        400,
+        "MissingRequiredParameter",
+    );
+    let unknown = "/api/machines/0000000000000000000000000000000000000000/isolate";
+    let answer = raw(&simulator, M::POST, unknown, token, Some(r#"{"Comment":"x"}"#)).await;
+    assert_error(&answer, 404, "ResourceNotFound");
+    assert_error(
+        &raw(&simulator, M::GET, "/api/machineactions/nope", token, None).await,
+        404,
+        "ResourceNotFound",
+    );
+    assert_error(&raw(&simulator, M::GET, &isolate, token, None).await, 405, "MethodNotAllowed");
+    assert_error(&raw(&simulator, M::GET, "/api/alerts", token, None).await, 404, "NotFound");
+
+    // Paths match without case, with or without the version segment.
+    let upper = format!("/API/v1.0/Machines/{machine}/ISOLATE");
+    let (status, _, body) =
+        raw(&simulator, M::POST, &upper, token, Some(r#"{"Comment":"x"}"#)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["@odata.context"],
+        format!("{}/api/$metadata#MachineActions/$entity", simulator.base_url())
+    );
+    for member in
+        ["title", "cancellationRequestor", "externalId", "troubleshootInfo", "relatedFileInfo"]
+    {
+        assert_eq!(body[member], Value::Null, "{member} is present and null");
+    }
+    assert_eq!(body["commands"], json!([]));
+    let answer = raw(&simulator, M::POST, &isolate, token, Some(r#"{"Comment":"x"}"#)).await;
+    assert_error(&answer, 400, "ActiveRequestAlreadyExists");
+    assert_eq!(answer.2["error"]["message"], "Action is already in progress");
+
+    // Live response: wrong order and missing parameters.
+    let live = format!("/api/machines/{machine}/runliveresponse");
+    let wrong = r#"{"Commands":[{"type":"GetFile","params":[{"key":"Path","value":"C:\\a"}]},{"type":"PutFile","params":[{"key":"FileName","value":"a.ps1"}]}],"Comment":"x"}"#;
+    assert_error(&raw(&simulator, M::POST, &live, token, Some(wrong)).await, 400, "InvalidInput");
+    let missing = r#"{"Commands":[{"type":"RunScript","params":[{"key":"Args","value":"x"}]}]}"#;
+    assert_error(
+        &raw(&simulator, M::POST, &live, token, Some(missing)).await,
+        400,
+        "MissingRequiredParameter",
+    );
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_endpoint() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let credentials = simulator.credentials().clone();
+    let http = reqwest::Client::new();
+    let post = |form: Vec<(&'static str, String)>, url: String| {
+        let http = http.clone();
+        async move {
+            let mut body = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in &form {
+                body.append_pair(key, value);
+            }
+            let response = http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.finish())
+                .send()
+                .await
+                .expect("send");
+            let status = response.status().as_u16();
+            let text = response.text().await.expect("body");
+            (status, serde_json::from_str::<Value>(&text).expect("JSON"))
+        }
+    };
+    let form = |secret: &str, scope: &str| {
+        vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", credentials.client_id.clone()),
+            ("client_secret", secret.to_owned()),
+            ("scope", scope.to_owned()),
+        ]
+    };
+    let api_scope = "https://api.securitycenter.microsoft.com/.default";
+    let (status, body) =
+        post(form(&credentials.client_secret, api_scope), simulator.token_url()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3599);
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    let (status, _, _) =
+        raw(&simulator, reqwest::Method::GET, "/api/machineactions", Some(&token), None).await;
+    assert_eq!(status, 200);
+
+    let (status, body) = post(form("wrong", api_scope), simulator.token_url()).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    assert!(body["error_description"].as_str().is_some_and(|d| d.starts_with("AADSTS7000215")));
+    let (status, body) = post(
+        form(&credentials.client_secret, "https://api.securitycenter.microsoft.com"),
+        simulator.token_url(),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")));
+    let other_tenant = format!("{}/other/oauth2/v2.0/token", simulator.base_url());
+    let (status, _) = post(form(&credentials.client_secret, api_scope), other_tenant).await;
+    assert_eq!(status, 400);
+
+    // A token for another audience is refused by the API with 403.
+    let (status, body) = post(
+        form(&credentials.client_secret, "https://api.security.microsoft.com/.default"),
+        simulator.token_url(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let foreign = body["access_token"].as_str().expect("token").to_owned();
+    let answer =
+        raw(&simulator, reqwest::Method::GET, "/api/machineactions", Some(&foreign), None).await;
+    assert_error(&answer, 403, "Forbidden");
+    simulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_answer_429_with_retry_after() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let token = simulator.token();
+    let path = "/api/machineactions/00000000-0000-4000-8000-000000000000/GetPackageUri";
+    for _ in 0..2 {
+        let (status, _, _) = raw(&simulator, reqwest::Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, 404);
+    }
+    let answer = raw(&simulator, reqwest::Method::GET, path, Some(&token), None).await;
+    assert_error(&answer, 429, "TooManyRequests");
+    let retry_after: u64 =
+        answer.1["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    let (status, _, _) = raw(&simulator, reqwest::Method::GET, path, Some(&token), None).await;
+    assert_eq!(status, 404, "the quota has room again");
+    assert_eq!(simulator.stats().count(Route::GetPackageUri, 429), 1);
+    simulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn listing_filters_and_pages() {
+    let simulator = Simulator::start(Config::default().with_machine_count(7).with_page_size(3))
+        .await
+        .expect("start");
+    let client = client(&simulator);
+    for machine in simulator.machines() {
+        let request = RunAntiVirusScanRequest::new("scan", ScanType::Quick);
+        client.run_anti_virus_scan(&machine.id, &request).await.expect("scan");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let page = client.list_machine_actions(&ListMachineActionsQuery::new()).await.expect("list");
+    assert_eq!(page.value.len(), 3);
+    let next = page.odata_next_link.as_deref().expect("next link");
+    assert!(next.starts_with(simulator.base_url()) && next.contains("$skip=3"), "{next}");
+    assert!(
+        page.value[0].creation_date_time_utc > page.value[1].creation_date_time_utc,
+        "newest first"
+    );
+
+    let all: Vec<_> = client
+        .list_machine_actions_stream(&ListMachineActionsQuery::new())
+        .map(|item| item.expect("item").id)
+        .collect()
+        .await;
+    assert_eq!(all.len(), 7);
+    assert_eq!(all.iter().collect::<std::collections::BTreeSet<_>>().len(), 7);
+
+    let skipped = client
+        .list_machine_actions(&ListMachineActionsQuery::new().with_skip(5))
+        .await
+        .expect("list");
+    assert_eq!(skipped.value.len(), 2);
+    assert!(skipped.odata_next_link.is_none());
+    let top = client
+        .list_machine_actions(&ListMachineActionsQuery::new().with_top(2))
+        .await
+        .expect("list");
+    assert_eq!(top.value.len(), 2);
+    assert!(top.odata_next_link.is_none(), "$top bounds the result");
+
+    let all_scans = simulator.actions();
+    let third = &all_scans[2];
+    let since = F::creation_date_time_utc().ge(third.creation_date_time_utc.clone());
+    let query = ListMachineActionsQuery::new().with_filter(since.and(F::status().is_in([
+        MachineActionStatus::Pending,
+        MachineActionStatus::InProgress,
+        MachineActionStatus::Succeeded,
+    ])));
+    let count = client.list_machine_actions_stream(&query).count().await;
+    assert_eq!(count, 5);
+    let by_id = ListMachineActionsQuery::new().with_filter(F::id().eq(third.id.clone()));
+    let page = client.list_machine_actions(&by_id).await.expect("list");
+    assert_eq!(page.value.len(), 1);
+
+    let token = simulator.token();
+    for bad in [
+        "$filter=status%20eq%20Pending",
+        "$top=10001",
+        "$skip=-1",
+        "$orderby=id",
+        "$filter=scope%20eq%20'Full'",
+    ] {
+        let answer = raw(
+            &simulator,
+            reqwest::Method::GET,
+            &format!("/api/machineactions?{bad}"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_error(&answer, 400, "ODataError");
+    }
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn manual_clock_moves_actions_only_when_advanced() {
+    let simulator = Simulator::start(
+        Config::default()
+            .with_clock(ClockMode::Manual)
+            .with_default_timing(Timing::new(Duration::from_secs(10), Duration::from_secs(20))),
+    )
+    .await
+    .expect("start");
+    let client = client(&simulator);
+    let action = client
+        .isolate_machine(&windows(&simulator), &IsolateRequest::new("x"))
+        .await
+        .expect("isolate");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let status =
+        |simulator: &Simulator| simulator.action(action.id.as_str()).expect("action").status;
+    assert_eq!(status(&simulator), MachineActionStatus::Pending);
+    simulator.advance(Duration::from_secs(10));
+    assert_eq!(
+        client.get_machine_action(&action.id).await.expect("get").status,
+        MachineActionStatus::InProgress
+    );
+    simulator.advance(Duration::from_secs(20));
+    assert_eq!(status(&simulator), MachineActionStatus::Succeeded);
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn same_seed_same_simulation() {
+    let first = Simulator::start(Config::default().with_seed(42)).await.expect("start");
+    let second = Simulator::start(Config::default().with_seed(42)).await.expect("start");
+    assert_eq!(first.machines(), second.machines());
+    assert_eq!(first.token(), second.token());
+    let mut ids = Vec::new();
+    for simulator in [&first, &second] {
+        let client = client(simulator);
+        let action = client
+            .isolate_machine(&windows(simulator), &IsolateRequest::new("x"))
+            .await
+            .expect("isolate");
+        ids.push(action.id);
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_ne!(
+        first.machines(),
+        Simulator::start(Config::default().with_seed(7)).await.expect("start").machines()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn visibility_delay_is_tolerated_by_waiting() {
+    let config = Config::default().with_visibility_delay(Duration::from_secs(3));
+    let simulator = Simulator::start(config).await.expect("start");
+    let client = client(&simulator);
+    let action = client
+        .isolate_machine(&windows(&simulator), &IsolateRequest::new("x"))
+        .await
+        .expect("isolate");
+    let early = client.get_machine_action(&action.id).await.expect_err("not visible yet");
+    assert!(early.is_not_found());
+    let outcome =
+        client.wait_for_completion(&action.id, &WaitOptions::default()).await.expect("wait");
+    assert!(outcome.succeeded());
+    simulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn faults() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let client = client(&simulator);
+    let machines: Vec<MachineId> = simulator
+        .machines()
+        .into_iter()
+        .filter(|m| m.os_platform != OsPlatform::MacOs)
+        .map(|m| m.id)
+        .collect();
+    let request = IsolateRequest::new("x");
+
+    // A connection dropped before processing: an error, and no action.
+    simulator.set_fault(
+        Route::IsolateMachine,
+        Some(FaultRule::new().with_drops(1.0, FaultPhase::BeforeProcessing)),
+    );
+    let error = client.isolate_machine(&machines[0], &request).await.expect_err("dropped");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(simulator.actions().is_empty());
+    // ... after processing: an error, and the action exists.
+    simulator.set_fault(
+        Route::IsolateMachine,
+        Some(FaultRule::new().with_drops(1.0, FaultPhase::AfterProcessing)),
+    );
+    client.isolate_machine(&machines[0], &request).await.expect_err("dropped");
+    assert_eq!(simulator.actions().len(), 1);
+    assert_eq!(simulator.stats().dropped(Route::IsolateMachine), 2);
+    // A 5xx after processing on a read is retried by the SDK and succeeds.
+    simulator.set_fault(Route::IsolateMachine, None);
+    let action = client.isolate_machine(&machines[1], &request).await.expect("isolate");
+    simulator.set_fault(
+        Route::GetMachineAction,
+        Some(FaultRule::new().with_errors(0.5, FaultPhase::Either)),
+    );
+    for _ in 0..6 {
+        client.get_machine_action(&action.id).await.expect("retried");
+    }
+    assert!(simulator.stats().count(Route::GetMachineAction, 500) > 0);
+
+    // Truncated and malformed bodies fail to decode.
+    simulator.set_fault(Route::GetMachineAction, Some(FaultRule::new().with_truncation(1.0)));
+    let error = client.get_machine_action(&action.id).await.expect_err("truncated");
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    simulator.set_fault(Route::GetMachineAction, Some(FaultRule::new().with_malformed_json(1.0)));
+    let error = client.get_machine_action(&action.id).await.expect_err("malformed");
+    assert!(matches!(error, Error::Decode { status: 200, .. }), "{error:?}");
+
+    // Unknown enum values and fields are kept; waiting goes on through unknown statuses.
+    let rule = FaultRule::new().with_unknown_enum_values(1.0).with_unknown_fields(1.0);
+    simulator.set_fault(Route::GetMachineAction, Some(rule));
+    let fresh = client.isolate_machine(&machines[2], &request).await.expect("isolate");
+    let read = client.get_machine_action(&fresh.id).await.expect("get");
+    assert_eq!(read.status, MachineActionStatus::Unknown("Queued".to_owned()));
+    assert!(read.extra.get("futureField").is_some());
+    let outcome =
+        client.wait_for_completion(&fresh.id, &WaitOptions::default()).await.expect("wait");
+    assert!(outcome.succeeded());
+    assert!(
+        outcome.unknown_statuses.contains(&"Queued".to_owned()),
+        "{:?}",
+        outcome.unknown_statuses
+    );
+
+    // Latency.
+    simulator.set_fault(
+        Route::GetMachineAction,
+        Some(FaultRule::new().with_latency(Duration::from_secs(7))),
+    );
+    let started = tokio::time::Instant::now();
+    client.get_machine_action(&action.id).await.expect("slow get");
+    assert!(started.elapsed() >= Duration::from_secs(7));
+
+    // A next link that does not advance ends the SDK's stream with an error.
+    simulator.set_fault(
+        Route::ListMachineActions,
+        Some(FaultRule::new().with_non_advancing_next_links()),
+    );
+    let query =
+        ListMachineActionsQuery::new().with_filter(F::r#type().eq(MachineActionType::Isolate));
+    let items: Vec<_> = client.list_machine_actions_stream(&query).collect().await;
+    assert!(
+        matches!(items.last(), Some(Err(Error::NonAdvancingNextLink { .. }))),
+        "{:?}",
+        items.last()
+    );
+    simulator.clear_faults();
+    assert!(
+        client.list_machine_actions_stream(&query).all(|item| async move { item.is_ok() }).await
+    );
+    simulator.shutdown().await;
+}

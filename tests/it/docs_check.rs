@@ -1,0 +1,827 @@
+//! `cargo xtask docs-check`: the vendored resource page (`spec/docs/machineaction.md`) and the
+//! method pages under `tests/fixtures/docs-check/` (written in the format of Microsoft's method
+//! pages from `facts.md` §3) show no unexplained drift; copies mutated here by string
+//! replacement show exactly the one difference each mutation makes, with its page and line,
+//! and nothing else. The JSON rendering and the exit statuses are checked through
+//! [`codegen::docs_check::run`], which the xtask only feeds with files.
+
+use codegen::docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Page, Report};
+
+use crate::support::{fixture, project_root, read};
+
+const RESOURCE: &str = "spec/docs/machineaction.md";
+
+fn spec_text() -> String {
+    read(&project_root().join("spec/machineaction.json"))
+}
+
+fn accepted_text() -> String {
+    read(&project_root().join("spec/docs-accepted.json"))
+}
+
+fn vendored() -> String {
+    read(&project_root().join(RESOURCE))
+}
+
+/// The display path of a method page fixture.
+fn method_path(name: &str) -> String {
+    format!("tests/fixtures/docs-check/defender-endpoint/api/{name}")
+}
+
+fn method_page(name: &str) -> String {
+    read(&fixture(&format!("docs-check/defender-endpoint/api/{name}")))
+}
+
+const METHOD_PAGES: [&str; 7] = [
+    "cancel-machine-action.md",
+    "get-live-response-result.md",
+    "get-machineactions-collection.md",
+    "get-package-sas-uri.md",
+    "isolate-machine.md",
+    "run-av-scan.md",
+    "run-live-response.md",
+];
+
+#[track_caller]
+fn check(pages: &[(&str, &str)]) -> Report {
+    let pages: Vec<Page> = pages
+        .iter()
+        .map(|(path, text)| Page { path: (*path).to_owned(), text: (*text).to_owned() })
+        .collect();
+    docs_check::check(&spec_text(), &pages, &accepted_text())
+        .unwrap_or_else(|e| panic!("input error: {e}"))
+}
+
+/// The unexplained findings as `(kind, page, line, subject)`.
+fn drift(report: &Report) -> Vec<(Kind, String, usize, String)> {
+    report.unexplained().map(|f| (f.kind, f.page.clone(), f.line, f.subject.clone())).collect()
+}
+
+/// The accepted findings as `(kind, line, subject)`.
+fn accepted(report: &Report) -> Vec<(Kind, usize, String)> {
+    report.accepted().map(|f| (f.kind, f.line, f.subject.clone())).collect()
+}
+
+/// 1-based line of the only line containing `needle`.
+#[track_caller]
+fn line_of(text: &str, needle: &str) -> usize {
+    let lines: Vec<usize> =
+        text.lines().enumerate().filter(|(_, l)| l.contains(needle)).map(|(i, _)| i + 1).collect();
+    assert_eq!(lines.len(), 1, "`{needle}` should be on exactly one line, found on {lines:?}");
+    lines[0]
+}
+
+/// `text` with its only occurrence of `old` replaced by `new`.
+#[track_caller]
+fn mutate(text: &str, old: &str, new: &str) -> String {
+    assert_eq!(text.matches(old).count(), 1, "`{old}` should occur exactly once");
+    text.replacen(old, new, 1)
+}
+
+/// Checks the mutated resource page and expects exactly `expected` as `(kind, line, subject)`.
+#[track_caller]
+fn expect_resource_drift(text: &str, expected: &[(Kind, usize, &str)]) {
+    let report = check(&[(RESOURCE, text)]);
+    let expected: Vec<(Kind, String, usize, String)> =
+        expected.iter().map(|(k, l, s)| (*k, RESOURCE.to_owned(), *l, (*s).to_owned())).collect();
+    assert_eq!(drift(&report), expected, "{}", report.to_text());
+    assert_eq!(report.exit_status(), EXIT_DRIFT);
+}
+
+/// Checks a mutated method page fixture and expects exactly `expected`.
+#[track_caller]
+fn expect_method_drift(name: &str, text: &str, expected: &[(Kind, usize, &str)]) {
+    let path = method_path(name);
+    let report = check(&[(&path, text)]);
+    let expected: Vec<(Kind, String, usize, String)> =
+        expected.iter().map(|(k, l, s)| (*k, path.clone(), *l, (*s).to_owned())).collect();
+    assert_eq!(drift(&report), expected, "{}", report.to_text());
+}
+
+// ---- The vendored resource page ----
+
+#[test]
+fn vendored_page_keeps_its_front_matter() {
+    let text = vendored();
+    assert!(text.starts_with("---\ntitle: machineAction resource type\n"), "front matter lost");
+    assert!(text.contains("\n---\n\n# MachineAction resource type\n"));
+}
+
+#[test]
+fn vendored_page_has_no_unexplained_drift() {
+    let text = vendored();
+    let report = check(&[(RESOURCE, &text)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert_eq!(report.exit_status(), EXIT_CLEAN);
+    let end_of_table = line_of(&text, "|relatedFileInfo|Class|") + 1;
+    assert_eq!(
+        accepted(&report),
+        vec![
+            (Kind::PropertyRenamed, line_of(&text, "|ID|Guid|"), "ID".to_owned()),
+            (Kind::PropertyRenamed, line_of(&text, "|externalID|"), "externalID".to_owned()),
+            (Kind::PropertyRetyped, line_of(&text, "|commands|array|"), "commands".to_owned()),
+            (Kind::PropertyRemoved, end_of_table, "errorHResult".to_owned()),
+            (Kind::PropertyRemoved, end_of_table, "troubleshootInfo".to_owned()),
+        ],
+        "{}",
+        report.to_text()
+    );
+    assert!(report.findings.iter().all(|f| f.accepted.as_deref().is_some_and(|r| !r.is_empty())));
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+}
+
+#[test]
+fn added_enum_value() {
+    let text = mutate(
+        &vendored(),
+        "\"TimeOut\", and \"Cancelled\".",
+        "\"TimeOut\", \"Cancelled\", and \"Expired\".",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "|status|Enum|"), "status/Expired")],
+    );
+}
+
+#[test]
+fn removed_enum_value() {
+    let text = mutate(&vendored(), "\"Isolate\", \"Unisolate\",", "\"Isolate\",");
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueRemoved, line_of(&text, "|type|Enum|"), "type/Unisolate")],
+    );
+}
+
+#[test]
+fn respelled_enum_values() {
+    let text = mutate(&vendored(), "\"TimeOut\"", "\"Timeout\"");
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueRenamed, line_of(&text, "|status|Enum|"), "status/Timeout")],
+    );
+    let text = mutate(&vendored(), "\"Cancelled\"", "\"Canceled\"");
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueRenamed, line_of(&text, "|status|Enum|"), "status/Canceled")],
+    );
+    // An unrelated value in place of another is a removal and an addition.
+    let text = mutate(&vendored(), "\"Unisolate\"", "\"Contain\"");
+    let line = line_of(&text, "|type|Enum|");
+    expect_resource_drift(
+        &text,
+        &[
+            (Kind::EnumValueAdded, line, "type/Contain"),
+            (Kind::EnumValueRemoved, line, "type/Unisolate"),
+        ],
+    );
+}
+
+#[test]
+fn added_value_of_a_class_member() {
+    let text =
+        mutate(&vendored(), "\"Sha256\", and \"Md5\".", "\"Sha256\", \"Md5\", and \"Sha512\".");
+    expect_resource_drift(
+        &text,
+        &[(
+            Kind::EnumValueAdded,
+            line_of(&text, "|relatedFileInfo|"),
+            "relatedFileInfo.fileIdentifierType/Sha512",
+        )],
+    );
+}
+
+#[test]
+fn added_value_of_a_plain_string_property() {
+    let text = mutate(
+        &vendored(),
+        "\"Full\" or \"Selective\" for Isolation",
+        "\"Full\", \"Selective\" or \"Contained\" for Isolation",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "|scope|"), "scope/Contained")],
+    );
+}
+
+#[test]
+fn removed_property_is_reported_where_its_row_was() {
+    let original = vendored();
+    let row_line = line_of(&original, "|title|String|");
+    let text = mutate(&original, "|title|String|Machine action title.|\n", "");
+    expect_resource_drift(&text, &[(Kind::PropertyRemoved, row_line, "title")]);
+}
+
+#[test]
+fn added_property() {
+    let text = mutate(
+        &vendored(),
+        "|title|String|Machine action title.|\n",
+        "|title|String|Machine action title.|\n|priority|Int|Urgency.|\n",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyAdded, line_of(&text, "|priority|"), "priority")],
+    );
+}
+
+#[test]
+fn retyped_properties() {
+    let text =
+        mutate(&vendored(), "|creationDateTimeUtc|DateTimeOffset|", "|creationDateTimeUtc|String|");
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyRetyped, line_of(&text, "|creationDateTimeUtc|"), "creationDateTimeUtc")],
+    );
+
+    let text = mutate(&vendored(), "|machineId|String|", "|machineId|Int64|");
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyRetyped, line_of(&text, "|machineId|"), "machineId")],
+    );
+
+    let text = mutate(&vendored(), "|status|Enum|", "|status|String|");
+    expect_resource_drift(&text, &[(Kind::PropertyRetyped, line_of(&text, "|status|"), "status")]);
+
+    let text = mutate(&vendored(), "|requestor|String|", "|requestor|Guid|");
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyRetyped, line_of(&text, "|requestor|"), "requestor")],
+    );
+}
+
+#[test]
+fn renamed_wire_names_in_the_table() {
+    let text = mutate(&vendored(), "|computerDnsName|String|", "|computerDNSName|String|");
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyRenamed, line_of(&text, "|computerDNSName|"), "computerDNSName")],
+    );
+
+    let text = mutate(&vendored(), "|requestorComment|String|", "|requesterComment|String|");
+    expect_resource_drift(
+        &text,
+        &[(Kind::PropertyRenamed, line_of(&text, "|requesterComment|"), "requesterComment")],
+    );
+
+    let text = mutate(&vendored(), "Enum `fileIdentifierType`", "Enum `fileIdType`");
+    expect_resource_drift(
+        &text,
+        &[(
+            Kind::PropertyRenamed,
+            line_of(&text, "|relatedFileInfo|"),
+            "relatedFileInfo.fileIdType",
+        )],
+    );
+}
+
+#[test]
+fn renamed_wire_names_in_the_json_representation() {
+    let text = mutate(
+        &vendored(),
+        "\"computerDnsName\": \"desktop-test\"",
+        "\"deviceDnsName\": \"desktop-test\"",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::ExampleUnknownKey, line_of(&text, "\"deviceDnsName\""), "deviceDnsName")],
+    );
+
+    // A renamed required member: one finding, not "unknown" plus "missing".
+    let text = mutate(&vendored(), "\"id\": \"5382f7ea", "\"Id\": \"5382f7ea");
+    expect_resource_drift(&text, &[(Kind::ExampleUnknownKey, line_of(&text, "\"Id\""), "Id")]);
+}
+
+#[test]
+fn json_representation_values_must_fit_the_types() {
+    let text = mutate(&vendored(), "\"status\": \"Succeeded\"", "\"status\": \"Done\"");
+    expect_resource_drift(&text, &[(Kind::ExampleInvalid, line_of(&text, "\"status\""), "status")]);
+
+    let text = mutate(
+        &vendored(),
+        "\"creationDateTimeUtc\": \"2019-01-02T14:39:38.2262283Z\"",
+        "\"creationDateTimeUtc\": \"yesterday\"",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::ExampleInvalid, line_of(&text, "\"creationDateTimeUtc\""), "creationDateTimeUtc")],
+    );
+
+    let text = mutate(&vendored(), "\"relatedFileInfo\": null", "\"relatedFileInfo\": 7");
+    expect_resource_drift(
+        &text,
+        &[(Kind::ExampleInvalid, line_of(&text, "\"relatedFileInfo\""), "relatedFileInfo")],
+    );
+
+    let text = mutate(&vendored(), "\"relatedFileInfo\": null", "\"relatedFileInfo\": null,");
+    expect_resource_drift(
+        &text,
+        &[(
+            Kind::ExampleUnparsable,
+            line_of(&text, "\"relatedFileInfo\"") + 1,
+            "Json representation, JSON block 1",
+        )],
+    );
+}
+
+#[test]
+fn method_table_rows_are_compared_with_the_spec_methods() {
+    let original = vendored();
+    let row = "|[Cancel machine action](cancel-machine-action.md)|[Machine Action](machineaction.md)|Cancel an active machine action.|\n";
+    let line = line_of(&original, "(cancel-machine-action.md)");
+    let text = mutate(&original, row, "");
+    expect_resource_drift(&text, &[(Kind::MethodRemoved, line, "cancel-machine-action")]);
+
+    let text = mutate(
+        &original,
+        row,
+        &format!(
+            "{row}|[Wipe machine](wipe-machine.md)|[Machine Action](machineaction.md)|Wipes.|\n"
+        ),
+    );
+    expect_resource_drift(&text, &[(Kind::MethodAdded, line + 1, "wipe-machine")]);
+}
+
+// ---- Method pages ----
+
+#[test]
+fn method_page_fixtures_have_no_unexplained_drift() {
+    let texts: Vec<(String, String)> =
+        METHOD_PAGES.iter().map(|n| (method_path(n), method_page(n))).collect();
+    let mut pages: Vec<(&str, &str)> =
+        texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let resource = vendored();
+    pages.push((RESOURCE, &resource));
+    let report = check(&pages);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    let mut kinds: Vec<(String, Kind, String)> = report
+        .accepted()
+        .filter(|f| f.page != RESOURCE)
+        .map(|f| (f.page.rsplit('/').next().unwrap_or("").to_owned(), f.kind, f.subject.clone()))
+        .collect();
+    kinds.dedup();
+    let expected = [
+        ("cancel-machine-action.md", Kind::BodyFieldOptional, "Comment"),
+        ("get-live-response-result.md", Kind::ExampleUnparsable, "Response example, JSON block 2"),
+        ("get-machineactions-collection.md", Kind::ExampleAliasKey, "value[].lastUpdateTimeUtc"),
+        ("get-package-sas-uri.md", Kind::PathChanged, "/api/machineactions/{}/getPackageUri"),
+        ("run-live-response.md", Kind::BodyFieldOptional, "Comment"),
+        ("run-live-response.md", Kind::BodyFieldRetyped, "Commands"),
+        ("run-live-response.md", Kind::BodyFieldOptional, "Commands"),
+    ];
+    let expected: Vec<(String, Kind, String)> =
+        expected.iter().map(|(p, k, s)| ((*p).to_owned(), *k, (*s).to_owned())).collect();
+    assert_eq!(kinds, expected, "{}", report.to_text());
+}
+
+#[test]
+fn isolate_changed_path() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(&original, "/api/machines/{id}/isolate\n", "/api/machines/{id}/contain\n");
+    let line = line_of(&text, "{id}/contain");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::PathChanged, line, "/api/machines/{}/contain")],
+    );
+}
+
+#[test]
+fn minimal_method_page_with_a_changed_path() {
+    // A page with nothing but its request line says nothing about body or limits.
+    let text = "# Isolate machine API\n\n## HTTP request\n\n```http\nPOST https://api.security.microsoft.com/api/machines/{id}/isolateDevice\n```\n";
+    expect_method_drift(
+        "isolate-machine.md",
+        text,
+        &[(Kind::PathChanged, 6, "/api/machines/{}/isolateDevice")],
+    );
+}
+
+#[test]
+fn isolate_removed_limits() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "1. Rate limitations for this API are 100 calls per minute and 1,500 calls per hour.\n",
+        "",
+    );
+    let heading = line_of(&text, "## Limitations");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::LimitRemoved, heading, "per hour"), (Kind::LimitRemoved, heading, "per minute")],
+    );
+}
+
+#[test]
+fn isolate_changed_path_in_the_example_request() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(&original, "d0cc07/isolate\n", "d0cc07/contain\n");
+    let line = line_of(&text, "d0cc07/contain");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(
+            Kind::PathChanged,
+            line,
+            "/api/machines/1e5bc9d7e413ddd7902c2932e418702b84d0cc07/contain",
+        )],
+    );
+}
+
+#[test]
+fn isolate_changed_verb() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "POST https://api.security.microsoft.com/api/machines/{id}",
+        "PUT https://api.security.microsoft.com/api/machines/{id}",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::VerbChanged, line_of(&text, "PUT https"), "PUT")],
+    );
+}
+
+#[test]
+fn isolate_body_field_made_required() {
+    let original = method_page("isolate-machine.md");
+    let text =
+        mutate(&original, "or **UnManagedDevice**.|", "or **UnManagedDevice**. **Required**.|");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::BodyFieldRequired, line_of(&text, "|IsolationType|"), "IsolationType")],
+    );
+}
+
+#[test]
+fn isolate_changed_limit() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(&original, "100 calls per minute", "50 calls per minute");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "50 calls per minute"), "per minute")],
+    );
+}
+
+#[test]
+fn isolate_body_field_renamed_added_removed() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(&original, "|Comment|String|", "|comment|String|");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::BodyFieldRenamed, line_of(&text, "|comment|"), "comment")],
+    );
+
+    let text = mutate(&original, "|Comment|String|", "|Priority|Int|Urgency.|\n|Comment|String|");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::BodyFieldAdded, line_of(&text, "|Priority|"), "Priority")],
+    );
+
+    let row = "|Comment|String|Comment to associate with the action. **Required**.|\n";
+    let line = line_of(&original, "|Comment|String|");
+    let text = mutate(&original, row, "");
+    expect_method_drift("isolate-machine.md", &text, &[(Kind::BodyFieldRemoved, line, "Comment")]);
+}
+
+#[test]
+fn isolate_allowed_values() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "**Selective**, or **UnManagedDevice**",
+        "**Selective**, **Partial**, or **UnManagedDevice**",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "|IsolationType|"), "IsolationType/Partial")],
+    );
+    let text = mutate(&original, "- UnManagedDevice: containment of an unmanaged device.\n", "");
+    let text = mutate(&text, ", or **UnManagedDevice**", "");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(
+            Kind::EnumValueRemoved,
+            line_of(&text, "|IsolationType|"),
+            "IsolationType/UnManagedDevice",
+        )],
+    );
+}
+
+#[test]
+fn isolate_request_example_must_fit_the_body() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(&original, "\"IsolationType\": \"Full\" ", "\"IsolationType\": \"Complete\"");
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::ExampleInvalid, line_of(&text, "\"Complete\""), "IsolationType")],
+    );
+    let text = mutate(
+        &original,
+        "\"IsolationType\": \"Full\" ",
+        "\"IsolationType\": \"Full\",\n  \"Force\": true",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::ExampleUnknownKey, line_of(&text, "\"Force\""), "Force")],
+    );
+}
+
+#[test]
+fn isolate_tolerated_spellings() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "POST https://api.security.microsoft.com/api/machines/{id}/isolate\n",
+        "POST\nhttps://api.securitycenter.microsoft.com/API/machines/{machine_id}/isolate/\n",
+    );
+    let text = mutate(&text, "1,500 calls per hour", "1500 calls per\n   hour");
+    let report = check(&[(&method_path("isolate-machine.md"), &text)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert!(report.findings.is_empty(), "{}", report.to_text());
+}
+
+#[test]
+fn isolate_unknown_host() {
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "https://api.security.microsoft.com/api/machines/{id}",
+        "https://api.defender.example/api/machines/{id}",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::HostChanged, line_of(&text, "api.defender.example"), "api.defender.example")],
+    );
+}
+
+#[test]
+fn other_method_pages_report_changes_precisely() {
+    let text =
+        mutate(&method_page("run-live-response.md"), "10 calls per minute", "20 calls per minute");
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "20 calls per minute"), "per minute")],
+    );
+
+    let text = mutate(
+        &method_page("run-live-response.md"),
+        "Allowed values are PutFile, RunScript, GetFile",
+        "Allowed values are PutFile, RunScript, GetFile, RunCommand",
+    );
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "|Commands|"), "Commands/RunCommand")],
+    );
+
+    let text =
+        mutate(&method_page("get-package-sas-uri.md"), "2 calls per minute", "5 calls per minute");
+    expect_method_drift(
+        "get-package-sas-uri.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "5 calls per minute"), "per minute")],
+    );
+
+    let text = mutate(
+        &method_page("get-machineactions-collection.md"),
+        "page size is 10,000",
+        "page size is 1,000",
+    );
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "page size is 1,000"), "page size")],
+    );
+
+    let text = mutate(
+        &method_page("get-live-response-result.md"),
+        "{machine action\nid}/GetLiveResponseResultDownloadLink",
+        "{machine action\nid}/GetLiveResponseResultLink",
+    );
+    expect_method_drift(
+        "get-live-response-result.md",
+        &text,
+        &[(
+            Kind::PathChanged,
+            line_of(
+                &text,
+                "GET https://api.security.microsoft.com/api/machineactions/{machine action",
+            ),
+            "/api/machineactions/{}/GetLiveResponseResultLink(index={})",
+        )],
+    );
+
+    let text = mutate(
+        &method_page("run-av-scan.md"),
+        "- **Full**: every file on the device\n",
+        "- **Full**: every file on the device\n- **Custom**: chosen folders\n",
+    );
+    expect_method_drift(
+        "run-av-scan.md",
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "**Custom**"), "ScanType/Custom")],
+    );
+}
+
+// ---- Rendering, exit statuses, accepted-differences file ----
+
+fn outcome(pages: &[(&str, &str)], accepted: &str, format: Format) -> docs_check::Outcome {
+    let pages: Vec<Page> = pages
+        .iter()
+        .map(|(path, text)| Page { path: (*path).to_owned(), text: (*text).to_owned() })
+        .collect();
+    docs_check::run(&spec_text(), &pages, accepted, format)
+}
+
+#[test]
+fn json_output_and_exit_status() {
+    let clean = outcome(&[(RESOURCE, &vendored())], &accepted_text(), Format::Json);
+    assert_eq!(clean.status, EXIT_CLEAN);
+    let json: serde_json::Value =
+        serde_json::from_str(&clean.stdout).expect("the JSON report parses");
+    assert_eq!(json["status"], 0);
+    assert_eq!(json["unexplained"], 0);
+    assert_eq!(json["accepted"], 5);
+    assert_eq!(json["pages"], serde_json::json!([RESOURCE]));
+    let first = &json["findings"][0];
+    assert_eq!(first["kind"], "property-renamed");
+    assert_eq!(first["subject"], "ID");
+    assert_eq!(first["page"], RESOURCE);
+    assert!(first["line"].as_u64().is_some_and(|l| l > 1));
+    assert!(first["accepted"].as_str().is_some_and(|r| !r.is_empty()));
+
+    let text = mutate(&vendored(), "and \"Cancelled\".", "\"Cancelled\", and \"Expired\".");
+    let drifted = outcome(&[(RESOURCE, &text)], &accepted_text(), Format::Json);
+    assert_eq!(drifted.status, EXIT_DRIFT);
+    let json: serde_json::Value =
+        serde_json::from_str(&drifted.stdout).expect("the JSON report parses");
+    assert_eq!(json["status"], 1);
+    assert_eq!(json["unexplained"], 1);
+    let finding = json["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["accepted"].is_null()))
+        .expect("one unexplained finding");
+    assert_eq!(finding["kind"], "enum-value-added");
+    assert_eq!(finding["subject"], "status/Expired");
+    assert_eq!(finding["line"], line_of(&text, "|status|Enum|"));
+
+    let readable = outcome(&[(RESOURCE, &text)], &accepted_text(), Format::Text);
+    assert_eq!(readable.status, EXIT_DRIFT);
+    assert!(readable.stdout.contains(&format!(
+        "{RESOURCE}:{}: enum-value-added `status/Expired`",
+        line_of(&text, "|status|Enum|")
+    )));
+    assert!(
+        readable.stdout.contains("DRIFT: 1 unexplained difference(s), 5 accepted."),
+        "{}",
+        readable.stdout
+    );
+}
+
+#[test]
+fn without_accepted_entries_every_difference_is_drift() {
+    let result = outcome(&[(RESOURCE, &vendored())], "[]", Format::Text);
+    assert_eq!(result.status, EXIT_DRIFT);
+    assert!(
+        result.stdout.contains("DRIFT: 5 unexplained difference(s), 0 accepted."),
+        "{}",
+        result.stdout
+    );
+}
+
+/// An input `run` must refuse: the accepted-differences text, the pages, and a phrase its
+/// message must contain.
+struct BadInput<'a> {
+    case: &'a str,
+    accepted: &'a str,
+    pages: Vec<(&'a str, &'a str)>,
+    expected: &'a str,
+}
+
+#[test]
+fn unreadable_input_exits_2_with_a_message() {
+    let page = vendored();
+    let resource = vec![(RESOURCE, page.as_str())];
+    let cases = [
+        BadInput {
+            case: "not JSON",
+            accepted: "{",
+            pages: resource.clone(),
+            expected: "docs-accepted.json",
+        },
+        BadInput {
+            case: "unknown kind",
+            accepted: r#"[{"page": "machineaction.md", "match": {"kind": "property-moved", "subject": "ID"}, "reason": "x"}]"#,
+            pages: resource.clone(),
+            expected: "unknown kind `property-moved`",
+        },
+        BadInput {
+            case: "empty reason",
+            accepted: r#"[{"page": "machineaction.md", "match": {"kind": "property-renamed", "subject": "ID"}, "reason": " "}]"#,
+            pages: resource.clone(),
+            expected: "`reason` is empty",
+        },
+        BadInput {
+            case: "unknown member",
+            accepted: r#"[{"page": "machineaction.md", "match": {"kind": "property-renamed", "subject": "ID"}, "reason": "x", "why": "y"}]"#,
+            pages: resource.clone(),
+            expected: "unknown field `why`",
+        },
+        BadInput {
+            case: "unknown page",
+            accepted: "[]",
+            pages: vec![("docs/alerts.md", "# Alerts")],
+            expected: "not a page docs-check knows",
+        },
+        BadInput { case: "no pages", accepted: "[]", pages: vec![], expected: "no pages" },
+    ];
+    for BadInput { case, accepted, pages, expected } in cases {
+        let result = outcome(&pages, accepted, Format::Json);
+        assert_eq!(result.status, EXIT_INPUT, "{case}");
+        assert!(result.stderr.contains(expected), "{case}: {}", result.stderr);
+        let json: serde_json::Value =
+            serde_json::from_str(&result.stdout).expect("error JSON parses");
+        assert_eq!(json["status"], 2, "{case}");
+    }
+    let pages = [Page { path: RESOURCE.to_owned(), text: page.clone() }];
+    let broken_spec = docs_check::check("{\"$defs\": ", &pages, "[]");
+    assert_eq!(docs_check::exit_status(&broken_spec), EXIT_INPUT);
+    assert!(broken_spec.is_err_and(|e| e.message().contains("spec")));
+}
+
+#[test]
+fn stale_accepted_entries_are_noted() {
+    let text = mutate(&vendored(), "|ID|Guid|", "|id|Guid|");
+    let report = check(&[(RESOURCE, &text)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    assert!(report.notes[0].contains("property-renamed `ID`"), "{:?}", report.notes);
+}
+
+#[test]
+fn page_names_follow_the_docs_urls() {
+    let names = docs_check::page_names(&spec_text()).expect("the spec loads");
+    assert_eq!(names.first().map(String::as_str), Some("machineaction.md"));
+    for page in METHOD_PAGES {
+        assert!(names.iter().any(|n| n == page), "{page} missing from {names:?}");
+    }
+    assert_eq!(names.len(), 15);
+}
+
+// ---- Robustness ----
+
+#[test]
+fn no_panic_on_any_page_text() {
+    let mut texts: Vec<String> = vec![
+        String::new(),
+        "---".to_owned(),
+        "---\ntitle: x\n".to_owned(),
+        "```".to_owned(),
+        "```json\n{".to_owned(),
+        "```json\n".to_owned() + &"[".repeat(10_000),
+        "```json\n\"\\ud800\"\n```".to_owned(),
+        "|Property|Type|\n|---|---|\n|".to_owned(),
+        "|Property|Type|Description|\n|---|---|---|\n|status|Enum|Possible values are: \"|\n".to_owned(),
+        "|Property|Type|Description|\n|---|---|---|\n|x|Class|`a` `b ``c`` Enum `d` with the possible values: \"é\".|".to_owned(),
+        "## HTTP request\n```http\nPOST\n```\n## Request body\n|Parameter|Type|Description|\n|-|-|-|\n|Comment||**Required**|\n- x\n**Comment** one of the following:\n- ü: é\n".to_owned(),
+        "## HTTP request\n```http\nGET https://{<{<\n```\n1,,, calls per minute 99999999999999999999999 calls per hour".to_owned(),
+        "\u{feff}# Título ✓\n\r\n| a | b |\r\n|:-:|:-:|\r\n| ✓ | é |\r\n".to_owned(),
+        // Long cells full of unmatched delimiters must not take quadratic time.
+        format!("|Property|Type|Description|\n|---|---|---|\n|status|Enum|Possible values are: {}|", "<[\"'**`(".repeat(20_000)),
+        format!("## Request body\n|Parameter|Type|Description|\n|-|-|-|\n|Comment|String|{}|", "`a` ".repeat(20_000)),
+    ];
+    let page = vendored();
+    let iso = method_page("isolate-machine.md");
+    let live = method_page("run-live-response.md");
+    for source in [&page, &iso, &live] {
+        let cuts: Vec<usize> = source.char_indices().map(|(i, _)| i).step_by(61).collect();
+        texts.extend(cuts.into_iter().map(|i| source[..i].to_owned()));
+        texts.push(source.replace('|', "¦"));
+        texts.push(source.replace('\n', "\r\n"));
+        texts.push(source.replace("```", "~~~"));
+    }
+    let spec = spec_text();
+    let accepted = accepted_text();
+    for text in &texts {
+        for path in
+            [RESOURCE, "isolate-machine.md", "run-live-response.md", "get-live-response-result.md"]
+        {
+            let pages = [Page { path: path.to_owned(), text: text.clone() }];
+            let result = docs_check::check(&spec, &pages, &accepted);
+            assert!(result.is_ok(), "{path}: {result:?}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The one integration-test binary. Each module checks one promise of the project.
+
+mod support;
+
+mod bad_specs;
+mod client_auth;
+mod client_budget;
+mod client_paging;
+mod client_requests;
+mod client_resilience;
+mod client_wait;
+mod doc_examples;
+mod docs_check;
+mod freshness;
+mod golden;
+mod golden_compiled;
+mod openapi;
+mod real_world;
+mod tidy;
+mod workflows;
