@@ -1147,11 +1147,28 @@ impl<'a> Lowerer<'a> {
             if location == ParamLocation::Path && !required {
                 self.error(&item.ptr, "a path parameter must have `\"required\": true`");
             }
-            let Some(schema) = item.child("schema") else { continue };
-            if !self.object(&schema, SCHEMA_KEYS, &[]) {
+            // A parameter whose schema is broken is still declared (its problems are already
+            // reported), so the path does not also claim it is missing.
+            let ty = match item.child("schema") {
+                Some(schema) if self.object(&schema, SCHEMA_KEYS, &[]) => {
+                    self.value_type(&schema).map(|(ty, _)| (ty, schema))
+                }
+                _ => None,
+            };
+            let Some((ty, schema)) = ty else {
+                out.push(Param {
+                    wire,
+                    name,
+                    doc: String::new(),
+                    location,
+                    required,
+                    ty: Type::String,
+                    is_filter: false,
+                    minimum: None,
+                    maximum: None,
+                });
                 continue;
-            }
-            let Some((ty, _)) = self.value_type(&schema) else { continue };
+            };
             if matches!(ty, Type::Array(_) | Type::Any | Type::F64) || !self.is_literal(&ty) {
                 self.error(
                     &schema.ptr,
