@@ -16,5 +16,6 @@ mod golden;
 mod golden_compiled;
 mod openapi;
 mod real_world;
+mod simulator_protocol;
 mod tidy;
 mod workflows;

@@ -15,8 +15,7 @@ const CRATES: &[&str] = &["codegen", "generated", "simulator", "tests", "xtask"]
 
 /// Directories, relative to the workspace root, that hold integration tests rather than code
 /// that ships.
-const TEST_DIRS: &[&str] =
-    &["codegen/tests", "generated/tests", "simulator/tests", "tests/it", "xtask/tests"];
+const TEST_DIRS: &[&str] = &["codegen/tests", "generated/tests", "tests/it", "xtask/tests"];
 
 /// Macros that mark unfinished or debugging code. Spelled in pieces so that this file itself
 /// never matches a search for them.
