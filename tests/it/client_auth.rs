@@ -261,6 +261,28 @@ async fn a_401_refreshes_the_token_once_and_the_post_is_sent_again() {
     assert_eq!(tokens.calls(), 2, "the refreshed token replaced the cached one");
 }
 
+/// Five calls refused with the same expired token share one refresh: the first to refresh
+/// replaces the cached token, and the others, naming the same refused token, find the new one.
+#[tokio::test]
+async fn concurrent_401s_share_one_refresh() {
+    let server = MockServer::start().await;
+    let tokens = serve_tokens(&server).await;
+    Mock::given(method("GET"))
+        .and(path(ACTION_PATH))
+        .and(header("authorization", format!("Bearer {}", TOKENS[0])))
+        .respond_with(json_answer(401, &error_json("Unauthorized", "token expired")))
+        .mount(&server)
+        .await;
+    serve_action_for(&server, TOKENS[1]).await;
+    let client = client(&server, credential(&server));
+
+    let calls = (0..5).map(|_| get(&client));
+    let results = futures_util::future::join_all(calls).await;
+
+    assert!(results.iter().all(Result::is_ok), "every call succeeds after the refresh");
+    assert_eq!(tokens.calls(), 2, "one initial token, one shared refresh");
+}
+
 #[tokio::test]
 async fn a_second_401_after_the_refresh_is_returned_without_looping() {
     let server = MockServer::start().await;

@@ -74,8 +74,10 @@ pub struct TokenRequest<'a> {
     pub authority: &'a str,
     /// The client's HTTP connection pool, for credentials that call a token endpoint.
     pub http: &'a reqwest::Client,
-    /// The service rejected the last token (HTTP 401): do not answer from a cache.
-    pub force_refresh: bool,
+    /// The token the service just refused (HTTP 401): do not answer with it again. Concurrent
+    /// callers refused the same token share one refresh: whoever comes second finds a different
+    /// token in the cache.
+    pub rejected: Option<&'a Secret>,
 }
 
 /// Why no token could be obtained. Never contains a secret.
@@ -108,8 +110,8 @@ impl std::error::Error for AuthError {}
 
 /// Something that produces bearer tokens for the API.
 ///
-/// Implementations cache as they see fit; the client asks before every request and once more
-/// with `force_refresh` after a 401.
+/// Implementations cache as they see fit; the client asks before every request and once more,
+/// naming the refused token in `rejected`, after a 401.
 pub trait TokenCredential: Send + Sync + fmt::Debug {
     /// A token for `request.scope`.
     fn get_token<'a>(
@@ -200,8 +202,8 @@ type TokenCache = BTreeMap<(String, String), CachedToken>;
 ///
 /// Tokens are cached per scope until five minutes before they expire (half their lifetime if
 /// that is shorter); concurrent callers wait for one refresh rather than each starting their
-/// own. A request with [`TokenRequest::force_refresh`] always fetches a new token and replaces
-/// the cached one. An answer without `expires_in` is used once and not cached.
+/// own. A request naming a [`TokenRequest::rejected`] token fetches a new one unless the cache
+/// already holds a different, fresh token (another caller refreshed first). An answer without `expires_in` is used once and not cached.
 ///
 /// The token endpoint is `{authority}/{tenant_id}/oauth2/v2.0/token`, with the authority of the
 /// client's cloud; [`token_endpoint`](Self::token_endpoint) overrides it (a test server, a
@@ -339,9 +341,9 @@ impl ClientSecretCredential {
         let key = (endpoint, request.scope.to_owned());
         // Held across the fetch: concurrent callers wait here, then find the fresh token.
         let mut cache = self.cache.lock().await;
-        if !request.force_refresh
-            && let Some(cached) = cache.get(&key)
+        if let Some(cached) = cache.get(&key)
             && SystemTime::now() < cached.refresh_at
+            && request.rejected != Some(&cached.token.token)
         {
             return Ok(cached.token.clone());
         }

@@ -51,7 +51,7 @@ use super::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, To
 /// to the `Arc<dyn azure_core::credentials::TokenCredential>` [`AzureCredential::new`] takes.
 ///
 /// Caching is the `azure_core` credential's business: `azure_identity` credentials cache
-/// tokens and renew them shortly before they expire. [`TokenRequest::force_refresh`] (asked
+/// tokens and renew them shortly before they expire. [`TokenRequest::rejected`] (asked
 /// for after an HTTP 401) cannot be passed on, because `azure_core`'s `TokenRequestOptions`
 /// has no such option; the credential may then answer with the same cached token, and the
 /// retried request fails with the same 401.
@@ -91,7 +91,7 @@ impl TokenCredential for AzureCredential {
         request: TokenRequest<'a>,
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         Box::pin(async move {
-            // `force_refresh` has no counterpart in `azure_core`'s options (see the type's docs).
+            // `rejected` has no counterpart in `azure_core`'s options (see the type's docs).
             let token = self.inner.get_token(&[request.scope], None).await.map_err(|error| {
                 AuthError::new(format!("Azure credential could not get a token: {error}"))
             })?;
@@ -173,12 +173,7 @@ mod tests {
     }
 
     fn request<'a>(scope: &'a str, http: &'a reqwest::Client) -> TokenRequest<'a> {
-        TokenRequest {
-            scope,
-            authority: "https://login.microsoftonline.com",
-            http,
-            force_refresh: false,
-        }
+        TokenRequest { scope, authority: "https://login.microsoftonline.com", http, rejected: None }
     }
 
     #[tokio::test]

@@ -445,20 +445,20 @@ impl Core {
         let policy = self.inner.retry;
         let mut attempt = 0u32;
         let mut refreshed = false;
-        let mut force_refresh = false;
+        let mut rejected: Option<Secret> = None;
         loop {
             attempt += 1;
             tracing::Span::current().record("attempts", attempt);
             self.inner.budget.acquire(operation).await;
-            let outcome = self.attempt(request, &url, std::mem::take(&mut force_refresh)).await;
+            let outcome = self.attempt(request, &url, rejected.take()).await;
             let retry_after = match outcome {
                 Attempt::Done(result) => return result,
-                Attempt::Unauthorized(_) if !refreshed => {
-                    (refreshed, force_refresh) = (true, true);
+                Attempt::Unauthorized(_, token) if !refreshed => {
+                    (refreshed, rejected) = (true, Some(token));
                     tracing::info!("HTTP 401: retrying once with a fresh token");
                     continue;
                 }
-                Attempt::Unauthorized(api) => return Err(Error::Api(api)),
+                Attempt::Unauthorized(api, _) => return Err(Error::Api(api)),
                 Attempt::RateLimited(api) => {
                     let wait = api.retry_after.unwrap_or_else(|| policy.backoff(attempt));
                     if attempt >= policy.max_attempts || wait > policy.max_retry_after {
@@ -485,10 +485,15 @@ impl Core {
         }
     }
 
-    /// One attempt, classified.
-    async fn attempt(&self, request: &Request, url: &reqwest::Url, force_refresh: bool) -> Attempt {
+    /// One attempt, classified. `rejected` is the token the service refused last time, if any.
+    async fn attempt(
+        &self,
+        request: &Request,
+        url: &reqwest::Url,
+        rejected: Option<Secret>,
+    ) -> Attempt {
         let operation = request.operation;
-        let token = match self.token(force_refresh).await {
+        let token = match self.token(rejected.as_ref()).await {
             Ok(token) => token,
             Err(error) => return Attempt::Done(Err(error)),
         };
@@ -535,20 +540,20 @@ impl Core {
         let api = Box::new(ApiError::from_body(operation.name, status, &body, retry_after));
         record_correlation(&headers, api.target.as_deref());
         match status {
-            401 => Attempt::Unauthorized(api),
+            401 => Attempt::Unauthorized(api, token),
             429 => Attempt::RateLimited(api),
             500..=599 if operation.retry_safe => Attempt::Retryable(Error::Api(api), retry_after),
             _ => Attempt::Done(Err(Error::Api(api))),
         }
     }
 
-    async fn token(&self, force_refresh: bool) -> Result<Secret, Error> {
+    async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, Error> {
         let endpoint = &self.inner.endpoint;
         let request = TokenRequest {
             scope: &endpoint.scope,
             authority: &endpoint.authority,
             http: &self.inner.http,
-            force_refresh,
+            rejected,
         };
         Ok(self.inner.credential.get_token(request).await?.token)
     }
@@ -558,8 +563,8 @@ impl Core {
 enum Attempt {
     /// Finished: success, or a failure not worth retrying.
     Done(Result<Response, Error>),
-    /// HTTP 401.
-    Unauthorized(Box<ApiError>),
+    /// HTTP 401, and the token that was refused.
+    Unauthorized(Box<ApiError>, Secret),
     /// HTTP 429.
     RateLimited(Box<ApiError>),
     /// A failure that may be retried, with the wait the service asked for.
