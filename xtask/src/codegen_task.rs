@@ -7,10 +7,7 @@ use std::process::ExitCode;
 
 use codegen::GeneratedFile;
 
-use crate::files::{unified_diff, write_if_changed};
-
-/// The spec, relative to the workspace root.
-pub const SPEC: &str = "spec/machineaction.json";
+use crate::files::{SPEC, from_spec, unified_diff, write_if_changed};
 /// The generated crate, relative to the workspace root.
 pub const OUTPUT_DIR: &str = "generated";
 
@@ -25,23 +22,9 @@ pub enum Mode {
 
 /// Runs the task from the workspace root `root`.
 pub fn run(root: &Path, mode: Mode) -> ExitCode {
-    let spec_path = root.join(SPEC);
-    let spec_text = match fs::read_to_string(&spec_path) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!("error: cannot read {}: {error}", spec_path.display());
-            return ExitCode::from(2);
-        }
-    };
-    let files = match codegen::generate(&spec_text, SPEC) {
+    let files = match from_spec(root, |text| codegen::generate(text, SPEC)) {
         Ok(files) => files,
-        Err(problems) => {
-            eprintln!("error: {SPEC} has {} problem(s); nothing was written:", problems.len());
-            for problem in &problems {
-                eprintln!("  {problem}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let output = root.join(OUTPUT_DIR);
     match mode {

@@ -4,6 +4,30 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The spec, relative to the workspace root.
+pub const SPEC: &str = "spec/machineaction.json";
+
+/// Reads the spec under `root` and runs a generator stage on it. When the spec cannot be read
+/// or has problems, prints every problem and returns exit code 2: nothing is to be written.
+pub fn from_spec<T>(
+    root: &Path,
+    stage: impl FnOnce(&str) -> Result<T, codegen::Diagnostics>,
+) -> Result<T, ExitCode> {
+    let spec_path = root.join(SPEC);
+    let spec_text = fs::read_to_string(&spec_path).map_err(|error| {
+        eprintln!("error: cannot read {}: {error}", spec_path.display());
+        ExitCode::from(2)
+    })?;
+    stage(&spec_text).map_err(|problems| {
+        eprintln!("error: {SPEC} has {} problem(s); nothing was written:", problems.len());
+        for problem in &problems {
+            eprintln!("  {problem}");
+        }
+        ExitCode::from(2)
+    })
+}
 
 /// Writes `contents` to `path` unless the file already holds exactly these bytes. Returns
 /// whether it wrote.

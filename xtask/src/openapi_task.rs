@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::codegen_task::{Mode, SPEC};
-use crate::files::{unified_diff, write_if_changed};
+use crate::codegen_task::Mode;
+use crate::files::{SPEC, from_spec, unified_diff, write_if_changed};
 
 /// The OpenAPI document, relative to the workspace root.
 pub const OUTPUT: &str = codegen::openapi::OUTPUT;
@@ -15,23 +15,9 @@ pub const OUTPUT: &str = codegen::openapi::OUTPUT;
 /// 1 when `--check` finds it stale or it cannot be written, 2 when the spec is unreadable or has
 /// problems (nothing is written then).
 pub fn run(root: &Path, mode: Mode) -> ExitCode {
-    let spec_path = root.join(SPEC);
-    let spec_text = match fs::read_to_string(&spec_path) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!("error: cannot read {}: {error}", spec_path.display());
-            return ExitCode::from(2);
-        }
-    };
-    let document = match codegen::openapi(&spec_text) {
+    let document = match from_spec(root, codegen::openapi) {
         Ok(document) => document,
-        Err(problems) => {
-            eprintln!("error: {SPEC} has {} problem(s); nothing was written:", problems.len());
-            for problem in &problems {
-                eprintln!("  {problem}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let path = root.join(OUTPUT);
     match mode {
