@@ -274,7 +274,8 @@ impl Client {
     ) -> Result<models::MachineAction, runtime::Error> {
         let mut path = String::from("/api/machineactions/");
         runtime::push_segment(&mut path, id.as_str());
-        let request = runtime::Request::new(&operations::GET_MACHINE_ACTION, path);
+        let request = runtime::Request::new(&operations::GET_MACHINE_ACTION, path)
+            .id("id", id);
         self.core.send_json(request).await
     }
 
@@ -300,9 +301,10 @@ impl Client {
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/collectInvestigationPackage");
         let request = runtime::Request::new(
-            &operations::COLLECT_INVESTIGATION_PACKAGE,
-            path,
-        );
+                &operations::COLLECT_INVESTIGATION_PACKAGE,
+                path,
+            )
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -327,7 +329,8 @@ impl Client {
         let mut path = String::from("/api/machineactions/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/GetPackageUri");
-        let request = runtime::Request::new(&operations::GET_PACKAGE_URI, path);
+        let request = runtime::Request::new(&operations::GET_PACKAGE_URI, path)
+            .id("id", id);
         let response: models::StringValue = self.core.send_json(request).await?;
         runtime::DownloadLink::parse(&response.value)
     }
@@ -352,7 +355,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/isolate");
-        let request = runtime::Request::new(&operations::ISOLATE_MACHINE, path);
+        let request = runtime::Request::new(&operations::ISOLATE_MACHINE, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -378,7 +382,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/unisolate");
-        let request = runtime::Request::new(&operations::UNISOLATE_MACHINE, path);
+        let request = runtime::Request::new(&operations::UNISOLATE_MACHINE, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -404,7 +409,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/restrictCodeExecution");
-        let request = runtime::Request::new(&operations::RESTRICT_CODE_EXECUTION, path);
+        let request = runtime::Request::new(&operations::RESTRICT_CODE_EXECUTION, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -430,10 +436,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/unrestrictCodeExecution");
-        let request = runtime::Request::new(
-            &operations::UNRESTRICT_CODE_EXECUTION,
-            path,
-        );
+        let request = runtime::Request::new(&operations::UNRESTRICT_CODE_EXECUTION, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -459,7 +463,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/runAntiVirusScan");
-        let request = runtime::Request::new(&operations::RUN_ANTI_VIRUS_SCAN, path);
+        let request = runtime::Request::new(&operations::RUN_ANTI_VIRUS_SCAN, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -485,7 +490,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/offboard");
-        let request = runtime::Request::new(&operations::OFFBOARD_MACHINE, path);
+        let request = runtime::Request::new(&operations::OFFBOARD_MACHINE, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -510,7 +516,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/StopAndQuarantineFile");
-        let request = runtime::Request::new(&operations::STOP_AND_QUARANTINE_FILE, path);
+        let request = runtime::Request::new(&operations::STOP_AND_QUARANTINE_FILE, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -538,7 +545,8 @@ impl Client {
         let mut path = String::from("/api/machines/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/runliveresponse");
-        let request = runtime::Request::new(&operations::RUN_LIVE_RESPONSE, path);
+        let request = runtime::Request::new(&operations::RUN_LIVE_RESPONSE, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }
@@ -566,9 +574,11 @@ impl Client {
         runtime::push_segment(&mut path, &index.to_string());
         path.push(')');
         let request = runtime::Request::new(
-            &operations::GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK,
-            path,
-        );
+                &operations::GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK,
+                path,
+            )
+            .id("id", id)
+            .id("index", index);
         let response: models::StringValue = self.core.send_json(request).await?;
         runtime::DownloadLink::parse(&response.value)
     }
@@ -594,7 +604,8 @@ impl Client {
         let mut path = String::from("/api/machineactions/");
         runtime::push_segment(&mut path, id.as_str());
         path.push_str("/cancel");
-        let request = runtime::Request::new(&operations::CANCEL_MACHINE_ACTION, path);
+        let request = runtime::Request::new(&operations::CANCEL_MACHINE_ACTION, path)
+            .id("id", id);
         let request = request.json(body)?;
         self.core.send_json(request).await
     }

@@ -454,6 +454,38 @@ async fn no_secret_or_token_shows_in_logs_debug_output_or_errors() {
 /// The signature of the documented live response result link.
 const SIGNATURE: &str = "1dYGe9rPvUlXBPvYSmr6/OLXPY98m8qWqfIQCBbyZTY%3D";
 
+/// Each call runs in a `mde_request` span naming the operation, the ids in its path and the
+/// service's correlation id.
+#[tokio::test]
+async fn a_calls_span_names_the_operation_its_ids_and_the_correlation_id() {
+    let server = MockServer::start().await;
+    serve_tokens(&server).await;
+    let body = json!({"error": {"code": "ResourceNotFound", "message": "not found", "target": "corr-7f3a"}});
+    Mock::given(method("GET"))
+        .and(path(ACTION_PATH))
+        .respond_with(json_answer(404, &body))
+        .mount(&server)
+        .await;
+    let client = client(&server, credential(&server));
+    let logs = LogCapture::default();
+    let guard = logs.install();
+
+    let error = get(&client).await.expect_err("the action does not exist");
+    drop(guard);
+
+    assert!(error.is_not_found());
+    let text = logs.text();
+    for expected in [
+        "mde_request",
+        "operation=\"getMachineAction\"",
+        &format!("ids=id={ACTION}"),
+        "correlation_id=\"corr-7f3a\"",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from the logs:\n{text}");
+    }
+    assert_no_secret("logs", &text);
+}
+
 #[tokio::test]
 async fn a_download_links_signature_shows_nowhere() {
     let logs = LogCapture::default();

@@ -336,6 +336,11 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
             quote!(runtime::push_segment(&mut path, #text);)
         }
     });
+    let ids = method.params.iter().filter(|p| p.location == ParamLocation::Path).map(|p| {
+        let wire = &p.wire;
+        let name = ident(&p.name);
+        quote!(.id(#wire, #name))
+    });
     let query = method.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire;
         let name = ident(&p.name);
@@ -360,7 +365,7 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
     quote! {
         let #mutability path = String::from(#first);
         #(#segments)*
-        let request = runtime::Request::new(&operations::#operation, path);
+        let request = runtime::Request::new(&operations::#operation, path) #(#ids)*;
         #(#query)*
         #body
     }

@@ -283,6 +283,7 @@ pub fn push_segment(path: &mut String, value: &str) {
 pub struct Request {
     operation: &'static Operation,
     path: String,
+    ids: Vec<(&'static str, String)>,
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
     url: Option<String>,
@@ -291,12 +292,19 @@ pub struct Request {
 impl Request {
     /// A request for `operation` at `path` (already expanded and encoded).
     pub fn new(operation: &'static Operation, path: String) -> Self {
-        Self { operation, path, query: Vec::new(), body: None, url: None }
+        Self { operation, path, ids: Vec::new(), query: Vec::new(), body: None, url: None }
     }
 
     /// The operation.
     pub fn operation(&self) -> &'static Operation {
         self.operation
+    }
+
+    /// Names a path parameter's value (an id) for the call's tracing span.
+    #[must_use]
+    pub fn id(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.ids.push((name, value.to_string()));
+        self
     }
 
     /// Adds a query parameter.
@@ -428,15 +436,27 @@ impl Core {
     /// broken response.
     pub async fn send(&self, request: Request) -> Result<Response, Error> {
         let operation = request.operation;
+        let ids: Vec<String> =
+            request.ids.iter().map(|(name, value)| format!("{name}={value}")).collect();
         let span = tracing::info_span!(
             "mde_request",
             operation = operation.name,
+            ids = %ids.join(" "),
             path = %request.path,
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
         );
-        self.send_with_retries(&request).instrument(span).await
+        async move {
+            let result = self.send_with_retries(&request).await;
+            match &result {
+                Ok(response) => tracing::debug!(status = response.status, "call succeeded"),
+                Err(error) => tracing::debug!(%error, "call failed"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
     }
 
     async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
