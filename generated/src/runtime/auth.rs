@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::Mutex;
 
-use super::http::push_segment;
+use super::http::{is_loopback, push_segment};
 
 /// A boxed, sendable future (what [`TokenCredential::get_token`] returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -508,12 +508,7 @@ impl TokenCredential for ClientSecretCredential {
 fn check_token_endpoint(endpoint: &str) -> Result<reqwest::Url, AuthError> {
     let url = reqwest::Url::parse(endpoint)
         .map_err(|e| AuthError::new(format!("token endpoint `{endpoint}` is not a URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),

@@ -15,6 +15,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tracing::Instrument as _;
 
 use super::error::{ApiError, Error};
+use super::http::{is_loopback, transport_error};
 use super::timestamp::Timestamp;
 
 /// Operation name used in errors and logs.
@@ -125,7 +126,11 @@ impl DownloadLink {
             bytes = tracing::field::Empty,
         );
         async move {
-            let response = http.get(self.url.clone()).send().await.map_err(transport_error)?;
+            let response = http
+                .get(self.url.clone())
+                .send()
+                .await
+                .map_err(|e| transport_error(OPERATION, e))?;
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
             if !response.status().is_success() {
@@ -138,7 +143,7 @@ impl DownloadLink {
             let mut written = 0u64;
             let mut body = response.bytes_stream();
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(transport_error)?;
+                let chunk = chunk.map_err(|e| transport_error(OPERATION, e))?;
                 writer.write_all(&chunk).await.map_err(write_error)?;
                 written += chunk.len() as u64;
             }
@@ -178,23 +183,6 @@ impl fmt::Display for DownloadLink {
 impl fmt::Debug for DownloadLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DownloadLink({self})")
-    }
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-fn transport_error(error: reqwest::Error) -> Error {
-    if error.is_timeout() {
-        Error::Timeout { operation: OPERATION }
-    } else {
-        Error::Transport { operation: OPERATION, source: error.without_url() }
     }
 }
 

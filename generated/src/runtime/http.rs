@@ -248,7 +248,9 @@ fn check_base_url(base_url: &str) -> Result<(), Error> {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// True for `localhost` and loopback addresses: the only hosts secrets may reach over plain
+/// http.
+pub(super) fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -542,7 +544,7 @@ impl Core {
             Ok(body) => body.to_vec(),
             Err(error) => {
                 // The service answered, so it acted on the request: only reads are retried.
-                let error = transport_error(operation, error);
+                let error = transport_error(operation.name, error);
                 return if operation.retry_safe {
                     Attempt::Retryable(error, None)
                 } else {
@@ -595,11 +597,7 @@ enum Attempt {
 /// or a broken exchange is retried only for reads.
 fn classify_send_error(operation: &'static Operation, error: reqwest::Error) -> Attempt {
     let not_sent = error.is_connect();
-    let error = if error.is_timeout() {
-        Error::Timeout { operation: operation.name }
-    } else {
-        transport_error(operation, error)
-    };
+    let error = transport_error(operation.name, error);
     if not_sent || operation.retry_safe {
         Attempt::Retryable(error, None)
     } else {
@@ -607,11 +605,13 @@ fn classify_send_error(operation: &'static Operation, error: reqwest::Error) -> 
     }
 }
 
-fn transport_error(operation: &'static Operation, error: reqwest::Error) -> Error {
+/// A reqwest failure as [`Error::Timeout`] or [`Error::Transport`], without its URL (a download
+/// URL carries a signature).
+pub(super) fn transport_error(operation: &'static str, error: reqwest::Error) -> Error {
     if error.is_timeout() {
-        return Error::Timeout { operation: operation.name };
+        return Error::Timeout { operation };
     }
-    Error::Transport { operation: operation.name, source: error.without_url() }
+    Error::Transport { operation, source: error.without_url() }
 }
 
 /// Notes the service's correlation id on the current span.
