@@ -279,6 +279,7 @@ impl<'a> Lowerer<'a> {
         self.decisions(&root);
         mark_response_types(&mut types, &methods, error_type.as_deref());
         self.check_closed_responses(&types);
+        self.check_recursion(&types);
         self.check_open_enums(&types);
         Api { name, doc, docs_url, types, methods, servers, error_type, permissions }
     }
@@ -900,6 +901,30 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A struct cannot contain itself through members that are always present: the Rust type
+    /// would be infinitely large.
+    fn check_recursion(&mut self, types: &[TypeDef]) {
+        for def in types {
+            let TypeDef::Struct(def) = def else { continue };
+            let mut stack: Vec<&str> = direct_children(types, &def.name);
+            let mut seen = BTreeSet::new();
+            while let Some(name) = stack.pop() {
+                if name == def.name {
+                    let at = self.def_pointer(&def.name);
+                    let message = format!(
+                        "`{}` contains itself through required, non-null members: make one of them optional or nullable",
+                        def.name
+                    );
+                    self.error(at, message);
+                    break;
+                }
+                if seen.insert(name) {
+                    stack.extend(direct_children(types, name));
+                }
+            }
+        }
+    }
+
     fn def_pointer(&self, rust: &str) -> String {
         self.defs.values().find(|d| d.rust == rust).map(|d| d.node.ptr.clone()).unwrap_or_default()
     }
@@ -940,11 +965,33 @@ impl<'a> Lowerer<'a> {
                 );
                 self.error(item.at("name"), message);
             }
+            if names::RESERVED_METHODS.contains(&method.name.as_str()) {
+                let message = format!(
+                    "`{}` becomes the Rust method `{}`, which the client already defines",
+                    method.spec_name, method.name
+                );
+                self.error(item.at("name"), message);
+            }
             seen.insert(method.spec_name.clone(), item.ptr.clone());
             seen.insert(method.name.clone(), item.ptr.clone());
             out.push(method);
         }
+        self.check_stream_names(&out);
         out
+    }
+
+    /// A listing method's `<name>_stream` must not be another method's name.
+    fn check_stream_names(&mut self, methods: &[Method]) {
+        for method in methods.iter().filter(|m| m.paging.is_some()) {
+            let stream = names::stream_method(&method.name);
+            if let Some(other) = methods.iter().find(|m| m.name == stream) {
+                let message = format!(
+                    "clashes with `{}`, whose item stream is also named `{stream}`",
+                    method.spec_name
+                );
+                self.error(format!("{}/name", other.pointer), message);
+            }
+        }
     }
 
     fn method(&mut self, node: &Node<'a>, types: &[TypeDef]) -> Option<Method> {
@@ -1130,6 +1177,7 @@ impl<'a> Lowerer<'a> {
             let name = self.rust_name(&item.at("name"), &wire, names::value_name);
             if out.iter().any(|p| p.wire == wire || (p.name == name && !name.is_empty())) {
                 self.error(item.at("name"), format!("duplicate parameter `{wire}`"));
+                continue;
             }
             let location = match self.string(&item, "in") {
                 Some("path") => ParamLocation::Path,
@@ -1336,6 +1384,22 @@ impl<'a> Lowerer<'a> {
         }
         out
     }
+}
+
+/// The structs a struct holds directly (required, non-null, not in an array).
+fn direct_children<'t>(types: &'t [TypeDef], name: &str) -> Vec<&'t str> {
+    struct_named(types, name)
+        .map(|def| {
+            def.fields
+                .iter()
+                .filter(|f| !f.is_optional())
+                .filter_map(|f| match &f.ty {
+                    Type::Named(child) => Some(child.as_str()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {

@@ -43,6 +43,14 @@ const RESERVED_TYPES: &[&str] = &[
     "ObjectVisitor",
 ];
 
+/// Method names the generated or hand-written client already defines.
+pub const RESERVED_METHODS: &[&str] = &["builder", "core", "download", "wait_for_completion"];
+
+/// The Rust name of a listing method's item stream.
+pub fn stream_method(method: &str) -> String {
+    format!("{}_stream", bare(method))
+}
+
 /// Variant name of the catch-all in open enums.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 

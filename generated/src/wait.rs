@@ -50,7 +50,7 @@ pub struct WaitOutcome {
     /// Statuses this version of the crate does not know that were seen on the way (each kept
     /// polling, since only known final statuses end the wait).
     pub unknown_statuses: Vec<String>,
-    /// Number of reads.
+    /// Number of reads that got an answer.
     pub polls: u32,
     /// Time from the first poll to the last.
     pub elapsed: Duration,
@@ -89,7 +89,8 @@ pub enum WaitError {
         last: Option<Box<MachineAction>>,
         /// Unknown statuses seen.
         unknown_statuses: Vec<String>,
-        /// Number of reads.
+        /// Number of reads that got an answer (a read cut short by the deadline is not
+        /// counted).
         polls: u32,
         /// Time spent.
         elapsed: Duration,
@@ -153,7 +154,6 @@ impl Client {
         let mut last = None;
         let mut polls = 0;
         loop {
-            polls += 1;
             let remaining = options.deadline.saturating_sub(start.elapsed());
             let Ok(read) = tokio::time::timeout(remaining, self.get_machine_action(id)).await
             else {
@@ -165,6 +165,7 @@ impl Client {
                     elapsed: start.elapsed(),
                 });
             };
+            polls += 1;
             match read {
                 Ok(action) if is_final(&action.status) => {
                     let elapsed = start.elapsed();

@@ -83,6 +83,8 @@ macro_rules! bad_specs {
 
 bad_specs! {
     invalid_json,
+    recursive_required_member,
+    reserved_method_name,
     empty_file,
     not_an_object,
     method_missing_path,

@@ -204,7 +204,10 @@ async fn the_deadline_ends_the_wait_with_the_polls_and_the_last_status() {
     else {
         panic!("expected DeadlineExceeded: {error}");
     };
-    assert_eq!(*polls as usize, sequence.calls(), "one request per poll");
+    // One request per answered poll, plus possibly one that the deadline cut short after the
+    // server had counted it.
+    let extra = sequence.calls() - *polls as usize;
+    assert!(extra <= 1, "{polls} polls but {} requests", sequence.calls());
     // Normally dozens of polls; on an overloaded machine the first may use up the deadline.
     let (expected, shown) = match polls {
         1 => (MachineActionStatus::Unknown("Queued".into()), "Queued"),

@@ -339,3 +339,24 @@ fn request_examples_keep_their_documented_values() {
     assert!(written.get("Commands").is_some() && written.get("Comment").is_some(), "{written}");
     assert!(written["Commands"][0].get("type").is_some(), "{written}");
 }
+
+/// The spec itself follows its dialect's meta-schema (`spec/spec.schema.json`, what editors
+/// validate against), and the meta-schema catches a typo the generator also rejects.
+#[test]
+fn the_spec_follows_its_meta_schema() {
+    let meta_path = crate::support::project_root().join("spec/spec.schema.json");
+    let meta: serde_json::Value =
+        serde_json::from_str(&crate::support::read(&meta_path)).expect("the meta-schema is JSON");
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&meta)
+        .expect("the meta-schema compiles");
+    let spec = crate::support::spec_json();
+    let errors: Vec<String> =
+        validator.iter_errors(&spec).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "the spec does not follow spec.schema.json:\n{}", errors.join("\n"));
+
+    let mut typo = spec;
+    typo["x-methods"][0]["retrySafee"] = serde_json::Value::Bool(true);
+    assert!(!validator.is_valid(&typo), "the meta-schema accepts an unknown method keyword");
+}

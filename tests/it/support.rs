@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn project_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
+    // Cargo sets the variable when it runs the tests; the build-time value is the fallback.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest.parent().unwrap_or(&manifest).to_path_buf()
 }
 
 /// `tests/fixtures/<relative>`.

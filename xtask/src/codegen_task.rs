@@ -46,7 +46,45 @@ fn write_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
             }
         }
     }
+    for orphan in orphans(output, files) {
+        match fs::remove_file(output.join(&orphan)) {
+            Ok(()) => {
+                println!("removed {OUTPUT_DIR}/{orphan}: the generator no longer produces it")
+            }
+            Err(error) => {
+                eprintln!("error: cannot remove {OUTPUT_DIR}/{orphan}: {error}");
+                failed = true;
+            }
+        }
+    }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// Files under `output/src` that carry the `@generated` header but that the generator no
+/// longer produces, as paths relative to `output`.
+fn orphans(output: &Path, files: &[GeneratedFile]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![output.join("src")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let generated =
+                fs::read_to_string(&path).is_ok_and(|text| text.starts_with("// @generated"));
+            let relative =
+                path.strip_prefix(output).map(|p| p.to_string_lossy().replace('\\', "/"));
+            if let (true, Ok(relative)) = (generated, relative)
+                && !files.iter().any(|f| f.path == relative)
+            {
+                found.push(relative);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 fn check_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
@@ -59,6 +97,10 @@ fn check_all(output: &Path, files: &[GeneratedFile]) -> ExitCode {
             print!("{}", unified_diff(&name, &current, &file.contents));
             stale.push(name);
         }
+    }
+    for orphan in orphans(output, files) {
+        println!("{OUTPUT_DIR}/{orphan} is no longer generated and should be removed");
+        stale.push(format!("{OUTPUT_DIR}/{orphan}"));
     }
     if stale.is_empty() {
         println!("{OUTPUT_DIR}/ is up to date with {SPEC}");

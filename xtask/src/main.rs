@@ -58,6 +58,9 @@ fn main() -> ExitCode {
 
 /// The workspace root: the parent of this crate's directory.
 fn project_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Cargo sets the variable when it runs the task; the build-time value is the fallback
+    // (a binary reused from a shared target directory would otherwise act on another checkout).
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir.parent().map_or(manifest_dir.clone(), PathBuf::from)
 }

@@ -481,7 +481,7 @@ fn expand_page_impl(method: &Method) -> Option<TokenStream> {
 
 fn expand_stream_method(api: &Api, method: &Method) -> Option<TokenStream> {
     let paging = method.paging.as_ref()?;
-    let name = format_ident!("{}_stream", names::bare(&method.name));
+    let name = format_ident!("{}", names::stream_method(&method.name));
     let single = names::bare(&method.name);
     let doc = doc_attrs(&format!(
         "Every item of [`Self::{single}`], page after page: follows the next link, falls back to `{}` when a full page has no link, and ends with an error on a link that does not advance.",

@@ -113,7 +113,7 @@ impl DownloadLink {
     ///
     /// Errors: [`Error::Api`] for a non-2xx answer (its body snippet scrubbed of the
     /// signature), [`Error::Transport`] or [`Error::Timeout`] when the exchange fails, and
-    /// [`Error::Config`] when `writer` fails (the message names the I/O error).
+    /// [`Error::Io`] when `writer` fails.
     pub async fn download_to<W>(&self, http: &reqwest::Client, writer: &mut W) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,

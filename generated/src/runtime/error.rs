@@ -135,7 +135,7 @@ impl fmt::Display for ApiError {
 }
 
 /// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary (invalid UTF-8
-/// shown as `U+FFFD`), with `…` when something was cut.
+/// shown as `U+FFFD`), with `…` when something was cut, and URL query strings redacted.
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];
     let mut text = match std::str::from_utf8(cut) {
@@ -149,7 +149,28 @@ pub fn snippet(body: &[u8]) -> String {
     if body.len() > SNIPPET_LIMIT {
         text.push('…');
     }
-    text
+    redact_url_queries(&text)
+}
+
+/// Replaces the query string of every URL in `text` with `<redacted>`: a signed download URL
+/// carries its signature there.
+pub fn redact_url_queries(text: &str) -> String {
+    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme) = rest.find("://") {
+        let url_end = rest[scheme..].find(ends_url).map_or(rest.len(), |i| scheme + i);
+        match rest[scheme..url_end].find('?') {
+            Some(query) => {
+                out.push_str(&rest[..scheme + query]);
+                out.push_str("?<redacted>");
+            }
+            None => out.push_str(&rest[..url_end]),
+        }
+        rest = &rest[url_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Error {
@@ -224,5 +245,24 @@ impl std::error::Error for Error {
 impl From<AuthError> for Error {
     fn from(error: AuthError) -> Self {
         Error::Auth(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_hide_url_query_strings() {
+        let body = br#"{"value": "\"https://h.example/f.zip?sv=1&sig=SECRET\"", "next": "https://a.example/p?x=1 tail"}"#;
+        let text = snippet(body);
+        assert!(!text.contains("SECRET") && !text.contains("x=1"), "{text}");
+        assert!(text.contains("https://h.example/f.zip?<redacted>"), "{text}");
+        assert!(text.contains("https://a.example/p?<redacted> tail"), "{text}");
+        assert_eq!(redact_url_queries("no url here"), "no url here");
+        assert_eq!(
+            redact_url_queries("see https://a.example/path."),
+            "see https://a.example/path."
+        );
     }
 }
