@@ -5,8 +5,9 @@
 //! MDE_MACHINE_ID=<device id> MDE_SCRIPT=minidump.ps1 MDE_FILE='C:\windows\TEMP\dump.zip' \
 //!     cargo run -p mde-machine-actions --example live_response
 //! ```
-//! See `common/mod.rs` for the credential and endpoint variables. Results are written to the
-//! current directory as `result-<index>.bin`.
+//! See `common/mod.rs` for the credential and endpoint variables. Results are written as
+//! `result-<index>.bin` to `MDE_OUTPUT_DIR`, by default a folder named after the action in the
+//! system's temporary directory.
 
 #![allow(clippy::print_stdout)]
 
@@ -42,6 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
     println!("live response ended {}", outcome.action.status);
+    let output = std::env::var_os("MDE_OUTPUT_DIR").map_or_else(
+        || std::env::temp_dir().join(format!("mde-live-response-{}", action.id)),
+        Into::into,
+    );
+    tokio::fs::create_dir_all(&output).await?;
     for command in &outcome.commands {
         let Some(index) = command.index else { continue };
         if command.status != CommandStatus::Completed
@@ -54,10 +60,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let link = client.get_live_response_result_download_link(&action.id, index).await?;
-        let path = format!("result-{index}.bin");
+        let path = output.join(format!("result-{index}.bin"));
         let mut out = tokio::fs::File::create(&path).await?;
         let bytes = client.download(&link, &mut out).await?;
-        println!("command {index} ({}): {bytes} bytes from {link} -> {path}", command.command_type);
+        println!(
+            "command {index} ({}): {bytes} bytes from {link} -> {}",
+            command.command_type,
+            path.display()
+        );
     }
     Ok(())
 }
