@@ -91,6 +91,15 @@ impl Machine {
     ) -> Self {
         Self { id: id.into(), computer_dns_name: computer_dns_name.into(), os_platform }
     }
+
+    /// A device with the host name the generator gives one on `os_platform`: a prefix for
+    /// the platform and the id's first six characters (`desktop-a83c0c.contoso.local`).
+    pub fn with_generated_name(id: impl Into<MachineId>, os_platform: OsPlatform) -> Self {
+        let id = id.into();
+        let start: String = id.as_str().chars().take(6).collect();
+        let host = format!("{}-{start}.contoso.local", os_platform.host_prefix());
+        Self { id, computer_dns_name: host, os_platform }
+    }
 }
 
 /// `count` devices with random ids from `rng`, cycling through `platforms` (every platform
@@ -104,9 +113,7 @@ pub(crate) fn generate(
     (0..count)
         .map(|i| {
             let platform = platforms[i % platforms.len()];
-            let id = hex(rng, 40);
-            let host = format!("{}-{}.contoso.local", platform.host_prefix(), &id[..6]);
-            Machine::new(id, host, platform)
+            Machine::with_generated_name(hex(rng, 40), platform)
         })
         .collect()
 }

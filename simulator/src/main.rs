@@ -1,79 +1,34 @@
 //! `mde-simulator`: runs the MachineAction API simulator until Ctrl-C.
 //!
 //! ```sh
-//! cargo run -p mde-simulator -- [--port N] [--machines N] [--seed S] [--quiet]
+//! cargo run -p mde-simulator -- [--port N] [--seed S] [--machines N]
+//!     [--machine ID[,DNS[,PLATFORM]]]... [--page-size N] [--fault ROUTE:KIND[:RATE]]...
+//!     [--config FILE] [--quiet]
 //! ```
 //!
 //! It prints its base URL, a bearer token, the app credentials its token endpoint accepts,
 //! the simulated devices, and a ready-to-paste command that runs the SDK's
 //! `isolate_and_wait` example against it. Each request is logged on stderr unless `--quiet`.
+//! `--help` describes every option ([`cli`]); a bad argument or configuration file is named
+//! on stderr and exits with status 2.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program")]
+
+mod cli;
 
 use std::net::Ipv4Addr;
 use std::process::ExitCode;
 
-use mde_simulator::{Config, OsPlatform, Simulator};
+use mde_simulator::{OsPlatform, Simulator};
 use tokio::net::TcpListener;
+
+use cli::Command;
 
 /// Port used when `--port` is not given (a free one is taken if it is busy).
 const DEFAULT_PORT: u16 = 7480;
 
 /// Devices listed at start-up; the rest are summarized.
 const LISTED: usize = 12;
-
-const USAGE: &str = "usage: mde-simulator [--port N] [--machines N] [--seed S] [--quiet]
-
-  --port N      port on 127.0.0.1 (default 7480, or a free one if it is taken; 0: a free one)
-  --machines N  number of simulated devices (default 6)
-  --seed S      seed of every random choice: device ids, action ids, the token (default 1)
-  --quiet       do not log requests";
-
-struct Args {
-    port: Option<u16>,
-    machines: usize,
-    seed: u64,
-    quiet: bool,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args { port: None, machines: 6, seed: 1, quiet: false };
-    let mut input = std::env::args().skip(1);
-    while let Some(arg) = input.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = |what: &str| {
-            inline.clone().or_else(|| input.next()).ok_or_else(|| format!("{name} needs {what}"))
-        };
-        match name.as_str() {
-            "--port" => {
-                let text = value("a port number")?;
-                args.port = Some(
-                    text.parse().map_err(|_| format!("--port: `{text}` is not a port number"))?,
-                );
-            }
-            "--machines" => {
-                let text = value("a number")?;
-                args.machines =
-                    text.parse().map_err(|_| format!("--machines: `{text}` is not a number"))?;
-            }
-            "--seed" => {
-                let text = value("a number")?;
-                args.seed =
-                    text.parse().map_err(|_| format!("--seed: `{text}` is not a number"))?;
-            }
-            "--quiet" => args.quiet = true,
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    if args.machines == 0 {
-        return Err("--machines must be at least 1".to_owned());
-    }
-    Ok(args)
-}
 
 async fn bind(port: Option<u16>) -> std::io::Result<TcpListener> {
     match port {
@@ -101,8 +56,12 @@ fn print_banner(simulator: &Simulator) {
     println!("  client secret   {}", credentials.client_secret);
     println!();
     println!("Devices ({}):", machines.len());
+    let width = machines.iter().take(LISTED).map(|m| m.id.as_str().len()).max().unwrap_or(0);
     for machine in machines.iter().take(LISTED) {
-        println!("  {}  {:<32} {}", machine.id, machine.computer_dns_name, machine.os_platform);
+        println!(
+            "  {:<width$}  {:<32} {}",
+            machine.id, machine.computer_dns_name, machine.os_platform
+        );
     }
     if machines.len() > LISTED {
         println!("  ... and {} more", machines.len() - LISTED);
@@ -133,14 +92,16 @@ fn print_banner(simulator: &Simulator) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
+    let args = match cli::parse(std::env::args().skip(1), |path| std::fs::read_to_string(path)) {
+        Ok(Command::Run(options)) => *options,
+        Ok(Command::Help) => {
+            println!("{}", cli::usage());
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            if !message.is_empty() {
-                eprintln!("mde-simulator: {message}");
-            }
-            eprintln!("{USAGE}");
-            return if message.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) };
+            eprintln!("mde-simulator: {message}");
+            eprintln!("Run `mde-simulator --help` for the options.");
+            return ExitCode::from(2);
         }
     };
     if !args.quiet {
@@ -157,8 +118,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let config = Config::default().with_seed(args.seed).with_machine_count(args.machines);
-    let simulator = match Simulator::serve(listener, config) {
+    let simulator = match Simulator::serve(listener, args.config) {
         Ok(simulator) => simulator,
         Err(error) => {
             eprintln!("mde-simulator: cannot start: {error}");

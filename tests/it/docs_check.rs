@@ -5,7 +5,9 @@
 //! and nothing else. The JSON rendering and the exit statuses are checked through
 //! [`codegen::docs_check::run`], which the xtask only feeds with files.
 
-use codegen::docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Page, Report};
+use codegen::docs_check::{
+    self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report,
+};
 
 use crate::support::{fixture, project_root, read};
 
@@ -636,6 +638,370 @@ fn other_method_pages_report_changes_precisely() {
     );
 }
 
+#[test]
+fn isolate_allowed_value_removed_from_the_table_only() {
+    // The bullets under the table still name UnManagedDevice; the table is authoritative.
+    let original = method_page("isolate-machine.md");
+    let text = mutate(
+        &original,
+        "**Full**, **Selective**, or **UnManagedDevice**",
+        "**Full** or **Selective**",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(
+            Kind::EnumValueRemoved,
+            line_of(&text, "|IsolationType|"),
+            "IsolationType/UnManagedDevice",
+        )],
+    );
+    // A value only the bullets drop is not drift while the table still lists it.
+    let text = mutate(&original, "- UnManagedDevice: containment of an unmanaged device.\n", "");
+    expect_method_drift("isolate-machine.md", &text, &[]);
+    // A value only the bullets add is still reported, on its bullet.
+    let text = mutate(
+        &original,
+        "- UnManagedDevice: containment",
+        "- Partial: some ports only.\n- UnManagedDevice: containment",
+    );
+    expect_method_drift(
+        "isolate-machine.md",
+        &text,
+        &[(Kind::EnumValueAdded, line_of(&text, "- Partial"), "IsolationType/Partial")],
+    );
+}
+
+#[test]
+fn removed_value_of_a_plain_string_property() {
+    let text = mutate(&vendored(), "\"Full\" or \"Selective\" for Isolation, ", "");
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueRemoved, line_of(&text, "|scope|"), "scope/Selective")],
+    );
+    let text = mutate(
+        &vendored(),
+        "\"Quick\" or \"Full\" for Anti-Virus scan",
+        "\"Full\" for Anti-Virus scan",
+    );
+    expect_resource_drift(
+        &text,
+        &[(Kind::EnumValueRemoved, line_of(&text, "|scope|"), "scope/Quick")],
+    );
+}
+
+#[test]
+fn top_maximum_is_compared_with_the_spec() {
+    let original = method_page("get-machineactions-collection.md");
+    let text = mutate(&original, "with max value of 10,000", "with max value of 5,000");
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "max value of 5,000"), "$top")],
+    );
+    let text =
+        mutate(&original, "`$stop` with max value of 10,000", "`$top` with max value of 1000");
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "max value of 1000"), "$top")],
+    );
+    let text = mutate(&original, "`$stop` with max value of 10,000\n", "");
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "$top")],
+    );
+}
+
+#[test]
+fn limits_the_spec_does_not_model_are_compared_with_the_recorded_values() {
+    let live = method_page("run-live-response.md");
+    let text =
+        mutate(&live, "2. 50 concurrently running sessions", "2. 25 concurrently running sessions");
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "25 concurrently"), "concurrent sessions")],
+    );
+    let text = mutate(&live, "queued for up to 2 hours", "queued for up to three days");
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "three days"), "offline queue time")],
+    );
+    let text = mutate(&live, "time-outs after 10 minutes", "times out after 20\nminutes");
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "times out after 20"), "RunScript timeout")],
+    );
+    // The same duration in other words is no change.
+    let text = mutate(&live, "queued for up to 2 hours", "queued for up to 120 minutes");
+    expect_method_drift("run-live-response.md", &text, &[]);
+
+    let result = method_page("get-live-response-result.md");
+    let text = mutate(&result, "valid for 30 minutes", "valid for 1 hour");
+    expect_method_drift(
+        "get-live-response-result.md",
+        &text,
+        &[(Kind::LimitChanged, line_of(&text, "valid for 1 hour"), "link validity")],
+    );
+
+    // A recorded statement that is gone from a page with Limitations is reported there.
+    let text = mutate(&live, "4. RunScript command time-outs after 10 minutes.\n", "");
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "RunScript timeout")],
+    );
+    let text = mutate(&result, "This link is valid for 30 minutes and", "This link");
+    expect_method_drift(
+        "get-live-response-result.md",
+        &text,
+        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "link validity")],
+    );
+    // A page without a Limitations section says nothing about limits.
+    let text = "# Run live response\n\n## HTTP request\n\n```http\nPOST https://api.security.microsoft.com/api/machines/{id}/runliveresponse\n```\n";
+    let report = check(&[("live.md", text)]);
+    assert!(report.findings.is_empty(), "{}", report.to_text());
+}
+
+#[test]
+fn possible_values_in_prose_are_compared_with_the_closest_enum() {
+    let original = method_page("run-live-response.md");
+    let text = mutate(
+        &original,
+        "\"Created\", \"Completed\", and \"Failed\".",
+        "\"Created\", \"Completed\", \"Failed\", and \"Skipped\".",
+    );
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(
+            Kind::EnumValueAdded,
+            line_of(&text, "\"Skipped\""),
+            "commands[].commandStatus/Skipped",
+        )],
+    );
+    let text = mutate(
+        &original,
+        "\"Created\", \"Completed\", and \"Failed\".",
+        "\"Created\" and \"Failed\".",
+    );
+    expect_method_drift(
+        "run-live-response.md",
+        &text,
+        &[(
+            Kind::EnumValueRemoved,
+            line_of(&text, "command status are"),
+            "commands[].commandStatus/Completed",
+        )],
+    );
+}
+
+#[test]
+fn filter_of_an_example_request_must_use_filterable_properties() {
+    let original = method_page("get-machineactions-collection.md");
+    let text = mutate(&original, "$filter=machineId eq", "$filter=deviceId eq");
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter=deviceId"), "deviceId")],
+    );
+    let text = mutate(
+        &original,
+        "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
+        "$filter=computerDnsName eq 'desktop-39g9tgl' and creationDateTimeUtc gt 2018-12-01T00:00:00Z",
+    );
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter="), "computerDnsName")],
+    );
+    let text =
+        mutate(&original, "$filter=machineId eq", "$filter=status gt 'Pending' and machineId eq");
+    expect_method_drift(
+        "get-machineactions-collection.md",
+        &text,
+        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter="), "status gt")],
+    );
+    // Well-formed expressions with functions, lists, dates and encoded spaces pass.
+    let text = mutate(
+        &original,
+        "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
+        "$filter=status%20in%20('Pending','InProgress')+and+creationDateTimeUtc+ge+2019-11-22T00:00:00Z and startswith(requestor,'a')",
+    );
+    expect_method_drift("get-machineactions-collection.md", &text, &[]);
+}
+
+// ---- Recognising pages ----
+
+#[test]
+fn the_resource_page_is_recognised_by_its_content() {
+    for path in ["spec/docs/machineaction-altered.md", "spec/docs/MachineAction.md", "page.md"] {
+        let report = check(&[(path, &vendored())]);
+        assert!(!report.has_drift(), "{path}: {}", report.to_text());
+        assert_eq!(report.accepted().count(), 5, "{path}: {}", report.to_text());
+        assert_eq!(report.recognised[0].as_page, "machineaction.md");
+
+        let text = mutate(&vendored(), "\"Isolate\", \"Unisolate\",", "\"Isolate\",");
+        let report = check(&[(path, &text)]);
+        assert_eq!(
+            drift(&report),
+            vec![(
+                Kind::EnumValueRemoved,
+                path.to_owned(),
+                line_of(&text, "|type|Enum|"),
+                "type/Unisolate".to_owned()
+            )],
+            "{}",
+            report.to_text()
+        );
+    }
+    // Without its title, by its property table.
+    let text = mutate(&vendored(), "# MachineAction resource type", "# Actions");
+    let text = mutate(&text, "title: machineAction resource type", "title: Actions");
+    let report = check(&[("actions.md", &text)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert_eq!(report.recognised[0].by, vec!["property table"]);
+}
+
+#[test]
+fn method_pages_are_recognised_by_their_content() {
+    let original = method_page("isolate-machine.md");
+    // By its request line, whatever the title and file name.
+    let text = mutate(&original, "# Isolate machine API", "# Contain a device");
+    let text = mutate(&text, "title: Isolate machine API", "title: Contain a device");
+    let report = check(&[("pages/contain.md", &text)]);
+    assert!(report.findings.is_empty(), "{}", report.to_text());
+    assert_eq!(report.recognised[0].as_page, "isolate-machine.md");
+    assert_eq!(report.recognised[0].by, vec!["request line"]);
+
+    // By its title when the request line changed; the change is reported.
+    let text = mutate(&original, "/api/machines/{id}/isolate\n", "/api/machines/{id}/contain\n");
+    let path = "pages/isolate-machine-altered.md";
+    let report = check(&[(path, &text)]);
+    assert_eq!(
+        drift(&report),
+        vec![(
+            Kind::PathChanged,
+            path.to_owned(),
+            line_of(&text, "{id}/contain"),
+            "/api/machines/{}/contain".to_owned()
+        )],
+        "{}",
+        report.to_text()
+    );
+    assert_eq!(report.recognised[0].by, vec!["title"]);
+
+    // A verb change keeps the path's method.
+    let text = mutate(
+        &original,
+        "POST https://api.security.microsoft.com/api/machines/{id}/isolate",
+        "PUT https://api.security.microsoft.com/api/machines/{id}/isolate",
+    );
+    let report = check(&[("x.md", &text)]);
+    assert_eq!(
+        drift(&report),
+        vec![(Kind::VerbChanged, "x.md".to_owned(), line_of(&text, "PUT https"), "PUT".to_owned())],
+        "{}",
+        report.to_text()
+    );
+
+    // Accepted differences follow the page, not its file name.
+    let sas = method_page("get-package-sas-uri.md");
+    let report = check(&[("copy-of-sas.md", &sas)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert_eq!(report.accepted().count(), 1, "{}", report.to_text());
+
+    // Every fixture is recognised as itself under another name.
+    for name in METHOD_PAGES {
+        let report = check(&[("renamed.md", &method_page(name))]);
+        assert_eq!(report.recognised[0].as_page, name, "{}", report.to_text());
+        assert!(!report.has_drift(), "{name}: {}", report.to_text());
+    }
+}
+
+#[test]
+fn unrecognised_pages_in_a_folder_are_listed_as_skipped() {
+    let resource = vendored();
+    let iso = method_page("isolate-machine.md");
+    let pages: Vec<Page> = [
+        ("api/alerts.md", "---\ntitle: Alert resource type\n---\n# Alert resource type\n"),
+        ("api/isolate-machine.md", iso.as_str()),
+        ("api/machineaction.md", resource.as_str()),
+    ]
+    .iter()
+    .map(|(path, text)| Page { path: (*path).to_owned(), text: (*text).to_owned() })
+    .collect();
+    let options = Options { skip_unrecognised: true };
+    let report = docs_check::check_with(&spec_text(), &pages, &accepted_text(), &options)
+        .unwrap_or_else(|e| panic!("input error: {e}"));
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert_eq!(report.pages, vec!["api/isolate-machine.md", "api/machineaction.md"]);
+    assert_eq!(report.skipped, vec!["api/alerts.md"]);
+    let text = report.to_text();
+    assert!(text.contains("Skipped (not a MachineAction page) (1):\n  api/alerts.md\n"), "{text}");
+    let json = report.to_json();
+    assert_eq!(
+        json["skipped"],
+        serde_json::json!([{ "page": "api/alerts.md", "reason": "not a MachineAction page" }])
+    );
+    let outcome =
+        docs_check::run_with(&spec_text(), &pages, &accepted_text(), &options, Format::Text);
+    assert_eq!(outcome.status, EXIT_CLEAN, "{}", outcome.stdout);
+
+    // A folder with no MachineAction page at all is unusable input.
+    let only = &pages[..1];
+    let outcome =
+        docs_check::run_with(&spec_text(), only, &accepted_text(), &options, Format::Json);
+    assert_eq!(outcome.status, EXIT_INPUT);
+    assert!(outcome.stderr.contains("none of them a MachineAction page"), "{}", outcome.stderr);
+
+    // A single page that is not recognised is an input error.
+    let outcome = outcome_of(&pages[..1]);
+    assert_eq!(outcome.status, EXIT_INPUT);
+    assert!(
+        outcome.stderr.contains("api/alerts.md is not a page docs-check knows"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+fn outcome_of(pages: &[Page]) -> docs_check::Outcome {
+    docs_check::run(&spec_text(), pages, &accepted_text(), Format::Text)
+}
+
+#[test]
+fn bad_limit_entries_exit_2() {
+    let page = vendored();
+    let cases = [
+        (
+            r#"{"limits": [{"page": "x.md", "limit": "a", "pattern": "up to", "value": "2", "reason": "r"}]}"#,
+            "{n}",
+        ),
+        (
+            r#"{"limits": [{"page": "x.md", "limit": "a", "pattern": "up to {n}", "value": "soon", "reason": "r"}]}"#,
+            "`soon`",
+        ),
+        (
+            r#"{"limits": [{"page": "x.md", "limit": "a", "pattern": "up to {n}", "value": "2", "reason": ""}]}"#,
+            "`reason` is empty",
+        ),
+        (r#"{"accepted": [], "limit": []}"#, "unknown field `limit`"),
+        (
+            r#"{"limits": [{"page": "run-live-reponse.md", "limit": "a", "pattern": "up to {n}", "value": "2", "reason": "r"}]}"#,
+            "`run-live-reponse.md` is not a page docs-check knows",
+        ),
+    ];
+    for (accepted, expected) in cases {
+        let result = outcome(&[(RESOURCE, &page)], accepted, Format::Text);
+        assert_eq!(result.status, EXIT_INPUT, "{accepted}");
+        assert!(result.stderr.contains(expected), "{accepted}: {}", result.stderr);
+    }
+}
+
 // ---- Rendering, exit statuses, accepted-differences file ----
 
 fn outcome(pages: &[(&str, &str)], accepted: &str, format: Format) -> docs_check::Outcome {
@@ -802,11 +1168,21 @@ fn no_panic_on_any_page_text() {
         // Long cells full of unmatched delimiters must not take quadratic time.
         format!("|Property|Type|Description|\n|---|---|---|\n|status|Enum|Possible values are: {}|", "<[\"'**`(".repeat(20_000)),
         format!("## Request body\n|Parameter|Type|Description|\n|-|-|-|\n|Comment|String|{}|", "`a` ".repeat(20_000)),
+        // `$filter` expressions, `$top` statements, value lists and limits cut short.
+        "## Example\n```http\nGET https://h/api/machineactions?$filter='\n```\n".to_owned(),
+        "## Example\n```http\nGET https://h/api/machineactions?$filter=(((status%2\n```\n".to_owned(),
+        "## Example\n```http\nGET https://h/api/machineactions?$FILTER=é eq 'x''&$filter=9\n```\n".to_owned(),
+        "`$top` max\n\n`$stop` with max value of".to_owned(),
+        "Possible values are \"é\", \"Created\"\n\nPossible values for\n".to_owned(),
+        "## Limitations\nqueued for up to\n\nconcurrently running sessions 99999999999999999999 hours".to_owned(),
+        "---\ntitle: \"\n---\n# \n".to_owned(),
+        "---\ntitle:\n".to_owned(),
     ];
     let page = vendored();
     let iso = method_page("isolate-machine.md");
     let live = method_page("run-live-response.md");
-    for source in [&page, &iso, &live] {
+    let list = method_page("get-machineactions-collection.md");
+    for source in [&page, &iso, &live, &list] {
         let cuts: Vec<usize> = source.char_indices().map(|(i, _)| i).step_by(61).collect();
         texts.extend(cuts.into_iter().map(|i| source[..i].to_owned()));
         texts.push(source.replace('|', "¦"));
@@ -816,9 +1192,13 @@ fn no_panic_on_any_page_text() {
     let spec = spec_text();
     let accepted = accepted_text();
     for text in &texts {
-        for path in
-            [RESOURCE, "isolate-machine.md", "run-live-response.md", "get-live-response-result.md"]
-        {
+        for path in [
+            RESOURCE,
+            "isolate-machine.md",
+            "run-live-response.md",
+            "get-live-response-result.md",
+            "get-machineactions-collection.md",
+        ] {
             let pages = [Page { path: path.to_owned(), text: text.clone() }];
             let result = docs_check::check(&spec, &pages, &accepted);
             assert!(result.is_ok(), "{path}: {result:?}");

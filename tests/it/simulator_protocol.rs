@@ -1,18 +1,21 @@
 //! The simulator's protocol, checked from outside: documented error bodies, the token
-//! endpoint, rate limits, listing and paging, the clock, and every kind of fault, with raw
-//! HTTP where the SDK would not send the request and with the SDK elsewhere.
+//! endpoint, rate limits, the "already in progress" rules, failed actions and live response
+//! commands, listing and paging, the clock, and every kind of fault, with raw HTTP where the
+//! SDK would not send the request and with the SDK elsewhere.
 
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter as F};
 use mde_machine_actions::models::{
-    IsolateRequest, MachineActionStatus, MachineActionType, MachineId, RunAntiVirusScanRequest,
-    ScanType,
+    CollectInvestigationPackageRequest, CommandParam, CommandStatus, ErrorCode, IsolateRequest,
+    LiveResponseCommand, LiveResponseCommandType, MachineActionStatus, MachineActionType,
+    MachineId, RestrictCodeExecutionRequest, RunAntiVirusScanRequest, RunLiveResponseRequest,
+    ScanType, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
 use mde_machine_actions::{Client, Error, WaitOptions};
 use mde_simulator::{
-    ClockMode, Config, FaultPhase, FaultRule, OsPlatform, Route, Simulator, Timing,
+    ClockMode, Config, FaultPhase, FaultRule, OsPlatform, Outcome, Route, Simulator, Timing,
 };
 use serde_json::{Value, json};
 
@@ -255,6 +258,263 @@ async fn rate_limits_answer_429_with_retry_after() {
     let (status, _, _) = raw(&simulator, reqwest::Method::GET, path, Some(&token), None).await;
     assert_eq!(status, 404, "the quota has room again");
     assert_eq!(simulator.stats().count(Route::GetPackageUri, 429), 1);
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn live_response_allows_ten_calls_a_minute() {
+    // Eleven devices, so that the one-session-per-device rule never answers first; the manual
+    // clock stands still, so every call falls in the same minute.
+    let simulator = Simulator::start(
+        Config::default()
+            .with_clock(ClockMode::Manual)
+            .with_machine_count(11)
+            .with_platforms([OsPlatform::Windows11]),
+    )
+    .await
+    .expect("start");
+    let token = simulator.token();
+    let machines = simulator.machines();
+    let body = r#"{"Commands":[{"type":"RunScript","params":[{"key":"ScriptName","value":"a.ps1"}]}],"Comment":"x"}"#;
+    let run = |machine: &MachineId| {
+        let path = format!("/api/machines/{machine}/runliveresponse");
+        let token = token.clone();
+        let simulator = &simulator;
+        async move { raw(simulator, reqwest::Method::POST, &path, Some(&token), Some(body)).await }
+    };
+    for machine in &machines[..10] {
+        let (status, _, body) = run(&machine.id).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let answer = run(&machines[10].id).await;
+    assert_error(&answer, 429, "TooManyRequests");
+    assert_eq!(answer.1["retry-after"], "60", "the minute started with the first call");
+    assert_eq!(
+        answer.2["error"]["message"], "Rate limit is exceeded. Try again in 60 seconds.",
+        "{}",
+        answer.2
+    );
+    assert_eq!(simulator.actions().len(), 10, "the refused call created nothing");
+
+    // The quota is per operation: other methods still answer.
+    let isolate = format!("/api/machines/{}/isolate", machines[10].id);
+    let (status, _, _) =
+        raw(&simulator, reqwest::Method::POST, &isolate, Some(&token), Some(r#"{"Comment":"x"}"#))
+            .await;
+    assert_eq!(status, 201);
+
+    // A refused call is not counted: 59 seconds on, one second is left to wait.
+    simulator.advance(Duration::from_secs(59));
+    let answer = run(&machines[10].id).await;
+    assert_error(&answer, 429, "TooManyRequests");
+    assert_eq!(answer.1["retry-after"], "1");
+    simulator.advance(Duration::from_secs(1));
+    let (status, _, body) = run(&machines[10].id).await;
+    assert_eq!(status, 201, "a minute after the first call there is room again: {body}");
+    assert_eq!(simulator.stats().count(Route::RunLiveResponse, 201), 11);
+    assert_eq!(simulator.stats().count(Route::RunLiveResponse, 429), 2);
+    simulator.shutdown().await;
+}
+
+/// Asserts that `error` is the documented answer to a duplicate action: 400
+/// `ActiveRequestAlreadyExists`, "Action is already in progress".
+#[track_caller]
+fn assert_already_in_progress(error: &Error) {
+    assert!(error.is_already_in_progress(), "{error}");
+    let api = error.api().expect("an answer from the service");
+    assert_eq!(api.status, 400);
+    assert_eq!(api.error_code(), Some(ErrorCode::ActiveRequestAlreadyExists));
+    assert_eq!(api.message.as_deref(), Some("Action is already in progress"));
+}
+
+#[tokio::test]
+async fn a_second_collection_while_one_is_pending_is_refused() {
+    let simulator =
+        Simulator::start(Config::default().with_clock(ClockMode::Manual)).await.expect("start");
+    let client = client(&simulator);
+    let machine = windows(&simulator);
+    let request = CollectInvestigationPackageRequest::new("Collect forensics");
+    let first = client.collect_investigation_package(&machine, &request).await.expect("collect");
+    let error = client.collect_investigation_package(&machine, &request).await.expect_err("second");
+    assert_already_in_progress(&error);
+    // Still refused while it is in progress; another device is not affected.
+    simulator.advance(Duration::from_secs(1));
+    assert_eq!(
+        simulator.action(first.id.as_str()).expect("action").status,
+        MachineActionStatus::InProgress
+    );
+    let error =
+        client.collect_investigation_package(&machine, &request).await.expect_err("in progress");
+    assert_already_in_progress(&error);
+    let other = simulator.machines().into_iter().find(|m| m.id != machine).expect("device").id;
+    client.collect_investigation_package(&other, &request).await.expect("another device");
+    // Once the first collection is final, a new one is accepted.
+    simulator.advance(Duration::from_secs(2));
+    assert_eq!(
+        simulator.action(first.id.as_str()).expect("action").status,
+        MachineActionStatus::Succeeded
+    );
+    client.collect_investigation_package(&machine, &request).await.expect("collect again");
+    assert_eq!(simulator.actions().len(), 3);
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn release_restrict_and_unrestrict_refuse_a_second_request_while_one_is_pending() {
+    let simulator =
+        Simulator::start(Config::default().with_clock(ClockMode::Manual)).await.expect("start");
+    let client = client(&simulator);
+    let machine = windows(&simulator);
+
+    let release = UnisolateRequest::new("release");
+    client.unisolate_machine(&machine, &release).await.expect("release");
+    let error = client.unisolate_machine(&machine, &release).await.expect_err("second release");
+    assert_already_in_progress(&error);
+
+    // The rule is per kind: a restriction is accepted while the release is pending.
+    let restrict = RestrictCodeExecutionRequest::new("restrict");
+    client.restrict_code_execution(&machine, &restrict).await.expect("restrict");
+    let error =
+        client.restrict_code_execution(&machine, &restrict).await.expect_err("second restrict");
+    assert_already_in_progress(&error);
+
+    let unrestrict = UnrestrictCodeExecutionRequest::new("unrestrict");
+    client.unrestrict_code_execution(&machine, &unrestrict).await.expect("unrestrict");
+    let error = client
+        .unrestrict_code_execution(&machine, &unrestrict)
+        .await
+        .expect_err("second unrestrict");
+    assert_already_in_progress(&error);
+    assert_eq!(simulator.actions().len(), 3, "the refused requests created nothing");
+
+    // Once the first ones are final, each is accepted again.
+    simulator.advance(Duration::from_secs(3));
+    client.unisolate_machine(&machine, &release).await.expect("release again");
+    client.restrict_code_execution(&machine, &restrict).await.expect("restrict again");
+    client.unrestrict_code_execution(&machine, &unrestrict).await.expect("unrestrict again");
+    assert_eq!(simulator.actions().len(), 6);
+    simulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_action() {
+    let config = Config::default().with_outcome(MachineActionType::Isolate, Outcome::Failed);
+    let simulator = Simulator::start(config).await.expect("start");
+    let client = client(&simulator);
+    let machine = windows(&simulator);
+    let action =
+        client.isolate_machine(&machine, &IsolateRequest::new("x")).await.expect("isolate");
+    assert_eq!(action.status, MachineActionStatus::Pending);
+    assert_eq!(action.error_h_result, Some(0));
+    let outcome =
+        client.wait_for_completion(&action.id, &WaitOptions::default()).await.expect("wait");
+    assert_eq!(outcome.action.status, MachineActionStatus::Failed);
+    assert!(!outcome.succeeded());
+    assert_eq!(outcome.action.error_h_result, Some(0x8000_4005_u32 as i32), "E_FAIL");
+    assert!(outcome.commands.is_empty());
+    // Other types keep succeeding; a failed action is final, so the device takes a new one.
+    let scan = RunAntiVirusScanRequest::new("scan", ScanType::Quick);
+    let scan = client.run_anti_virus_scan(&machine, &scan).await.expect("scan");
+    let outcome =
+        client.wait_for_completion(&scan.id, &WaitOptions::default()).await.expect("wait");
+    assert!(outcome.succeeded());
+    client.isolate_machine(&machine, &IsolateRequest::new("again")).await.expect("again");
+    simulator.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_live_response_command_stops_the_later_ones() {
+    let config = Config::default()
+        .with_machine_count(6)
+        .with_platforms([OsPlatform::Windows11])
+        .with_outcome(MachineActionType::LiveResponse, Outcome::Failed)
+        .with_timing(
+            MachineActionType::LiveResponse,
+            Timing::new(Duration::from_secs(5), Duration::from_secs(40)),
+        );
+    let simulator = Simulator::start(config).await.expect("start");
+    let client = client(&simulator);
+    let command = |kind, params: &[(&str, &str)]| {
+        LiveResponseCommand::new(
+            kind,
+            params.iter().map(|(k, v)| CommandParam::new(*k, *v)).collect::<Vec<_>>(),
+        )
+    };
+    use LiveResponseCommandType::{GetFile, PutFile, RunScript};
+    let request = RunLiveResponseRequest::new(
+        vec![
+            command(PutFile, &[("FileName", "collect.ps1")]),
+            command(RunScript, &[("ScriptName", "collect.ps1")]),
+            command(RunScript, &[("ScriptName", "autoruns.ps1")]),
+            command(GetFile, &[("Path", r"C:\windows\TEMP\collect.zip")]),
+        ],
+        "Failing live response",
+    );
+
+    // The failing command is drawn per action: run one session per device and check each.
+    let mut failed_at = Vec::new();
+    for machine in simulator.machines() {
+        let action = client.run_live_response(&machine.id, &request).await.expect("live response");
+        let outcome =
+            client.wait_for_completion(&action.id, &WaitOptions::default()).await.expect("wait");
+        assert_eq!(outcome.action.status, MachineActionStatus::Failed);
+        assert_ne!(outcome.action.error_h_result, Some(0));
+        let statuses: Vec<_> = outcome.commands.iter().map(|c| c.status.clone()).collect();
+        let failing = statuses
+            .iter()
+            .position(|s| *s == CommandStatus::Failed)
+            .unwrap_or_else(|| panic!("one command failed: {statuses:?}"));
+        failed_at.push(failing);
+        let entries = outcome.action.commands.as_deref().expect("commands");
+        for (index, (command, entry)) in outcome.commands.iter().zip(entries).enumerate() {
+            let errors = entry.errors.as_deref().unwrap_or_default();
+            match index.cmp(&failing) {
+                std::cmp::Ordering::Less => {
+                    assert_eq!(command.status, CommandStatus::Completed, "{statuses:?}");
+                    assert!(command.errors.is_empty() && errors.is_empty());
+                    assert!(entry.end_time.is_some());
+                }
+                std::cmp::Ordering::Equal => {
+                    assert_eq!(command.errors.len(), 1, "the failure is recorded");
+                    assert!(command.errors[0].as_str().is_some_and(|e| e.contains("failed")));
+                    assert!(entry.start_time.is_some() && entry.end_time.is_some());
+                }
+                std::cmp::Ordering::Greater => {
+                    // Never ran: still Created, never started, no errors.
+                    assert_eq!(command.status, CommandStatus::Created, "{statuses:?}");
+                    assert!(command.errors.is_empty());
+                    assert!(entry.start_time.is_none() && entry.end_time.is_none());
+                }
+            }
+            // Only completed commands other than PutFile have a result.
+            let link =
+                client.get_live_response_result_download_link(&action.id, index as i32).await;
+            if command.status == CommandStatus::Completed && command.command_type != PutFile {
+                link.expect("a completed command's result");
+            } else {
+                let error = link.expect_err("no result");
+                if command.command_type == PutFile {
+                    assert_eq!(error.status(), Some(400), "{error}");
+                } else {
+                    assert!(error.is_not_found(), "{error}");
+                }
+            }
+        }
+        // The command's status stays as it ended: time does not run the later ones.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        let later = client.get_machine_action(&action.id).await.expect("get");
+        let later: Vec<_> = later
+            .commands
+            .expect("commands")
+            .into_iter()
+            .map(|entry| entry.command_status)
+            .collect();
+        assert_eq!(later, statuses);
+    }
+    assert!(
+        failed_at.iter().any(|&i| i < 3),
+        "some session failed before its last command: {failed_at:?}"
+    );
     simulator.shutdown().await;
 }
 

@@ -1,22 +1,24 @@
 //! `cargo xtask docs-check PATH [--json]`: the file-system side of the docs drift check.
 //!
 //! PATH is a single page or a folder laid out like Microsoft's docs repository
-//! (`defender-endpoint/api/*.md`), or any folder holding such pages: it is searched recursively
-//! (hidden folders skipped, symbolic links not followed) for the resource page
-//! `machineaction.md` and the method pages named after each method's `docsUrl`
-//! (`isolate-machine.md`, ...); other files are ignored. The pages, `spec/machineaction.json` and
-//! `spec/docs-accepted.json` go to [`codegen::docs_check::run`], which does the comparing.
+//! (`defender-endpoint/api/*.md`), or any folder holding such pages: every `.md` file below it
+//! is read (hidden folders skipped, symbolic links not followed). Which page a file is, is
+//! decided by its content (title, request line, property table) and only then by its name, so
+//! renamed copies are checked too; in a folder, files that are not MachineAction pages are
+//! listed as skipped. The pages and `spec/machineaction.json` and `spec/docs-accepted.json` go
+//! to [`codegen::docs_check::run_with`], which does the recognising and comparing.
 //!
 //! Exit status: 0 when every difference is accepted, 1 when there is unexplained drift, 2 when
-//! the input cannot be read (missing or non-UTF-8 files, a PATH holding no known page, a broken
-//! spec or accepted-differences file), with a message on stderr.
+//! the input cannot be read (missing or non-UTF-8 files, a single page that is not a
+//! MachineAction page, a folder holding none, a broken spec or accepted-differences file), with
+//! a message on stderr.
 
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::docs_check::{self, EXIT_INPUT, Format, Page};
+use codegen::docs_check::{self, EXIT_INPUT, Format, Options, Page};
 
 /// Usage of this task, for the error message on bad arguments.
 const USAGE: &str = "usage: cargo xtask docs-check PATH [--json]";
@@ -52,16 +54,13 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
         Ok(text) => text,
         Err(message) => return input_error(json, &message),
     };
-    let names = match docs_check::page_names(&spec) {
-        Ok(names) => names,
-        Err(error) => return input_error(json, error.message()),
-    };
-    let pages = match collect_pages(Path::new(path), &names) {
-        Ok(pages) => pages,
+    let (pages, folder) = match collect_pages(Path::new(path)) {
+        Ok(found) => found,
         Err(message) => return input_error(json, &message),
     };
 
-    let outcome = docs_check::run(&spec, &pages, &accepted, format);
+    let options = Options { skip_unrecognised: folder };
+    let outcome = docs_check::run_with(&spec, &pages, &accepted, &options, format);
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.status)
@@ -82,44 +81,34 @@ fn read_text(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8 text: {e}", path.display()))
 }
 
-/// The known pages at `path`: the file itself, or every known page below the folder.
-fn collect_pages(path: &Path, names: &[String]) -> Result<Vec<Page>, String> {
+/// The pages at `path`: the file itself, or every markdown file below the folder (then `true`).
+fn collect_pages(path: &Path) -> Result<(Vec<Page>, bool), String> {
     let metadata =
         fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let files = if metadata.is_dir() {
+    let folder = metadata.is_dir();
+    let files = if folder {
         let mut files = Vec::new();
-        walk(path, names, &mut files)?;
+        walk(path, &mut files)?;
         files.sort();
         if files.is_empty() {
-            return Err(format!(
-                "{} holds none of the pages docs-check knows ({})",
-                path.display(),
-                names.join(", ")
-            ));
+            return Err(format!("{} holds no markdown (.md) pages", path.display()));
         }
         files
     } else {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if !names.iter().any(|n| n == name) {
-            return Err(format!(
-                "{} is not a page docs-check knows; expected one of: {}",
-                path.display(),
-                names.join(", ")
-            ));
-        }
         vec![path.to_path_buf()]
     };
-    files
+    let pages = files
         .into_iter()
         .map(|file| {
             let text = read_text(&file)?;
             Ok(Page { path: display(&file), text })
         })
-        .collect()
+        .collect::<Result<Vec<Page>, String>>()?;
+    Ok((pages, folder))
 }
 
-/// Adds every file under `dir` whose name is in `names`.
-fn walk(dir: &Path, names: &[String], out: &mut Vec<PathBuf>) -> Result<(), String> {
+/// Adds every `.md` file under `dir`.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
@@ -129,9 +118,9 @@ fn walk(dir: &Path, names: &[String], out: &mut Vec<PathBuf>) -> Result<(), Stri
         let kind = entry.file_type().map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if kind.is_dir() {
             if !name.starts_with('.') {
-                walk(&path, names, out)?;
+                walk(&path, out)?;
             }
-        } else if names.iter().any(|n| *n == name) {
+        } else if kind.is_file() && name.to_ascii_lowercase().ends_with(".md") {
             out.push(path);
         }
     }

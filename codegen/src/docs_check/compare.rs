@@ -228,28 +228,34 @@ fn compare_member(
         }
     }
 
+    // The values the cell itself lists are authoritative: a value it no longer lists is
+    // removed even if the bullets under the table still name it. The bullets (and other extra
+    // values) only add evidence: a value they list that the spec lacks is still reported.
     let lists = value_lists(&doc.desc);
-    let mut values: Vec<(String, usize)> = lists
+    let mut cell: Vec<(String, usize)> = lists
         .iter()
         .filter(|l| l.anchor.is_none())
         .flat_map(|l| l.values.iter().map(|v| (v.clone(), doc.line)))
         .collect();
-    values.extend(doc.extra_values.iter().cloned());
-    let listed = !values.is_empty();
-    if lists.is_empty() && values.is_empty() {
-        values = loose_values(&doc.desc).into_iter().map(|v| (v, doc.line)).collect();
+    if lists.is_empty() && doc.extra_values.is_empty() {
+        cell = loose_values(&doc.desc).into_iter().map(|v| (v, doc.line)).collect();
     }
+    let listed = !cell.is_empty() || !doc.extra_values.is_empty();
+    let mut values = cell.clone();
+    values.extend(doc.extra_values.iter().cloned());
     let mut seen: Vec<String> = Vec::new();
     values.retain(|(v, _)| {
         let fresh = !seen.contains(v);
         seen.push(v.clone());
         fresh
     });
+    let present: &[(String, usize)] = if cell.is_empty() { &doc.extra_values } else { &cell };
+    let listing = Listing { values: &values, present };
 
     match &kind {
         SpecKind::Enum(name) => {
             if let Some(def) = spec.enum_def(name) {
-                compare_enum(&values, def, subject, doc.line, "", sink);
+                compare_enum(&listing, def, subject, doc.line, "", sink);
             }
         }
         SpecKind::Str | SpecKind::IdStr => {
@@ -267,10 +273,29 @@ fn compare_member(
                     );
                 }
             }
+            // Symmetrically, a value the spec's description names (one of the spec's enum
+            // values, such as scope's Full, Selective and Quick) that a cell listing values no
+            // longer lists.
+            if !present.is_empty() {
+                for value in described_values(spec, &field.doc) {
+                    if !present.iter().any(|(v, _)| *v == value) {
+                        sink.push(
+                            Kind::EnumValueRemoved,
+                            doc.line,
+                            format!("{subject}/{value}"),
+                            format!(
+                                "the spec's description of `{}` names the value `{value}`, but \
+                                 the page no longer lists it",
+                                field.wire
+                            ),
+                        );
+                    }
+                }
+            }
         }
         SpecKind::Array(inner) if array_enum(spec, inner).is_some() => {
             if let Some(def) = array_enum(spec, inner) {
-                compare_enum(&values, def, subject, doc.line, "", sink);
+                compare_enum(&listing, def, subject, doc.line, "", sink);
             }
         }
         SpecKind::Array(_) | SpecKind::Object(_) if listed => {
@@ -291,7 +316,7 @@ fn compare_member(
             }
             if let Some((path, def)) = best_nested_enum(spec, &field.ty, &field.wire, &values) {
                 let note = format!(" (compared with {} at {path})", def.name);
-                compare_enum(&values, def, subject, doc.line, &note, sink);
+                compare_enum(&listing, def, subject, doc.line, &note, sink);
             }
         }
         _ => {}
@@ -331,19 +356,45 @@ fn array_enum<'a>(spec: &Spec<'a>, inner: &Type) -> Option<&'a EnumDef> {
     }
 }
 
+/// The values a page lists for one member.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Listing<'v> {
+    /// Every value listed (cell, extra column, bullets), each with its line, no duplicates.
+    pub values: &'v [(String, usize)],
+    /// The values that count for removals: those of the authoritative listing (the table
+    /// cell when it lists any, else the bullets).
+    pub present: &'v [(String, usize)],
+}
+
+/// The values of the spec's enums that `doc` (a spec description) names as words.
+fn described_values(spec: &Spec<'_>, doc: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ty in &spec.api.types {
+        if let TypeDef::Enum(def) = ty {
+            for variant in &def.variants {
+                if mentions(doc, &variant.wire) && !out.contains(&variant.wire) {
+                    out.push(variant.wire.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Compares listed values with an enum: values the enum lacks, and enum values no longer listed.
 pub(crate) fn compare_enum(
-    values: &[(String, usize)],
+    listing: &Listing<'_>,
     def: &EnumDef,
     subject: &str,
     row_line: usize,
     note: &str,
     sink: &mut Sink<'_>,
 ) {
-    if values.is_empty() {
+    let values = listing.values;
+    if values.is_empty() || listing.present.is_empty() {
         return;
     }
-    let listed = |wire: &str| values.iter().any(|(v, _)| v == wire);
+    let listed = |wire: &str| listing.present.iter().any(|(v, _)| v == wire);
     let mut unlisted: Vec<&str> =
         def.variants.iter().map(|v| v.wire.as_str()).filter(|w| !listed(w)).collect();
     for (value, line) in values {
@@ -405,7 +456,7 @@ fn respelling_of(value: &str, unlisted: &[&str]) -> Option<usize> {
 
 /// The enum reachable inside `ty` (through arrays and objects, three levels deep) that shares
 /// the most values with `values`, with its member path such as `commands[].command.type`.
-fn best_nested_enum<'a>(
+pub(crate) fn best_nested_enum<'a>(
     spec: &Spec<'a>,
     ty: &Type,
     path: &str,
@@ -424,7 +475,7 @@ fn best_nested_enum<'a>(
         .map(|(_, p, def)| (p, def))
 }
 
-fn collect_enums<'a>(
+pub(crate) fn collect_enums<'a>(
     spec: &Spec<'a>,
     ty: &Type,
     path: String,

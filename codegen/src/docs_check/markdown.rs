@@ -214,6 +214,26 @@ impl Doc {
         number.checked_sub(1).and_then(|i| self.lines.get(i)).map_or("", String::as_str)
     }
 
+    /// The value of a top-level `key: value` line of the front matter, unquoted and trimmed.
+    pub fn front_matter(&self, key: &str) -> Option<String> {
+        if self.lines.first().is_none_or(|l| l.trim() != "---") {
+            return None;
+        }
+        self.lines[1..].iter().take_while(|l| !matches!(l.trim(), "---" | "...")).find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            (name == key).then(|| value.trim().trim_matches(['"', '\'']).trim().to_owned())
+        })
+    }
+
+    /// The 1-based lines that belong to a pipe table (header, delimiter and rows).
+    pub fn table_lines(&self) -> Vec<usize> {
+        let mut lines = Vec::new();
+        for table in &self.tables {
+            lines.extend(table.header_line..table.end_line());
+        }
+        lines
+    }
+
     /// True when line `number` (1-based) is ordinary text.
     pub fn is_prose(&self, number: usize) -> bool {
         number.checked_sub(1).and_then(|i| self.prose.get(i)).copied().unwrap_or(false)

@@ -16,12 +16,13 @@
 //! is not documented), is reported.
 
 use super::Spec;
-use super::compare::{DocField, ListKind, compare_fields};
+use super::compare::{DocField, ListKind, Listing, collect_enums, compare_enum, compare_fields};
 use super::examples::{self, Role, is_header_line, json_start};
+use super::limits::{Word, number, prose_words};
 use super::markdown::{Doc, Fence, Table};
 use super::report::{Kind, Sink};
-use super::text::{is_identifier, plain};
-use crate::ir::{Method, PathPart, Per, Type};
+use super::text::{PHRASES, is_identifier, mentions, plain, value_lists};
+use crate::ir::{EnumDef, FilterOp, Method, PathPart, Per, Type, TypeDef};
 
 const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -51,6 +52,7 @@ pub(crate) fn check(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink
         }
     }
     request_body(spec, method, doc, sink);
+    prose_value_lists(spec, method, doc, sink);
     limits(method, doc, sink);
 }
 
@@ -85,6 +87,13 @@ fn template_fence(doc: &Doc) -> Option<(usize, Request)> {
             if in_example { None } else { request_line(&f.body).map(|r| (i, r)) }
         })
     })
+}
+
+/// The verb and the comparable path (see [`canonical`]) of the page's request line, if any.
+pub(crate) fn request_signature(doc: &Doc) -> Option<(String, String)> {
+    let (_, request) = template_fence(doc)?;
+    let (_, path) = split_target(&request.target);
+    Some((request.verb, canonical(&path)))
 }
 
 fn is_verb(token: &str) -> bool {
@@ -222,7 +231,7 @@ fn lower_api_prefix(path: &str) -> String {
 }
 
 /// The spec's path in the comparable form.
-fn spec_canonical(method: &Method) -> String {
+pub(crate) fn spec_canonical(method: &Method) -> String {
     let text: String = method
         .path
         .iter()
@@ -321,6 +330,7 @@ fn examples_and_requests(
         let request = request_line(&fence.body);
         if let Some(request) = &request {
             compare_request(spec, method, request, false, sink);
+            check_filter(spec, method, request, sink);
         }
         let rest: &[(usize, String)] = match &request {
             Some(r) => fence.body.get(r.consumed..).unwrap_or(&[]),
@@ -572,65 +582,66 @@ struct Limit {
     line: usize,
 }
 
-/// The rate limits ("100 calls per minute") and the page size ("Maximum page size is 10,000")
-/// stated in the page's text.
-fn stated_limits(doc: &Doc) -> (Vec<Limit>, Option<(u64, usize)>) {
-    let mut tokens: Vec<(String, usize)> = Vec::new();
-    for (index, line) in doc.lines.iter().enumerate() {
-        if !doc.prose[index] {
-            continue;
-        }
-        for word in line.split_whitespace() {
-            let word =
-                word.trim_matches(|c: char| !c.is_alphanumeric() && c != ',').trim_end_matches(',');
-            let word = word.trim_start_matches(',');
-            if !word.is_empty() {
-                tokens.push((word.to_lowercase(), index + 1));
-            }
-        }
-    }
-    let number = |t: &str| -> Option<u64> {
-        if t.chars().all(|c| c.is_ascii_digit() || c == ',')
-            && t.starts_with(|c: char| c.is_ascii_digit())
-        {
-            t.replace(',', "").parse().ok()
-        } else {
-            None
-        }
-    };
-    let mut limits = Vec::new();
-    let mut page_size = None;
+/// What the page states about limits: call rates ("100 calls per minute"), the page size
+/// ("Maximum page size is 10,000") and the `$top` maximum ("`$stop` with max value of
+/// 10,000", "`$top` ... up to 10,000"), each with its line.
+#[derive(Debug, Default)]
+struct Stated {
+    rates: Vec<Limit>,
+    page_size: Option<(u64, usize)>,
+    top: Option<(u64, usize)>,
+}
+
+/// Words that, after `$top`, introduce its maximum.
+const MAXIMUM_WORDS: [&str; 6] = ["max", "maximum", "most", "limit", "up", "maximal"];
+
+fn stated_limits(doc: &Doc) -> Stated {
+    let tokens: Vec<Word> = prose_words(doc);
+    let mut stated = Stated::default();
     for i in 0..tokens.len() {
-        let at = |k: usize| tokens.get(i + k).map_or("", |(t, _)| t.as_str());
-        if let Some(calls) = number(at(0))
+        let at = |k: usize| tokens.get(i + k).map_or("", |w| w.text.as_str());
+        let digits =
+            |t: &str| if t.starts_with(|c: char| c.is_ascii_digit()) { number(t) } else { None };
+        if let Some(calls) = digits(at(0))
             && matches!(at(1), "calls" | "call" | "requests" | "request")
             && at(2) == "per"
         {
             let unit =
                 ["minute", "hour", "second", "day"].into_iter().find(|u| at(3).starts_with(u));
             if let Some(unit) = unit {
-                limits.push(Limit { calls, unit, line: tokens[i].1 });
+                stated.rates.push(Limit { calls, unit, line: tokens[i].line });
             }
         }
-        if page_size.is_none() && at(0) == "page" && at(1) == "size" {
-            let value = number(at(2))
-                .or_else(|| matches!(at(2), "is" | "of").then(|| number(at(3))).flatten());
+        if stated.page_size.is_none() && at(0) == "page" && at(1) == "size" {
+            let value = digits(at(2))
+                .or_else(|| matches!(at(2), "is" | "of").then(|| digits(at(3))).flatten());
             if let Some(value) = value {
-                page_size = Some((value, tokens[i].1));
+                stated.page_size = Some((value, tokens[i].line));
+            }
+        }
+        let raw = tokens[i].raw.to_ascii_lowercase();
+        if stated.top.is_none() && (raw.contains("$top") || raw.contains("$stop")) {
+            let keyword = (1..=6).find(|k| MAXIMUM_WORDS.contains(&at(*k)));
+            if let Some(k) = keyword
+                && let Some(n) = (k + 1..=k + 4).find(|n| digits(at(*n)).is_some())
+                && let Some(value) = digits(at(n))
+            {
+                stated.top = Some((value, tokens[i + n].line));
             }
         }
     }
-    limits.dedup_by(|a, b| a.calls == b.calls && a.unit == b.unit);
-    (limits, page_size)
+    stated.rates.dedup_by(|a, b| a.calls == b.calls && a.unit == b.unit);
+    stated
 }
 
 /// Documented limits against the method's `rateLimits` and `paging.maxTop`.
 fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
-    let (stated, page_size) = stated_limits(doc);
+    let Stated { rates: stated, page_size, top } = stated_limits(doc);
     let section = doc.find_heading(|t| t.contains("limit"));
     // A page without a Limitations section, stating no limit, says nothing about limits: the
     // spec's limits are then not "removed" from it.
-    let covers_limits = section.is_some() || !stated.is_empty() || page_size.is_some();
+    let covers_limits =
+        section.is_some() || !stated.is_empty() || page_size.is_some() || top.is_some();
     let anchor = section
         .or_else(|| doc.headings.iter().position(|h| h.level == 1))
         .map_or(1, |i| doc.headings[i].line);
@@ -707,6 +718,294 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
             format!("the spec's paging.maxTop is {expected}; the page states no maximum page size"),
         ),
         _ => {}
+    }
+    // The `$top` maximum: the query parameter's `maximum`, else paging.maxTop.
+    let top_name = method.paging.as_ref().map_or("$top", |p| p.top.as_str());
+    let param_max = method
+        .params
+        .iter()
+        .find(|p| p.wire == top_name)
+        .and_then(|p| p.maximum)
+        .and_then(|m| u64::try_from(m).ok());
+    let spec_top = param_max.or(spec_size);
+    match (top, spec_top) {
+        (Some((max, line)), Some(expected)) if max != expected => sink.push(
+            Kind::LimitChanged,
+            line,
+            "$top",
+            format!(
+                "the page gives $top a maximum of {max}; the spec's {} allows at most {expected} \
+                 (its {top_name} parameter and paging.maxTop)",
+                method.spec_name
+            ),
+        ),
+        (Some((max, line)), None) => sink.push(
+            Kind::LimitAdded,
+            line,
+            "$top",
+            format!(
+                "the page gives $top a maximum of {max}; the spec's {} has no $top maximum",
+                method.spec_name
+            ),
+        ),
+        (None, Some(expected)) if covers_limits => sink.push(
+            Kind::LimitRemoved,
+            anchor,
+            "$top",
+            format!(
+                "the spec's {} allows $top up to {expected}; the page states no $top maximum",
+                method.spec_name
+            ),
+        ),
+        _ => {}
+    }
+}
+
+/// Value lists in the page's prose, outside tables ("Possible values for each command status
+/// are "Created", "Completed", and "Failed"."), compared with the spec enum they overlap most:
+/// first the enums of the method's request and response models (named by member path, such as
+/// `commands[].commandStatus`), then any enum of the spec (named by its type name).
+fn prose_value_lists(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
+    let table_lines = doc.table_lines();
+    let usable = |n: usize| {
+        let line = doc.line(n).trim();
+        doc.is_prose(n) && !line.is_empty() && !line.starts_with('#') && !table_lines.contains(&n)
+    };
+    let mut candidates: Vec<(String, &EnumDef)> = Vec::new();
+    let models = method.body.iter().chain(std::iter::once(&method.response));
+    for model in models {
+        collect_enums(spec, &Type::Named(model.clone()), String::new(), 0, &mut candidates);
+    }
+    for path in &mut candidates {
+        path.0 = path.0.trim_start_matches('.').to_owned();
+    }
+    for ty in &spec.api.types {
+        if let TypeDef::Enum(def) = ty {
+            candidates.push((def.name.clone(), def));
+        }
+    }
+
+    let mut n = 1;
+    while n <= doc.lines.len() {
+        if !usable(n) {
+            n += 1;
+            continue;
+        }
+        let start = n;
+        while n <= doc.lines.len() && usable(n) {
+            n += 1;
+        }
+        let lines: Vec<usize> = (start..n).collect();
+        let text: Vec<&str> = lines.iter().map(|&l| doc.line(l).trim()).collect();
+        let paragraph = text.join(" ");
+        let lower = paragraph.to_ascii_lowercase();
+        if !PHRASES.iter().any(|p| lower.contains(p)) {
+            continue;
+        }
+        let phrase_line = lines
+            .iter()
+            .copied()
+            .find(|&l| {
+                let lower = doc.line(l).to_ascii_lowercase();
+                PHRASES.iter().any(|p| lower.contains(p))
+            })
+            .unwrap_or(start);
+        for list in value_lists(&paragraph) {
+            let overlap = |def: &EnumDef| {
+                list.values.iter().filter(|v| def.variants.iter().any(|x| &x.wire == *v)).count()
+            };
+            let best = candidates
+                .iter()
+                .map(|(path, def)| (overlap(def), path, *def))
+                .filter(|(o, _, _)| *o > 0)
+                .fold(None::<(usize, &String, &EnumDef)>, |best, c| match best {
+                    Some(b) if b.0 >= c.0 => Some(b),
+                    _ => Some(c),
+                });
+            let Some((_, subject, def)) = best else {
+                continue;
+            };
+            let values: Vec<(String, usize)> = list
+                .values
+                .iter()
+                .map(|v| {
+                    let line = lines
+                        .iter()
+                        .copied()
+                        .filter(|&l| l >= phrase_line)
+                        .find(|&l| mentions(doc.line(l), v))
+                        .unwrap_or(phrase_line);
+                    (v.clone(), line)
+                })
+                .collect();
+            let listing = Listing { values: &values, present: &values };
+            let note = if *subject == def.name {
+                " (a value list in the page's text)".to_owned()
+            } else {
+                format!(" (a value list in the page's text, compared with {})", def.name)
+            };
+            compare_enum(&listing, def, subject, phrase_line, &note, sink);
+        }
+    }
+}
+
+/// OData keywords and literals of a `$filter` expression: not property names.
+const FILTER_WORDS: [&str; 19] = [
+    "and", "or", "not", "eq", "ne", "gt", "ge", "lt", "le", "in", "has", "true", "false", "null",
+    "add", "sub", "mul", "div", "mod",
+];
+
+/// The `$filter` expression of a request target, decoded (`%20` and `+` as spaces).
+fn filter_expression(target: &str) -> Option<String> {
+    let (_, query) = target.split_once('?')?;
+    let mut parts: Vec<String> = vec![String::new()];
+    let mut quoted = false;
+    for c in query.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                parts.last_mut()?.push(c);
+            }
+            '&' if !quoted => parts.push(String::new()),
+            c => parts.last_mut()?.push(c),
+        }
+    }
+    let part =
+        parts.into_iter().find(|p| p.trim_start().to_ascii_lowercase().starts_with("$filter="))?;
+    let expression = part.trim_start()["$filter=".len()..].to_owned();
+    let decoded = expression
+        .replace("%20", " ")
+        .replace("%27", "'")
+        .replace("%28", "(")
+        .replace("%29", ")")
+        .replace("%2C", ",")
+        .replace("%2c", ",")
+        .replace('+', " ");
+    Some(decoded)
+}
+
+/// The properties a `$filter` expression compares, each with the operator that follows it.
+fn filter_properties(expression: &str) -> Vec<(String, Option<String>)> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut words: Vec<(String, bool)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i += 1;
+        } else if c.is_ascii_digit() {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || "-:.+_".contains(chars[i]))
+            {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_/.".contains(chars[i]))
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let next = chars[i..].iter().find(|c| !c.is_whitespace());
+            words.push((word, next == Some(&'(')));
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (index, (word, call)) in words.iter().enumerate() {
+        if *call || FILTER_WORDS.contains(&word.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let op = words
+            .get(index + 1)
+            .map(|(w, _)| w.to_ascii_lowercase())
+            .filter(|w| FilterOp::ALL.iter().any(|(s, _)| s == w));
+        out.push((word.clone(), op));
+    }
+    out
+}
+
+/// An example request's `$filter` against the properties the spec lets `$filter` use.
+fn check_filter(spec: &Spec<'_>, method: &Method, request: &Request, sink: &mut Sink<'_>) {
+    let Some(expression) = filter_expression(&request.target) else {
+        return;
+    };
+    let model = method.filter.as_ref().and_then(|(name, _)| spec.struct_def(name));
+    let Some(model) = model else {
+        sink.push(
+            Kind::ExampleFilterInvalid,
+            request.line,
+            "$filter",
+            format!(
+                "an example request uses $filter, but the spec's {} takes none",
+                method.spec_name
+            ),
+        );
+        return;
+    };
+    for (name, op) in filter_properties(&expression) {
+        let property = name.split('/').next().unwrap_or(&name);
+        let field = model
+            .fields
+            .iter()
+            .find(|f| f.wire == property || f.aliases.iter().any(|a| a == property));
+        let Some(field) = field else {
+            let twin = model.fields.iter().find(|f| f.wire.eq_ignore_ascii_case(property));
+            let hint = match twin {
+                Some(f) => format!(" (it has `{}`; names are case-sensitive)", f.wire),
+                None => String::new(),
+            };
+            sink.push(
+                Kind::ExampleFilterInvalid,
+                request.line,
+                name.clone(),
+                format!(
+                    "an example request filters on `{name}`, which is not a member of {}{hint}",
+                    model.name
+                ),
+            );
+            continue;
+        };
+        if field.filter_ops.is_empty() {
+            sink.push(
+                Kind::ExampleFilterInvalid,
+                request.line,
+                name.clone(),
+                format!(
+                    "an example request filters on `{name}`, which the spec does not mark \
+                     filterable (x-filterable) on {}",
+                    model.name
+                ),
+            );
+            continue;
+        }
+        if let Some(op) = op
+            && !field.filter_ops.iter().any(|f| f.as_str() == op)
+        {
+            let allowed: Vec<&str> = field.filter_ops.iter().map(|f| f.as_str()).collect();
+            sink.push(
+                Kind::ExampleFilterInvalid,
+                request.line,
+                format!("{name} {op}"),
+                format!(
+                    "an example request compares `{name}` with `{op}`; the spec allows only {} \
+                     for it",
+                    allowed.join(", ")
+                ),
+            );
+        }
     }
 }
 

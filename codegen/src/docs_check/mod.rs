@@ -5,31 +5,41 @@
 //! text) and the text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files
 //! and printing is the caller's job (see `xtask/src/docs_check.rs`).
 //!
+//! - `recognise.rs` tells which page a file is, by its content (title, request line, property
+//!   table) and, failing that, its file name; a copy named `machineaction-altered.md` is still
+//!   the resource page.
 //! - The resource page (`machineaction.md`, named after the spec's `x-api.docsUrl`) is checked
 //!   by `resource.rs`: its property table, the values listed in its cells, its method table and
 //!   its JSON representation.
 //! - A method page (named after a method's `docsUrl`) is checked by `methods.rs`: its request
-//!   line, request body table, limits and JSON examples.
+//!   line, example requests and their `$filter`, request body table, value lists in its prose,
+//!   limits and JSON examples.
 //! - Every JSON example is validated by `examples.rs` against the spec's model.
+//! - Documented limits the spec does not model are compared with the values recorded in
+//!   `spec/docs-accepted.json` (`limits.rs`).
 //! - Findings that `spec/docs-accepted.json` explains are marked accepted (`accepted.rs`).
 //!
 //! Any page text is acceptable input: what cannot be read as expected becomes a finding, never a
-//! panic. Only an unusable spec or accepted-differences file, or a page the check does not know,
-//! is an [`InputError`].
+//! panic. Only an unusable spec or accepted-differences file, or a page the check does not
+//! recognise (unless [`Options::skip_unrecognised`] lists it as skipped), is an [`InputError`].
 
 mod accepted;
 mod compare;
 mod examples;
 mod json;
+mod limits;
 mod markdown;
 mod methods;
+mod recognise;
 mod report;
 mod resource;
 pub(crate) mod text;
 
 use std::fmt;
 
-pub use report::{EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Report};
+pub use report::{
+    EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report, SKIPPED_REASON,
+};
 
 use crate::ir::{Api, EnumDef, Method, StructDef, TypeDef};
 
@@ -37,7 +47,7 @@ use crate::ir::{Api, EnumDef, Method, StructDef, TypeDef};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     /// How findings name the page, e.g. `spec/docs/machineaction.md`. Its file name says which
-    /// page it is.
+    /// page it is only when its content does not (see `recognise.rs`).
     pub path: String,
     /// The page's markdown.
     pub text: String,
@@ -78,6 +88,15 @@ pub enum Format {
     Json,
 }
 
+/// How [`check_with`] treats the pages it is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The pages are the markdown files of a folder: a page that is not a MachineAction page
+    /// is listed in [`Report::skipped`] instead of being an [`InputError`]. At least one page
+    /// must still be recognised.
+    pub skip_unrecognised: bool,
+}
+
 /// What the command prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -102,9 +121,39 @@ pub fn page_names(spec_text: &str) -> Result<Vec<String>, InputError> {
 /// Checks `pages` against the spec, marking the differences that `accepted_text` (the contents
 /// of `spec/docs-accepted.json`) explains.
 pub fn check(spec_text: &str, pages: &[Page], accepted_text: &str) -> Result<Report, InputError> {
+    check_with(spec_text, pages, accepted_text, &Options::default())
+}
+
+/// [`check`] with [`Options`].
+pub fn check_with(
+    spec_text: &str,
+    pages: &[Page],
+    accepted_text: &str,
+    options: &Options,
+) -> Result<Report, InputError> {
     let api = load_api(spec_text)?;
     let spec = Spec::new(&api)?;
-    let entries = accepted::parse(accepted_text)?;
+    let accepted = accepted::parse(accepted_text)?;
+    let known: Vec<String> = std::iter::once(spec.resource_page.clone())
+        .chain(spec.method_pages().into_iter().map(|(page, _)| page))
+        .collect();
+    let unknown: Vec<String> = accepted
+        .limits
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !known.iter().any(|k| k == file_name(&l.page)))
+        .map(|(index, l)| {
+            format!(
+                "spec/docs-accepted.json: limits entry {index}: `{}` is not a page docs-check \
+                 knows; expected one of: {}",
+                l.page,
+                known.join(", ")
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(InputError::new(unknown.join("\n")));
+    }
     if pages.is_empty() {
         return Err(InputError::new("no pages to check"));
     }
@@ -112,22 +161,47 @@ pub fn check(spec_text: &str, pages: &[Page], accepted_text: &str) -> Result<Rep
     let mut findings = Vec::new();
     let mut saw_resource = false;
     for page in pages {
-        let name = file_name(&page.path);
         let doc = markdown::Doc::parse(&page.text);
-        let mut sink = report::Sink::new(&page.path, &mut findings);
-        if name == spec.resource_page {
-            saw_resource = true;
-            resource::check(&spec, &doc, &mut sink);
-        } else if let Some(method) = api.methods.iter().find(|m| page_name_of(m) == name) {
-            methods::check(&spec, method, &doc, &mut sink);
-        } else {
+        let Some(recognition) = recognise::recognise(&spec, &page.path, &doc) else {
+            if options.skip_unrecognised {
+                report.skipped.push(page.path.clone());
+                continue;
+            }
             return Err(InputError::new(format!(
-                "{}: not a page docs-check knows; expected one of: {}",
+                "{} is not a page docs-check knows: neither its title, its request line, its \
+                 property table nor its file name names the MachineAction resource page or a \
+                 method's page; expected one of: {}",
                 page.path,
                 page_names(spec_text)?.join(", ")
             )));
+        };
+        let mut sink = report::Sink::new(&page.path, &mut findings);
+        match recognition.target {
+            recognise::Target::Resource => {
+                saw_resource = true;
+                resource::check(&spec, &doc, &mut sink);
+            }
+            recognise::Target::Method(method) => methods::check(&spec, method, &doc, &mut sink),
         }
+        // A recorded limit belongs to the page it was recognised as, whatever its file name.
+        let recorded: Vec<&limits::Recorded> =
+            accepted.limits.iter().filter(|l| file_name(&l.page) == recognition.name).collect();
+        let limitations = doc.find_heading(|t| t.contains("limit")).map(|i| doc.headings[i].line);
+        limits::check_recorded(&recorded, &doc, limitations, &mut sink);
         report.pages.push(page.path.clone());
+        report.recognised.push(Recognised {
+            page: page.path.clone(),
+            as_page: recognition.name,
+            by: recognition.by,
+        });
+    }
+    if report.pages.is_empty() {
+        return Err(InputError::new(format!(
+            "{} markdown page(s) read, none of them a MachineAction page docs-check knows (by \
+             title, request line, property table or file name: {})",
+            report.skipped.len(),
+            page_names(spec_text)?.join(", ")
+        )));
     }
     if !saw_resource {
         report.notes.push(format!(
@@ -146,13 +220,24 @@ pub fn check(spec_text: &str, pages: &[Page], accepted_text: &str) -> Result<Rep
     });
     findings.dedup();
     report.findings = findings;
-    accepted::apply(&entries, &mut report);
+    accepted::apply(&accepted.entries, &mut report);
     Ok(report)
 }
 
 /// [`check`] and its rendering: what `cargo xtask docs-check` prints and its exit status.
 pub fn run(spec_text: &str, pages: &[Page], accepted_text: &str, format: Format) -> Outcome {
-    match check(spec_text, pages, accepted_text) {
+    run_with(spec_text, pages, accepted_text, &Options::default(), format)
+}
+
+/// [`run`] with [`Options`].
+pub fn run_with(
+    spec_text: &str,
+    pages: &[Page],
+    accepted_text: &str,
+    options: &Options,
+    format: Format,
+) -> Outcome {
+    match check_with(spec_text, pages, accepted_text, options) {
         Ok(report) => {
             let stdout = match format {
                 Format::Text => report.to_text(),

@@ -96,6 +96,9 @@ kinds! {
     ExampleAliasKey = "example-alias-key",
     /// A value in a JSON example does not fit the spec's type, or a required member is missing.
     ExampleInvalid = "example-invalid",
+    /// An example request's `$filter` names a property the spec does not let `$filter` use
+    /// (unknown, not filterable, or compared with an operator it does not support).
+    ExampleFilterInvalid = "example-filter-invalid",
 }
 
 /// One difference between a page and the spec.
@@ -117,11 +120,31 @@ pub struct Finding {
     pub accepted: Option<String>,
 }
 
+/// How a checked page was recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognised {
+    /// The page, as given to the check.
+    pub page: String,
+    /// The page it was read as: the resource page (`machineaction.md`) or a method's page
+    /// (`isolate-machine.md`), named after the spec's docs URL.
+    pub as_page: String,
+    /// What told: `"title"`, `"request line"`, `"property table"`, `"file name"`.
+    pub by: Vec<&'static str>,
+}
+
+/// Why a page in a folder was not checked.
+pub const SKIPPED_REASON: &str = "not a MachineAction page";
+
 /// Everything the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// The pages checked, in order.
     pub pages: Vec<String>,
+    /// How each checked page was recognised, in the order of `pages`.
+    pub recognised: Vec<Recognised>,
+    /// Markdown files of a folder that are not MachineAction pages, in order: listed, not
+    /// checked, not drift.
+    pub skipped: Vec<String>,
     /// The differences, by page then line.
     pub findings: Vec<Finding>,
     /// Remarks that are not differences: accepted differences no longer seen on a checked
@@ -155,7 +178,21 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "docs-check: {} page(s) checked against the spec", self.pages.len());
         for page in &self.pages {
-            let _ = writeln!(out, "  {page}");
+            match self.recognised.iter().find(|r| &r.page == page) {
+                Some(r) if !file_name_is(page, &r.as_page) => {
+                    let _ =
+                        writeln!(out, "  {page} (read as {}, by {})", r.as_page, r.by.join(", "));
+                }
+                _ => {
+                    let _ = writeln!(out, "  {page}");
+                }
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(out, "\nSkipped ({SKIPPED_REASON}) ({}):", self.skipped.len());
+            for page in &self.skipped {
+                let _ = writeln!(out, "  {page}");
+            }
         }
         let unexplained: Vec<&Finding> = self.unexplained().collect();
         let accepted: Vec<&Finding> = self.accepted().collect();
@@ -194,8 +231,9 @@ impl Report {
         out
     }
 
-    /// The JSON report: `{ "pages", "findings": [{kind, page, line, subject, message,
-    /// accepted}], "notes", "unexplained", "accepted", "status" }`.
+    /// The JSON report: `{ "pages", "recognised": [{page, as, by}], "skipped": [{page,
+    /// reason}], "findings": [{kind, page, line, subject, message, accepted}], "notes",
+    /// "unexplained", "accepted", "status" }`.
     pub fn to_json(&self) -> Value {
         let findings: Vec<Value> = self
             .findings
@@ -211,8 +249,20 @@ impl Report {
                 })
             })
             .collect();
+        let recognised: Vec<Value> = self
+            .recognised
+            .iter()
+            .map(|r| json!({ "page": r.page, "as": r.as_page, "by": r.by }))
+            .collect();
+        let skipped: Vec<Value> = self
+            .skipped
+            .iter()
+            .map(|page| json!({ "page": page, "reason": SKIPPED_REASON }))
+            .collect();
         json!({
             "pages": self.pages,
+            "recognised": recognised,
+            "skipped": skipped,
             "findings": findings,
             "notes": self.notes,
             "unexplained": self.unexplained().count(),
@@ -220,6 +270,11 @@ impl Report {
             "status": self.exit_status(),
         })
     }
+}
+
+/// True when the last component of `path` is `name`.
+fn file_name_is(path: &str, name: &str) -> bool {
+    path.rsplit(['/', '\\']).next() == Some(name)
 }
 
 fn write_finding(out: &mut String, finding: &Finding) {

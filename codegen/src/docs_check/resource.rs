@@ -23,7 +23,7 @@ fn first_header(table: &Table) -> String {
 
 /// The property table: the first table headed `Property | Type | ...`, preferring one under a
 /// "Properties" heading.
-fn property_table(doc: &Doc) -> Option<&Table> {
+pub(crate) fn property_table(doc: &Doc) -> Option<&Table> {
     let candidates: Vec<&Table> = doc
         .tables
         .iter()

@@ -106,7 +106,8 @@ pub(crate) struct ValueList {
     pub anchor: Option<String>,
 }
 
-const PHRASES: [&str; 10] = [
+/// The phrases that introduce a list of values.
+pub(crate) const PHRASES: [&str; 10] = [
     "possible values are",
     "allowed values are",
     "valid values are",
