@@ -385,12 +385,12 @@ impl ::serde::Serialize for MachineAction {
         map.serialize_entry("type", &self.r#type)?;
         match &self.scope {
             Some(value) => map.serialize_entry("scope", value)?,
-            None if self.received_as.was_null(0u32) => map.serialize_entry("scope", &())?,
+            None if self.received_as.was_null(0) => map.serialize_entry("scope", &())?,
             None => {}
         }
         match &self.requestor {
             Some(value) => map.serialize_entry("requestor", value)?,
-            None if self.received_as.was_null(1u32) => {
+            None if self.received_as.was_null(1) => {
                 map.serialize_entry("requestor", &())?
             }
             None => {}
@@ -398,13 +398,13 @@ impl ::serde::Serialize for MachineAction {
         match &self.external_id {
             Some(value) => {
                 map.serialize_entry(
-                    self.received_as.pick("externalId", &["externalID"]),
+                    self.received_as.pick("externalId", &[(0, "externalID")]),
                     value,
                 )?
             }
-            None if self.received_as.was_null(2u32) => {
+            None if self.received_as.was_null(2) => {
                 map.serialize_entry(
-                    self.received_as.pick("externalId", &["externalID"]),
+                    self.received_as.pick("externalId", &[(0, "externalID")]),
                     &(),
                 )?
             }
@@ -412,35 +412,33 @@ impl ::serde::Serialize for MachineAction {
         }
         match &self.request_source {
             Some(value) => map.serialize_entry("requestSource", value)?,
-            None if self.received_as.was_null(3u32) => {
+            None if self.received_as.was_null(3) => {
                 map.serialize_entry("requestSource", &())?
             }
             None => {}
         }
         match &self.commands {
             Some(value) => map.serialize_entry("commands", value)?,
-            None if self.received_as.was_null(4u32) => {
-                map.serialize_entry("commands", &())?
-            }
+            None if self.received_as.was_null(4) => map.serialize_entry("commands", &())?,
             None => {}
         }
         match &self.cancellation_requestor {
             Some(value) => map.serialize_entry("cancellationRequestor", value)?,
-            None if self.received_as.was_null(5u32) => {
+            None if self.received_as.was_null(5) => {
                 map.serialize_entry("cancellationRequestor", &())?
             }
             None => {}
         }
         match &self.requestor_comment {
             Some(value) => map.serialize_entry("requestorComment", value)?,
-            None if self.received_as.was_null(6u32) => {
+            None if self.received_as.was_null(6) => {
                 map.serialize_entry("requestorComment", &())?
             }
             None => {}
         }
         match &self.cancellation_comment {
             Some(value) => map.serialize_entry("cancellationComment", value)?,
-            None if self.received_as.was_null(7u32) => {
+            None if self.received_as.was_null(7) => {
                 map.serialize_entry("cancellationComment", &())?
             }
             None => {}
@@ -448,14 +446,14 @@ impl ::serde::Serialize for MachineAction {
         map.serialize_entry("status", &self.status)?;
         match &self.machine_id {
             Some(value) => map.serialize_entry("machineId", value)?,
-            None if self.received_as.was_null(8u32) => {
+            None if self.received_as.was_null(8) => {
                 map.serialize_entry("machineId", &())?
             }
             None => {}
         }
         match &self.computer_dns_name {
             Some(value) => map.serialize_entry("computerDnsName", value)?,
-            None if self.received_as.was_null(9u32) => {
+            None if self.received_as.was_null(9) => {
                 map.serialize_entry("computerDnsName", &())?
             }
             None => {}
@@ -463,7 +461,7 @@ impl ::serde::Serialize for MachineAction {
         map.serialize_entry("creationDateTimeUtc", &self.creation_date_time_utc)?;
         match &self.cancellation_date_time_utc {
             Some(value) => map.serialize_entry("cancellationDateTimeUtc", value)?,
-            None if self.received_as.was_null(10u32) => {
+            None if self.received_as.was_null(10) => {
                 map.serialize_entry("cancellationDateTimeUtc", &())?
             }
             None => {}
@@ -473,15 +471,15 @@ impl ::serde::Serialize for MachineAction {
                 map.serialize_entry(
                     self
                         .received_as
-                        .pick("lastUpdateDateTimeUtc", &["lastUpdateTimeUtc"]),
+                        .pick("lastUpdateDateTimeUtc", &[(1, "lastUpdateTimeUtc")]),
                     value,
                 )?
             }
-            None if self.received_as.was_null(11u32) => {
+            None if self.received_as.was_null(11) => {
                 map.serialize_entry(
                     self
                         .received_as
-                        .pick("lastUpdateDateTimeUtc", &["lastUpdateTimeUtc"]),
+                        .pick("lastUpdateDateTimeUtc", &[(1, "lastUpdateTimeUtc")]),
                     &(),
                 )?
             }
@@ -489,28 +487,26 @@ impl ::serde::Serialize for MachineAction {
         }
         match &self.title {
             Some(value) => map.serialize_entry("title", value)?,
-            None if self.received_as.was_null(12u32) => {
-                map.serialize_entry("title", &())?
-            }
+            None if self.received_as.was_null(12) => map.serialize_entry("title", &())?,
             None => {}
         }
         match &self.related_file_info {
             Some(value) => map.serialize_entry("relatedFileInfo", value)?,
-            None if self.received_as.was_null(13u32) => {
+            None if self.received_as.was_null(13) => {
                 map.serialize_entry("relatedFileInfo", &())?
             }
             None => {}
         }
         match &self.error_h_result {
             Some(value) => map.serialize_entry("errorHResult", value)?,
-            None if self.received_as.was_null(14u32) => {
+            None if self.received_as.was_null(14) => {
                 map.serialize_entry("errorHResult", &())?
             }
             None => {}
         }
         match &self.troubleshoot_info {
             Some(value) => map.serialize_entry("troubleshootInfo", value)?,
-            None if self.received_as.was_null(15u32) => {
+            None if self.received_as.was_null(15) => {
                 map.serialize_entry("troubleshootInfo", &())?
             }
             None => {}
@@ -587,7 +583,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "externalID" => {
-                            received_as.record_alias("externalID");
+                            received_as.record_alias(0);
                             runtime::read_once(
                                 &mut map,
                                 &mut field_external_id,
@@ -668,7 +664,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "lastUpdateTimeUtc" => {
-                            received_as.record_alias("lastUpdateTimeUtc");
+                            received_as.record_alias(1);
                             runtime::read_once(
                                 &mut map,
                                 &mut field_last_update_date_time_utc,
@@ -703,52 +699,52 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                     }
                 }
                 if let Some(None) = &field_scope {
-                    received_as.record_null(0u32);
+                    received_as.record_null(0);
                 }
                 if let Some(None) = &field_requestor {
-                    received_as.record_null(1u32);
+                    received_as.record_null(1);
                 }
                 if let Some(None) = &field_external_id {
-                    received_as.record_null(2u32);
+                    received_as.record_null(2);
                 }
                 if let Some(None) = &field_request_source {
-                    received_as.record_null(3u32);
+                    received_as.record_null(3);
                 }
                 if let Some(None) = &field_commands {
-                    received_as.record_null(4u32);
+                    received_as.record_null(4);
                 }
                 if let Some(None) = &field_cancellation_requestor {
-                    received_as.record_null(5u32);
+                    received_as.record_null(5);
                 }
                 if let Some(None) = &field_requestor_comment {
-                    received_as.record_null(6u32);
+                    received_as.record_null(6);
                 }
                 if let Some(None) = &field_cancellation_comment {
-                    received_as.record_null(7u32);
+                    received_as.record_null(7);
                 }
                 if let Some(None) = &field_machine_id {
-                    received_as.record_null(8u32);
+                    received_as.record_null(8);
                 }
                 if let Some(None) = &field_computer_dns_name {
-                    received_as.record_null(9u32);
+                    received_as.record_null(9);
                 }
                 if let Some(None) = &field_cancellation_date_time_utc {
-                    received_as.record_null(10u32);
+                    received_as.record_null(10);
                 }
                 if let Some(None) = &field_last_update_date_time_utc {
-                    received_as.record_null(11u32);
+                    received_as.record_null(11);
                 }
                 if let Some(None) = &field_title {
-                    received_as.record_null(12u32);
+                    received_as.record_null(12);
                 }
                 if let Some(None) = &field_related_file_info {
-                    received_as.record_null(13u32);
+                    received_as.record_null(13);
                 }
                 if let Some(None) = &field_error_h_result {
-                    received_as.record_null(14u32);
+                    received_as.record_null(14);
                 }
                 if let Some(None) = &field_troubleshoot_info {
-                    received_as.record_null(15u32);
+                    received_as.record_null(15);
                 }
                 Ok(MachineAction {
                     id: field_id.ok_or_else(|| ::serde::de::Error::missing_field("id"))?,
@@ -1007,29 +1003,25 @@ impl ::serde::Serialize for MachineActionCommandEntry {
         let mut map = serializer.serialize_map(None)?;
         match &self.index {
             Some(value) => map.serialize_entry("index", value)?,
-            None if self.received_as.was_null(0u32) => map.serialize_entry("index", &())?,
+            None if self.received_as.was_null(0) => map.serialize_entry("index", &())?,
             None => {}
         }
         match &self.start_time {
             Some(value) => map.serialize_entry("startTime", value)?,
-            None if self.received_as.was_null(1u32) => {
+            None if self.received_as.was_null(1) => {
                 map.serialize_entry("startTime", &())?
             }
             None => {}
         }
         match &self.end_time {
             Some(value) => map.serialize_entry("endTime", value)?,
-            None if self.received_as.was_null(2u32) => {
-                map.serialize_entry("endTime", &())?
-            }
+            None if self.received_as.was_null(2) => map.serialize_entry("endTime", &())?,
             None => {}
         }
         map.serialize_entry("commandStatus", &self.command_status)?;
         match &self.errors {
             Some(value) => map.serialize_entry("errors", value)?,
-            None if self.received_as.was_null(3u32) => {
-                map.serialize_entry("errors", &())?
-            }
+            None if self.received_as.was_null(3) => map.serialize_entry("errors", &())?,
             None => {}
         }
         map.serialize_entry("command", &self.command)?;
@@ -1097,16 +1089,16 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCommandEntry {
                     }
                 }
                 if let Some(None) = &field_index {
-                    received_as.record_null(0u32);
+                    received_as.record_null(0);
                 }
                 if let Some(None) = &field_start_time {
-                    received_as.record_null(1u32);
+                    received_as.record_null(1);
                 }
                 if let Some(None) = &field_end_time {
-                    received_as.record_null(2u32);
+                    received_as.record_null(2);
                 }
                 if let Some(None) = &field_errors {
-                    received_as.record_null(3u32);
+                    received_as.record_null(3);
                 }
                 Ok(MachineActionCommandEntry {
                     index: field_index.flatten(),
@@ -2447,14 +2439,14 @@ impl ::serde::Serialize for MachineActionCollection {
         let mut map = serializer.serialize_map(None)?;
         match &self.odata_context {
             Some(value) => map.serialize_entry("@odata.context", value)?,
-            None if self.received_as.was_null(0u32) => {
+            None if self.received_as.was_null(0) => {
                 map.serialize_entry("@odata.context", &())?
             }
             None => {}
         }
         match &self.odata_next_link {
             Some(value) => map.serialize_entry("@odata.nextLink", value)?,
-            None if self.received_as.was_null(1u32) => {
+            None if self.received_as.was_null(1) => {
                 map.serialize_entry("@odata.nextLink", &())?
             }
             None => {}
@@ -2512,10 +2504,10 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
                     }
                 }
                 if let Some(None) = &field_odata_context {
-                    received_as.record_null(0u32);
+                    received_as.record_null(0);
                 }
                 if let Some(None) = &field_odata_next_link {
-                    received_as.record_null(1u32);
+                    received_as.record_null(1);
                 }
                 Ok(MachineActionCollection {
                     odata_context: field_odata_context.flatten(),
@@ -2587,7 +2579,7 @@ impl ::serde::Serialize for StringValue {
         let mut map = serializer.serialize_map(None)?;
         match &self.odata_context {
             Some(value) => map.serialize_entry("@odata.context", value)?,
-            None if self.received_as.was_null(0u32) => {
+            None if self.received_as.was_null(0) => {
                 map.serialize_entry("@odata.context", &())?
             }
             None => {}
@@ -2637,7 +2629,7 @@ impl<'de> ::serde::Deserialize<'de> for StringValue {
                     }
                 }
                 if let Some(None) = &field_odata_context {
-                    received_as.record_null(0u32);
+                    received_as.record_null(0);
                 }
                 Ok(StringValue {
                     odata_context: field_odata_context.flatten(),
@@ -2811,16 +2803,12 @@ impl ::serde::Serialize for ErrorDetail {
         map.serialize_entry("code", &self.code)?;
         match &self.message {
             Some(value) => map.serialize_entry("message", value)?,
-            None if self.received_as.was_null(0u32) => {
-                map.serialize_entry("message", &())?
-            }
+            None if self.received_as.was_null(0) => map.serialize_entry("message", &())?,
             None => {}
         }
         match &self.target {
             Some(value) => map.serialize_entry("target", value)?,
-            None if self.received_as.was_null(1u32) => {
-                map.serialize_entry("target", &())?
-            }
+            None if self.received_as.was_null(1) => map.serialize_entry("target", &())?,
             None => {}
         }
         for (key, value) in self.extra.iter() {
@@ -2865,10 +2853,10 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetail {
                     }
                 }
                 if let Some(None) = &field_message {
-                    received_as.record_null(0u32);
+                    received_as.record_null(0);
                 }
                 if let Some(None) = &field_target {
-                    received_as.record_null(1u32);
+                    received_as.record_null(1);
                 }
                 Ok(ErrorDetail {
                     code: field_code

@@ -201,13 +201,28 @@ fn expand_setter(field: &Field) -> TokenStream {
 
 /// Optional fields get a bit in `runtime::WireInfo` recording an explicit `null`, so it is
 /// written back; the first 64 are tracked.
-fn null_bit(def: &StructDef, field: &Field) -> Option<u32> {
+fn null_bit(def: &StructDef, field: &Field) -> Option<proc_macro2::Literal> {
     let index = def.fields.iter().filter(|f| !f.required).position(|f| f.wire == field.wire)?;
-    u32::try_from(index).ok().filter(|i| *i < TRACKED_NULLS)
+    bit_literal(index)
 }
 
-/// How many optional members per object `runtime::WireInfo` tracks.
+fn bit_literal(index: usize) -> Option<proc_macro2::Literal> {
+    u32::try_from(index)
+        .ok()
+        .filter(|bit| *bit < TRACKED_NULLS)
+        .map(proc_macro2::Literal::u32_unsuffixed)
+}
+
+/// How many optional members, and how many aliases, per object `runtime::WireInfo` tracks.
 const TRACKED_NULLS: u32 = 64;
+
+/// The `runtime::WireInfo` bit recording that `field` arrived under its alias number `index`:
+/// aliases are numbered across the object, the first 64 tracked.
+fn alias_bit(def: &StructDef, field: &Field, index: usize) -> Option<proc_macro2::Literal> {
+    let before: usize =
+        def.fields.iter().take_while(|f| f.wire != field.wire).map(|f| f.aliases.len()).sum();
+    bit_literal(before + index)
+}
 
 fn expand_serialize(def: &StructDef) -> TokenStream {
     let name = ident(&def.name);
@@ -218,7 +233,10 @@ fn expand_serialize(def: &StructDef) -> TokenStream {
         let key = if field.aliases.is_empty() {
             quote!(#wire)
         } else {
-            let aliases = &field.aliases;
+            let aliases = field.aliases.iter().enumerate().filter_map(|(i, alias)| {
+                let bit = alias_bit(def, field, i)?;
+                Some(quote!((#bit, #alias)))
+            });
             quote!(self.#received_as.pick(#wire, &[#(#aliases),*]))
         };
         match (field.required, null_bit(def, field)) {
@@ -265,7 +283,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
         let ty = field_type(field);
         quote! { let mut #slot: Option<#ty> = None; }
     });
-    let arms = def.fields.iter().map(expand_key_arm);
+    let arms = def.fields.iter().map(|field| expand_key_arm(def, field));
     let extra = ident(names::EXTRA_FIELD);
     let received_as = ident(names::RECEIVED_AS_FIELD);
     let tracks = def.has_aliases() || def.fields.iter().any(|f| null_bit(def, f).is_some());
@@ -323,15 +341,16 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
 }
 
 /// The `match` arms that read one field: its wire name and each alias.
-fn expand_key_arm(field: &Field) -> TokenStream {
+fn expand_key_arm(def: &StructDef, field: &Field) -> TokenStream {
     let slot = slot(field);
     let wire = &field.wire;
     let read = quote!(runtime::read_once(&mut map, &mut #slot, #wire)?);
     let received_as = ident(names::RECEIVED_AS_FIELD);
-    let aliases = field.aliases.iter().map(|alias| {
+    let aliases = field.aliases.iter().enumerate().map(|(i, alias)| {
+        let record = alias_bit(def, field, i).map(|bit| quote!(#received_as.record_alias(#bit);));
         quote! {
             #alias => {
-                #received_as.record_alias(#alias);
+                #record
                 #read;
             }
         }

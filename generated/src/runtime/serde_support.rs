@@ -57,23 +57,26 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 /// an explicit `null` rather than absent. Serializing writes the value back the same way.
 ///
 /// It is bookkeeping, not data: two values that differ only in it compare equal.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct WireInfo {
-    aliases: Vec<&'static str>,
     nulls: u64,
+    aliases: u64,
 }
 
 impl WireInfo {
-    /// Notes that a member arrived under the alias `name`.
-    pub fn record_alias(&mut self, name: &'static str) {
-        if !self.aliases.contains(&name) {
-            self.aliases.push(name);
-        }
+    /// Notes that a member arrived under its alias number `bit` (0–63, numbered across the
+    /// object by the generated code).
+    pub fn record_alias(&mut self, bit: u32) {
+        self.aliases |= 1u64.checked_shl(bit).unwrap_or(0);
     }
 
     /// The name to write a member under: the alias it arrived under, if any, else `canonical`.
-    pub fn pick(&self, canonical: &'static str, aliases: &[&'static str]) -> &'static str {
-        aliases.iter().copied().find(|alias| self.aliases.contains(alias)).unwrap_or(canonical)
+    /// `aliases` pairs each alias's bit with its name.
+    pub fn pick(&self, canonical: &'static str, aliases: &[(u32, &'static str)]) -> &'static str {
+        aliases
+            .iter()
+            .find(|(bit, _)| self.aliases & 1u64.checked_shl(*bit).unwrap_or(0) != 0)
+            .map_or(canonical, |(_, name)| name)
     }
 
     /// Notes that optional member number `bit` (0–63) arrived as `null`.
