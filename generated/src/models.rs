@@ -576,19 +576,29 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "externalId" => {
-                            runtime::read_once(
-                                &mut map,
-                                &mut field_external_id,
-                                "externalId",
-                            )?
+                            if field_external_id.is_some()
+                                && [0].iter().any(|bit| received_as.has_alias(*bit))
+                            {
+                                extra.insert("externalId".to_owned(), map.next_value()?);
+                            } else {
+                                runtime::read_once(
+                                    &mut map,
+                                    &mut field_external_id,
+                                    "externalId",
+                                )?;
+                            }
                         }
                         "externalID" => {
-                            received_as.record_alias(0);
-                            runtime::read_once(
-                                &mut map,
-                                &mut field_external_id,
-                                "externalId",
-                            )?;
+                            if field_external_id.is_some() && !received_as.has_alias(0) {
+                                extra.insert("externalID".to_owned(), map.next_value()?);
+                            } else {
+                                received_as.record_alias(0);
+                                runtime::read_once(
+                                    &mut map,
+                                    &mut field_external_id,
+                                    "externalID",
+                                )?;
+                            }
                         }
                         "requestSource" => {
                             runtime::read_once(
@@ -657,19 +667,36 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "lastUpdateDateTimeUtc" => {
-                            runtime::read_once(
-                                &mut map,
-                                &mut field_last_update_date_time_utc,
-                                "lastUpdateDateTimeUtc",
-                            )?
+                            if field_last_update_date_time_utc.is_some()
+                                && [1].iter().any(|bit| received_as.has_alias(*bit))
+                            {
+                                extra
+                                    .insert(
+                                        "lastUpdateDateTimeUtc".to_owned(),
+                                        map.next_value()?,
+                                    );
+                            } else {
+                                runtime::read_once(
+                                    &mut map,
+                                    &mut field_last_update_date_time_utc,
+                                    "lastUpdateDateTimeUtc",
+                                )?;
+                            }
                         }
                         "lastUpdateTimeUtc" => {
-                            received_as.record_alias(1);
-                            runtime::read_once(
-                                &mut map,
-                                &mut field_last_update_date_time_utc,
-                                "lastUpdateDateTimeUtc",
-                            )?;
+                            if field_last_update_date_time_utc.is_some()
+                                && !received_as.has_alias(1)
+                            {
+                                extra
+                                    .insert("lastUpdateTimeUtc".to_owned(), map.next_value()?);
+                            } else {
+                                received_as.record_alias(1);
+                                runtime::read_once(
+                                    &mut map,
+                                    &mut field_last_update_date_time_utc,
+                                    "lastUpdateTimeUtc",
+                                )?;
+                            }
                         }
                         "title" => {
                             runtime::read_once(&mut map, &mut field_title, "title")?

@@ -551,3 +551,43 @@ fn the_round_trip_check_notices_lost_or_changed_data() {
         "the same instant written differently is a different document"
     );
 }
+
+/// An action carrying the last-update time under both of its names does not fail: the first
+/// name fills the field, the other is kept as an unknown member, and the JSON comes back as it
+/// came, in either order. The same name twice is still an error.
+#[test]
+fn both_names_of_one_member_are_kept() {
+    let base = json!({
+        "id": "4c4c1c1f-2a3b-4c5d-8e9f-0a1b2c3d4e5f",
+        "type": "Isolate",
+        "status": "Succeeded",
+        "creationDateTimeUtc": "2024-03-01T08:00:00.1234567Z",
+    });
+    let canonical = "2024-03-01T08:05:00.1Z";
+    let alias = "2024-03-01T08:06:00.2Z";
+    for (first, second, first_value) in [
+        ("lastUpdateDateTimeUtc", "lastUpdateTimeUtc", canonical),
+        ("lastUpdateTimeUtc", "lastUpdateDateTimeUtc", alias),
+    ] {
+        let second_value = if first_value == canonical { alias } else { canonical };
+        let mut object = base.as_object().cloned().unwrap_or_default();
+        object.insert(first.to_owned(), json!(first_value));
+        object.insert(second.to_owned(), json!(second_value));
+        let text = format!(
+            "{{{}, \"{first}\": \"{first_value}\", \"{second}\": \"{second_value}\"}}",
+            serde_json::to_string(&base).unwrap_or_default().trim_matches(['{', '}'])
+        );
+        let action: MachineAction =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{first} then {second}: {e}"));
+        let field = action.last_update_date_time_utc.as_ref().map(Timestamp::as_str);
+        assert_eq!(field, Some(first_value), "the first name fills the field");
+        assert_eq!(action.extra.get(second), Some(&json!(second_value)));
+        let written = serde_json::to_value(&action).expect("serializes");
+        assert_eq!(written, Value::Object(object), "{first} then {second}");
+    }
+    let twice = r#"{"id": "a", "type": "Isolate", "status": "Succeeded",
+        "creationDateTimeUtc": "2024-03-01T08:00:00Z",
+        "lastUpdateTimeUtc": "2024-03-01T08:05:00Z", "lastUpdateTimeUtc": "2024-03-01T08:06:00Z"}"#;
+    let error = serde_json::from_str::<MachineAction>(twice).expect_err("a name twice is refused");
+    assert!(error.to_string().contains("duplicate field"), "{error}");
+}

@@ -341,22 +341,40 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
 }
 
 /// The `match` arms that read one field: its wire name and each alias.
+///
+/// When an object carries a member under two of its names, the first fills the field and the
+/// other is kept in `extra` under its own name, so nothing is lost and the object is written
+/// back as it came; the same name twice is an error, as in serde's derive.
 fn expand_key_arm(def: &StructDef, field: &Field) -> TokenStream {
     let slot = slot(field);
     let wire = &field.wire;
-    let read = quote!(runtime::read_once(&mut map, &mut #slot, #wire)?);
     let received_as = ident(names::RECEIVED_AS_FIELD);
-    let aliases = field.aliases.iter().enumerate().map(|(i, alias)| {
-        let record = alias_bit(def, field, i).map(|bit| quote!(#received_as.record_alias(#bit);));
-        quote! {
+    let extra = ident(names::EXTRA_FIELD);
+    let bits: Vec<_> = (0..field.aliases.len()).filter_map(|i| alias_bit(def, field, i)).collect();
+    if bits.is_empty() {
+        return quote!(#wire => runtime::read_once(&mut map, &mut #slot, #wire)?,);
+    }
+    let aliases = field.aliases.iter().enumerate().filter_map(|(i, alias)| {
+        let bit = alias_bit(def, field, i)?;
+        Some(quote! {
             #alias => {
-                #record
-                #read;
+                if #slot.is_some() && !#received_as.has_alias(#bit) {
+                    #extra.insert(#alias.to_owned(), map.next_value()?);
+                } else {
+                    #received_as.record_alias(#bit);
+                    runtime::read_once(&mut map, &mut #slot, #alias)?;
+                }
             }
-        }
+        })
     });
     quote! {
-        #wire => #read,
+        #wire => {
+            if #slot.is_some() && [#(#bits),*].iter().any(|bit| #received_as.has_alias(*bit)) {
+                #extra.insert(#wire.to_owned(), map.next_value()?);
+            } else {
+                runtime::read_once(&mut map, &mut #slot, #wire)?;
+            }
+        }
         #(#aliases)*
     }
 }

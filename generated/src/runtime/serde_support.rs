@@ -70,13 +70,15 @@ impl WireInfo {
         self.aliases |= 1u64.checked_shl(bit).unwrap_or(0);
     }
 
+    /// True when a member arrived under alias number `bit`.
+    pub fn has_alias(&self, bit: u32) -> bool {
+        self.aliases & 1u64.checked_shl(bit).unwrap_or(0) != 0
+    }
+
     /// The name to write a member under: the alias it arrived under, if any, else `canonical`.
     /// `aliases` pairs each alias's bit with its name.
     pub fn pick(&self, canonical: &'static str, aliases: &[(u32, &'static str)]) -> &'static str {
-        aliases
-            .iter()
-            .find(|(bit, _)| self.aliases & 1u64.checked_shl(*bit).unwrap_or(0) != 0)
-            .map_or(canonical, |(_, name)| name)
+        aliases.iter().find(|(bit, _)| self.has_alias(*bit)).map_or(canonical, |(_, name)| name)
     }
 
     /// Notes that optional member number `bit` (0–63) arrived as `null`.
