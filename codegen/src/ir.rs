@@ -22,6 +22,9 @@ pub struct Api {
     pub error_type: Option<String>,
     /// Every permission any method accepts, sorted by name.
     pub permissions: Vec<Permission>,
+    /// Methods that hand-written code of the SDK crate adds to the client (`x-api`
+    /// `clientExtensions`), so that no spec method takes their names.
+    pub client_extensions: Vec<String>,
 }
 
 /// A permission name and the methods that accept it.
@@ -251,6 +254,8 @@ pub struct Method {
     pub spec_name: String,
     /// Rust function name (snake_case).
     pub name: String,
+    /// Rust name of the method's call builder (UpperCamelCase), e.g. `IsolateMachine`.
+    pub call_type: String,
     /// First doc line.
     pub summary: String,
     /// The rest of the docs.

@@ -33,18 +33,29 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// What the generator is told about its output besides the spec: the same spec can feed
+/// crates of other names and versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// How the header of each generated file names the spec, e.g. `spec/machineaction.json`.
+    pub spec_name: &'a str,
+    /// The generated crate's library name, used by the doc examples (`mde_machine_actions`).
+    pub crate_name: &'a str,
+    /// The generated crate's version, stated by the OpenAPI export.
+    pub version: &'a str,
+}
+
 /// Runs the whole pipeline on the text of a spec.
 ///
-/// `spec_name` is how the header of each generated file names the spec, e.g.
-/// `spec/machineaction.json`. On failure every problem found is returned, each located by a
-/// JSON pointer into the spec (or by line and column for a JSON syntax error).
-pub fn generate(spec_text: &str, spec_name: &str) -> Result<Vec<GeneratedFile>, Diagnostics> {
+/// On failure every problem found is returned, each located by a JSON pointer into the spec
+/// (or by line and column for a JSON syntax error).
+pub fn generate(spec_text: &str, target: &Target<'_>) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let document = load::load(spec_text)?;
     let api = lower::lower(&document)?;
-    emit::emit(&api)
+    emit::emit(&api, target)
         .into_iter()
         .map(|(path, tokens)| {
-            let contents = render::render(tokens, spec_name).map_err(|message| {
+            let contents = render::render(tokens, target.spec_name).map_err(|message| {
                 Diagnostics::from(Diagnostic::new("", format!("{path}: {message}")))
             })?;
             Ok(GeneratedFile { path, contents })
@@ -57,8 +68,8 @@ pub fn generate(spec_text: &str, spec_name: &str) -> Result<Vec<GeneratedFile>, 
 ///
 /// The spec is validated exactly as [`generate`] validates it, so a broken spec yields the same
 /// problems.
-pub fn openapi(spec_text: &str) -> Result<String, Diagnostics> {
+pub fn openapi(spec_text: &str, target: &Target<'_>) -> Result<String, Diagnostics> {
     let document = load::load(spec_text)?;
     let api = lower::lower(&document)?;
-    Ok(openapi::render(&openapi::build(&document, &api)))
+    Ok(openapi::render(&openapi::build(&document, &api, target.version)))
 }

@@ -272,8 +272,8 @@ impl<'a> Lowerer<'a> {
         let doc = self.text(&root, "description");
         self.collect_defs(&root);
         let mut types = self.types();
-        let (name, docs_url, error_type) = self.api_info(&root);
-        let methods = self.methods(&root, &types);
+        let (name, docs_url, error_type, client_extensions) = self.api_info(&root);
+        let methods = self.methods(&root, &types, &client_extensions);
         let servers = self.servers(&root);
         let permissions = self.permissions_table(&methods);
         self.decisions(&root);
@@ -281,7 +281,18 @@ impl<'a> Lowerer<'a> {
         self.check_closed_responses(&types);
         self.check_recursion(&types);
         self.check_open_enums(&types);
-        Api { name, doc, docs_url, types, methods, servers, error_type, permissions }
+        self.check_client_types(&methods);
+        Api {
+            name,
+            doc,
+            docs_url,
+            types,
+            methods,
+            servers,
+            error_type,
+            permissions,
+            client_extensions,
+        }
     }
 
     /// Every permission, once, with a constant name that must not collide.
@@ -313,11 +324,13 @@ impl<'a> Lowerer<'a> {
         permissions
     }
 
-    fn api_info(&mut self, root: &Node<'a>) -> (String, String, Option<String>) {
+    /// The API's name, docs link, error body type and the client methods hand-written code
+    /// adds.
+    fn api_info(&mut self, root: &Node<'a>) -> (String, String, Option<String>, Vec<String>) {
         let Some(node) = root.child("x-api") else { return Default::default() };
         if !self.object(
             &node,
-            &["$comment", "name", "docsUrl", "errorResponse"],
+            &["$comment", "name", "docsUrl", "errorResponse", "clientExtensions"],
             &["name", "docsUrl"],
         ) {
             return Default::default();
@@ -325,7 +338,14 @@ impl<'a> Lowerer<'a> {
         let name = self.text(&node, "name");
         let docs_url = self.text(&node, "docsUrl");
         let error_type = node.child("errorResponse").and_then(|n| self.ref_struct(&n));
-        (name, docs_url, error_type)
+        let extensions = self.strings(&node, "clientExtensions");
+        for (i, extension) in extensions.iter().enumerate() {
+            let at = format!("{}/clientExtensions/{i}", node.ptr);
+            if names::value_name(extension).ok().as_deref() != Some(extension.as_str()) {
+                self.error(at, format!("`{extension}` is not a snake_case Rust method name"));
+            }
+        }
+        (name, docs_url, error_type, extensions)
     }
 
     fn decisions(&mut self, root: &Node<'a>) {
@@ -949,7 +969,12 @@ impl<'a> Lowerer<'a> {
 
     // ----- x-methods -------------------------------------------------------------------------
 
-    fn methods(&mut self, root: &Node<'a>, types: &[TypeDef]) -> Vec<Method> {
+    fn methods(
+        &mut self,
+        root: &Node<'a>,
+        types: &[TypeDef],
+        extensions: &[String],
+    ) -> Vec<Method> {
         let mut out: Vec<Method> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for item in self.array(root, "x-methods") {
@@ -965,31 +990,47 @@ impl<'a> Lowerer<'a> {
                 );
                 self.error(item.at("name"), message);
             }
-            if names::RESERVED_METHODS.contains(&method.name.as_str()) {
+            if names::RESERVED_METHODS.contains(&method.name.as_str())
+                || extensions.contains(&method.name)
+            {
                 let message = format!(
                     "`{}` becomes the Rust method `{}`, which the client already defines",
                     method.spec_name, method.name
                 );
                 self.error(item.at("name"), message);
             }
+            if let Some(first) = seen.get(&method.call_type) {
+                let message = format!(
+                    "method `{}` has the call builder `{}`, like the method at {first}",
+                    method.spec_name, method.call_type
+                );
+                self.error(item.at("name"), message);
+            }
+            seen.insert(method.call_type.clone(), item.ptr.clone());
             seen.insert(method.spec_name.clone(), item.ptr.clone());
             seen.insert(method.name.clone(), item.ptr.clone());
             out.push(method);
         }
-        self.check_stream_names(&out);
         out
     }
 
-    /// A listing method's `<name>_stream` must not be another method's name.
-    fn check_stream_names(&mut self, methods: &[Method]) {
-        for method in methods.iter().filter(|m| m.paging.is_some()) {
-            let stream = names::stream_method(&method.name);
-            if let Some(other) = methods.iter().find(|m| m.name == stream) {
+    /// A method's call builder must not take the name of another type of the client module:
+    /// `Client`, `Cloud`, or a typed filter builder.
+    fn check_client_types(&mut self, methods: &[Method]) {
+        let filters: Vec<String> = methods
+            .iter()
+            .filter_map(|m| m.filter.as_ref())
+            .map(|(model, _)| names::filter_type(model))
+            .collect();
+        for method in methods {
+            let taken = names::CLIENT_TYPES.contains(&method.call_type.as_str())
+                || filters.contains(&method.call_type);
+            if taken && !method.call_type.is_empty() {
                 let message = format!(
-                    "clashes with `{}`, whose item stream is also named `{stream}`",
-                    method.spec_name
+                    "`{}` would name its call builder `{}`, which the client module already defines",
+                    method.spec_name, method.call_type
                 );
-                self.error(format!("{}/name", other.pointer), message);
+                self.error(format!("{}/name", method.pointer), message);
             }
         }
     }
@@ -1000,6 +1041,11 @@ impl<'a> Lowerer<'a> {
         }
         let spec_name = self.text(node, "name");
         let name = self.rust_name(&node.at("name"), &spec_name, names::value_name);
+        let call_type = if name.is_empty() {
+            String::new()
+        } else {
+            self.rust_name(&node.at("name"), &spec_name, names::call_type)
+        };
         let verb = self.verb(node);
         let mut params = self.params(node);
         let path_template = self.text(node, "path");
@@ -1022,6 +1068,7 @@ impl<'a> Lowerer<'a> {
             retry_safe: self.bool(node, "retrySafe").unwrap_or(false),
             spec_name,
             name,
+            call_type,
             verb,
             path_template,
             path,
@@ -1178,6 +1225,12 @@ impl<'a> Lowerer<'a> {
             if out.iter().any(|p| p.wire == wire || (p.name == name && !name.is_empty())) {
                 self.error(item.at("name"), format!("duplicate parameter `{wire}`"));
                 continue;
+            }
+            if names::RESERVED_CALL_MEMBERS.contains(&names::bare(&name)) {
+                let message = format!(
+                    "parameter `{wire}` becomes `{name}`, which the call builder already uses"
+                );
+                self.error(item.at("name"), message);
             }
             let location = match self.string(&item, "in") {
                 Some("path") => ParamLocation::Path,
@@ -1435,6 +1488,7 @@ fn empty_api() -> Api {
         methods: Vec::new(),
         servers: Vec::new(),
         error_type: None,
+        client_extensions: Vec::new(),
         permissions: Vec::new(),
     }
 }

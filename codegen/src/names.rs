@@ -43,12 +43,28 @@ const RESERVED_TYPES: &[&str] = &[
     "ObjectVisitor",
 ];
 
-/// Method names the generated or hand-written client already defines.
-pub const RESERVED_METHODS: &[&str] = &["builder", "core", "download", "wait_for_completion"];
+/// Method names the generated client defines besides one per operation.
+pub const RESERVED_METHODS: &[&str] = &["builder", "core", "download"];
 
-/// The Rust name of a listing method's item stream.
-pub fn stream_method(method: &str) -> String {
-    format!("{}_stream", bare(method))
+/// Type names the generated client module defines besides one call builder per operation.
+pub const CLIENT_TYPES: &[&str] = &["Client", "Cloud"];
+
+/// Names a call builder already uses for its own fields and methods: no parameter may take
+/// them.
+pub const RESERVED_CALL_MEMBERS: &[&str] =
+    &["client", "send", "send_with_response", "into_pager", "into_future", "request"];
+
+/// The crate whose `__private` module generated code builds on.
+pub const RUNTIME_CRATE: &str = "mde_runtime";
+
+/// UpperCamelCase name of a method's call builder (`isolateMachine` → `IsolateMachine`).
+pub fn call_type(method: &str) -> Result<String, String> {
+    type_name(method)
+}
+
+/// UpperCamelCase name of the typed `$filter` builder over a model (`MachineActionFilter`).
+pub fn filter_type(model: &str) -> String {
+    format!("{model}Filter")
 }
 
 /// Variant name of the catch-all in open enums.

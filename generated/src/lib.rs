@@ -1,13 +1,133 @@
-//! A typed, forward-compatible Rust SDK for the Microsoft Defender for Endpoint **MachineAction**
-//! API: isolate and release devices, restrict app execution, run antivirus scans, offboard,
-//! stop and quarantine files, collect investigation packages, run live response, and list,
-//! read and cancel the resulting actions.
+//! A typed, forward-compatible Rust SDK for the Microsoft Defender for Endpoint
+//! **MachineAction** API: isolate and release devices, restrict app execution, run antivirus
+//! scans, offboard, stop and quarantine files, collect investigation packages, run live
+//! response, and list, read and cancel the resulting actions.
 //!
-//! The [`models`] are generated from `spec/machineaction.json` by `cargo xtask codegen`. They
-//! are built for a service that grows: every enum that appears in a response keeps values it
-//! does not know yet (`Unknown(String)`), every response object keeps members it does not know
-//! yet (`extra`), and timestamps are written back exactly as they came in. Serializing a value
-//! you deserialized gives back the same JSON.
+//! # Getting started
+//!
+//! ```toml
+//! [dependencies]
+//! mde-machine-actions = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! ## A client
+//!
+//! [`Client::from_env`] reads `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_CLIENT_SECRET`
+//! (an app registration with the `Machine.*` permissions of the calls you make), or
+//! `MDE_TOKEN`, a bearer token; `MDE_CLOUD` picks the cloud and `MDE_BASE_URL` another host
+//! (such as the local simulator, `mde-simulator`). Or say it all in code:
+//!
+//! ```no_run
+//! use mde_machine_actions::{Client, ClientSecretCredential, Cloud};
+//!
+//! # fn main() -> Result<(), mde_machine_actions::Error> {
+//! let client = Client::builder()
+//!     .cloud(Cloud::Eu) // or Cloud::Global (the default), Cloud::GccHigh, ... or .base_url(..)
+//!     .credential(ClientSecretCredential::new("tenant-id", "client-id", "client-secret"))
+//!     .build()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Isolate a device and wait for the result
+//!
+//! Each operation is a method of [`Client`] that returns a call: `.await` it. Action requests
+//! are never sent twice by the SDK (a 5xx after sending is an error, not a retry), and a
+//! duplicate request is recognisable with [`ServiceErrorExt::is_already_in_progress`].
+//!
+//! ```no_run
+//! use mde_machine_actions::prelude::*;
+//! use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
+//!
+//! # async fn example() -> Result<(), Error> {
+//! let client = Client::from_env()?;
+//! let machine = MachineId::from("1e5bc9d7e413ddd7902c2932e418702b84d0cc07");
+//! let request = IsolateRequest::new("Isolate due to alert 1234")
+//!     .with_isolation_type(IsolationType::Full);
+//! let action = match client.isolate_machine(&machine, &request).await {
+//!     Ok(action) => action,
+//!     Err(error) if error.is_already_in_progress() => return Ok(()), // already pending
+//!     Err(error) => return Err(error),
+//! };
+//! let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+//! println!("{} ended {}", outcome.action.id, outcome.action.status);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## List actions with a typed filter
+//!
+//! Listings page through `@odata.nextLink` with a [`Pager`]; filters are typed and quote
+//! their literals.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use mde_machine_actions::prelude::*;
+//! use mde_machine_actions::models::MachineActionStatus;
+//!
+//! # async fn example(client: &Client) -> Result<(), Error> {
+//! let since = Timestamp::now() - Duration::from_secs(24 * 60 * 60);
+//! let filter = MachineActionFilter::status()
+//!     .eq(MachineActionStatus::Failed)
+//!     .and(MachineActionFilter::creation_date_time_utc().ge(since));
+//! let mut actions = client.list_machine_actions().filter(filter).into_pager();
+//! while let Some(action) = actions.next().await {
+//!     let action = action?;
+//!     println!("{} {} on {:?}", action.id, action.r#type, action.computer_dns_name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Live response, and downloading its result
+//!
+//! ```no_run
+//! use mde_machine_actions::prelude::*;
+//! use mde_machine_actions::models::{
+//!     CommandParam, LiveResponseCommand, LiveResponseCommandType, MachineId,
+//!     RunLiveResponseRequest,
+//! };
+//!
+//! # async fn example(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let machine = MachineId::from("1e5bc9d7e413ddd7902c2932e418702b84d0cc07");
+//! let params = vec![CommandParam::new("ScriptName", "collect.ps1")];
+//! let command = LiveResponseCommand::new(LiveResponseCommandType::RunScript, params);
+//! let request = RunLiveResponseRequest::new(vec![command], "Collect triage data");
+//! let action = client.run_live_response(&machine, &request).await?;
+//! let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+//! if outcome.succeeded() {
+//!     let link = client.get_live_response_result_download_link(&action.id, 0).await?;
+//!     let mut file = tokio::fs::File::create("result.json").await?;
+//!     client.download(&link, &mut file).await?; // the bearer token is not sent to storage
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Response metadata
+//!
+//! `.send_with_response()` instead of `.await` gives the status, the service's request id and
+//! the headers with the value, for audit trails:
+//!
+//! ```no_run
+//! # use mde_machine_actions::prelude::*;
+//! # async fn example(client: &Client, id: &mde_machine_actions::models::MachineActionId) -> Result<(), Error> {
+//! let response = client.get_machine_action(id).send_with_response().await?;
+//! println!("{:?} {:?}", response.request_id(), response.value().status);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Models
+//!
+//! The [`models`] are generated from the spec by `cargo xtask codegen`. They are built for a
+//! service that grows: every enum that appears in a response keeps values it does not know yet
+//! (`Unknown(String)`), every response object keeps members it does not know yet (`extra`),
+//! and timestamps are written back exactly as they came in. Serializing a value you
+//! deserialized gives back the same JSON. Request bodies are built with `new(..)`, which takes
+//! the members the docs mark required, and `with_*` setters for the others.
 //!
 //! ```
 //! use mde_machine_actions::models::{MachineAction, MachineActionStatus};
@@ -25,14 +145,26 @@
 //! assert_eq!(action.extra.get("someFutureField"), Some(&serde_json::Value::Bool(true)));
 //! # Ok::<(), serde_json::Error>(())
 //! ```
-
+//!
+//! # Features
+//!
+//! - `azure`: [`AzureCredential`], an adapter for any `azure_identity` credential (managed
+//!   identity, workload identity, Azure CLI, ...).
+//!
+//! # Layout
+//!
+//! [`client`], [`models`] and [`operations`] are generated; [`wait`], [`error_codes`] and
+//! [`env`] are hand-written helpers specific to this API; the HTTP runtime (transport, retries,
+//! rate budgets, credentials, paging, filters, downloads, timestamps) is the companion crate
+//! `mde-runtime`, whose public items are re-exported here.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-/// The client: [`Client`] with one async method per operation, [`Cloud`], the typed `$filter`
-/// builder [`client::MachineActionFilter`] and the list query options.
+/// The client: [`Client`] with one method per operation (each returning a call builder),
+/// [`Cloud`], and the typed `$filter` builder [`MachineActionFilter`].
 #[rustfmt::skip]
 pub mod client;
-mod error_codes;
+mod hand_written;
 /// Data types of the API: [`models::MachineAction`], its nested objects, every enum, the
 /// request bodies of the action methods, and the response and error envelopes.
 #[rustfmt::skip]
@@ -41,12 +173,28 @@ pub mod models;
 /// [`operations::permissions`] names every permission.
 #[rustfmt::skip]
 pub mod operations;
-pub mod runtime;
-pub mod wait;
 
-pub use client::{Client, Cloud};
-pub use runtime::{
-    ClientBuilder, DownloadLink, Error, Filter, RateBudget, RetryPolicy, Secret, StaticToken,
-    Timestamp, TokenCredential, UnknownFields,
+pub use hand_written::{env, error_codes, wait};
+
+pub use client::{Client, Cloud, MachineActionFilter};
+pub use error_codes::ServiceErrorExt;
+pub use wait::{CommandOutcome, WaitError, WaitOptions, WaitOutcome};
+
+#[cfg(feature = "azure")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure")))]
+pub use mde_runtime::AzureCredential;
+pub use mde_runtime::{
+    AccessToken, ApiError, AuthError, BoxFuture, ClientBuilder, ClientSecretCredential,
+    DownloadLink, Endpoint, Equality, Error, Filter, FilterField, InvalidRequest, ODataLiteral,
+    Operation, Ordered, Pager, Pages, RateBudget, RateLimit, Response, RetryPolicy, Secret,
+    StaticToken, StatusCode, Timestamp, TimestampError, TokenCredential, TokenRequest,
+    UnknownFields, UnknownVariant, Verb,
 };
-pub use wait::{WaitError, WaitOptions, WaitOutcome};
+
+/// The names most programs use, in one import: `use mde_machine_actions::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Client, ClientSecretCredential, Cloud, Error, MachineActionFilter, ServiceErrorExt,
+        Timestamp, WaitOptions,
+    };
+}

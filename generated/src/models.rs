@@ -3,7 +3,7 @@
 
 //! Data types: every object, enum and id of the API.
 
-use super::runtime;
+use ::mde_runtime::__private as runtime;
 
 /// Opaque identifier of a machine action. The service issues GUID strings, but Microsoft's own examples also show 40-character hex strings and placeholders, so no format is enforced: treat it as an opaque token and pass it back unchanged.
 #[derive(

@@ -4,7 +4,7 @@
 //! What the spec says about each method, as constants: verb, path template, success
 //! statuses, retry safety, documented quotas and permissions.
 
-use super::runtime;
+use ::mde_runtime::__private as runtime;
 
 /// `listMachineActions`: Lists the machine actions of the tenant, optionally filtered and paged.
 pub static LIST_MACHINE_ACTIONS: runtime::Operation = runtime::Operation {

@@ -22,7 +22,14 @@ pub enum Mode {
 
 /// Runs the task from the workspace root `root`.
 pub fn run(root: &Path, mode: Mode) -> ExitCode {
-    let files = match from_spec(root, |text| codegen::generate(text, SPEC)) {
+    let sdk = match crate::files::Sdk::read(root) {
+        Ok(sdk) => sdk,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let files = match from_spec(root, |text| codegen::generate(text, &sdk.target(SPEC))) {
         Ok(files) => files,
         Err(code) => return code,
     };

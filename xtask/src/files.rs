@@ -9,6 +9,56 @@ use std::process::ExitCode;
 /// The spec, relative to the workspace root.
 pub const SPEC: &str = "spec/machineaction.json";
 
+/// The SDK crate's manifest, relative to the workspace root.
+pub const SDK_MANIFEST: &str = "generated/Cargo.toml";
+
+/// The SDK crate's library name and version, read from its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sdk {
+    /// Library name, e.g. `mde_machine_actions`.
+    pub crate_name: String,
+    /// Package version, e.g. `0.1.0`.
+    pub version: String,
+}
+
+impl Sdk {
+    /// Reads `generated/Cargo.toml` under `root`.
+    pub fn read(root: &Path) -> Result<Self, String> {
+        let path = root.join(SDK_MANIFEST);
+        let text = fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let package = manifest_value(&text, "package", "name");
+        let lib = manifest_value(&text, "lib", "name");
+        let version = manifest_value(&text, "package", "version");
+        match (lib.or_else(|| package.map(|p| p.replace('-', "_"))), version) {
+            (Some(crate_name), Some(version)) => Ok(Self { crate_name, version }),
+            _ => Err(format!("{SDK_MANIFEST} names no package name and version")),
+        }
+    }
+
+    /// The generator's target for `spec_name` (as the headers name it).
+    pub fn target<'a>(&'a self, spec_name: &'a str) -> codegen::Target<'a> {
+        codegen::Target { spec_name, crate_name: &self.crate_name, version: &self.version }
+    }
+}
+
+/// A `key = "value"` string in the `[section]` table of a Cargo manifest.
+fn manifest_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let header = format!("[{section}]");
+    let mut in_section = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_section = line == header;
+            continue;
+        }
+        let Some(rest) = line.strip_prefix(key).filter(|_| in_section) else { continue };
+        let Some(value) = rest.trim_start().strip_prefix('=') else { continue };
+        let value = value.trim();
+        return value.strip_prefix('"')?.strip_suffix('"').map(str::to_owned);
+    }
+    None
+}
+
 /// Reads the spec under `root` and runs a generator stage on it. When the spec cannot be read
 /// or has problems, prints every problem and returns exit code 2: nothing is to be written.
 pub fn from_spec<T>(

@@ -15,7 +15,14 @@ pub const OUTPUT: &str = codegen::openapi::OUTPUT;
 /// 1 when `--check` finds it stale or it cannot be written, 2 when the spec is unreadable or has
 /// problems (nothing is written then).
 pub fn run(root: &Path, mode: Mode) -> ExitCode {
-    let document = match from_spec(root, codegen::openapi) {
+    let sdk = match crate::files::Sdk::read(root) {
+        Ok(sdk) => sdk,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let document = match from_spec(root, |text| codegen::openapi(text, &sdk.target(SPEC))) {
         Ok(document) => document,
         Err(code) => return code,
     };

@@ -1,37 +1,42 @@
-//! `src/client.rs`: the `Client` with one async method per spec method, the `Cloud` table,
-//! query-option structs, typed `$filter` builders and paging glue.
+//! `src/client.rs`: the `Client` with one method per spec method, each returning a call
+//! builder (optional parameters as setters, `IntoFuture`, response metadata, a pager for
+//! listings), the `Cloud` table, typed `$filter` builders and paging glue.
 //!
 //! Everything that does not depend on the spec (HTTP, retries, budgets, paging, filters) lives
-//! in the hand-written `runtime`; this emitter only wires each method's pieces into it.
+//! in the runtime crate; this emitter only wires each method's pieces into it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, paragraphs};
+use super::example::{self, is_argument};
 use super::operations::{describe_limits, operation_ident};
 use super::rust_type;
 use crate::ir::{
     Api, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef,
 };
+use crate::Target;
 use crate::names::{self, ident};
 
 /// The whole `client.rs` file.
-pub fn expand_client(api: &Api) -> TokenStream {
+pub fn expand_client(api: &Api, target: &Target<'_>) -> TokenStream {
     let cloud = expand_cloud(api);
-    let client = expand_client_struct(api);
-    let queries = api.methods.iter().filter_map(expand_query_struct);
+    let client = expand_client_struct(api, target);
+    let calls = api.methods.iter().map(|m| expand_call(api, m));
     let pages = api.methods.iter().filter_map(expand_page_impl);
     let filters = api.methods.iter().filter_map(|m| expand_filter_builder(api, m));
     let literals = expand_literals(api);
     quote! {
-        //! The API client: one async method per operation, the clouds it is served from, and
-        //! the typed query options of its listing methods.
+        //! The API client: one method per operation, each returning a call builder to set
+        //! optional parameters on and `.await`; the clouds the API is served from; typed
+        //! `$filter` builders.
 
-        use super::{models, operations, runtime};
+        use super::{models, operations};
+        use ::mde_runtime::__private as runtime;
 
         #cloud
         #client
-        #(#queries)*
+        #(#calls)*
         #(#pages)*
         #(#filters)*
         #literals
@@ -96,11 +101,7 @@ fn expand_cloud(api: &Api) -> TokenStream {
 
         impl From<Cloud> for runtime::Endpoint {
             fn from(cloud: Cloud) -> Self {
-                runtime::Endpoint {
-                    base_url: cloud.base_url().to_owned(),
-                    authority: cloud.authority().to_owned(),
-                    scope: cloud.scope().to_owned(),
-                }
+                runtime::Endpoint::new(cloud.base_url(), cloud.authority(), cloud.scope())
             }
         }
 
@@ -126,23 +127,19 @@ fn expand_cloud(api: &Api) -> TokenStream {
 
 // ----- the client ------------------------------------------------------------------------------
 
-fn expand_client_struct(api: &Api) -> TokenStream {
+fn expand_client_struct(api: &Api, target: &Target<'_>) -> TokenStream {
     let doc = doc_attrs(&paragraphs(&[
         &format!("A client for the {}.", api.name),
         "Cheap to clone: clones share the connection pool, the token cache and the rate budget.",
+        "Each operation's method returns a call builder: set its optional parameters, then `.await` it for the value, or call `.send_with_response()` for the value with the response's status, request id and headers.",
         &format!("[Reference documentation]({})", api.docs_url),
     ]));
     let endpoint = if api.servers.is_empty() {
-        quote!(runtime::Endpoint {
-            base_url: String::new(),
-            authority: String::new(),
-            scope: String::new()
-        })
+        quote!(runtime::Endpoint::new("", "", ""))
     } else {
         quote!(Cloud::default())
     };
-    let methods = api.methods.iter().map(|m| expand_method(api, m));
-    let streams = api.methods.iter().filter_map(|m| expand_stream_method(api, m));
+    let methods = api.methods.iter().map(|m| expand_method(api, m, target));
     let download = api.methods.iter().any(|m| m.link_field.is_some()).then(|| {
         quote! {
             /// Downloads what a link points at into `writer`, chunk by chunk. The bearer token
@@ -163,6 +160,8 @@ fn expand_client_struct(api: &Api) -> TokenStream {
         }
 
         impl runtime::FromCore for Client {
+            const USER_AGENT: &'static str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
             fn from_core(core: runtime::Core) -> Self {
                 Self { core }
             }
@@ -174,19 +173,19 @@ fn expand_client_struct(api: &Api) -> TokenStream {
                 runtime::ClientBuilder::new(#endpoint)
             }
 
-            /// The HTTP core: endpoint, connection pool, rate budget.
+            /// The HTTP core: endpoint, connection pool, rate budget. Not public API.
+            #[doc(hidden)]
             pub fn core(&self) -> &runtime::Core {
                 &self.core
             }
 
             #(#methods)*
-            #(#streams)*
             #download
         }
     }
 }
 
-fn method_doc(method: &Method) -> TokenStream {
+fn method_doc(api: &Api, method: &Method, target: &Target<'_>) -> TokenStream {
     let route = format!("`{} {}`", method.verb.as_str(), method.path_template);
     let statuses: Vec<String> = method.success.iter().map(u16::to_string).collect();
     let perms = |list: &[String]| {
@@ -225,20 +224,18 @@ fn method_doc(method: &Method) -> TokenStream {
         &route,
         &facts.join("\n"),
         &format!("[Microsoft Learn]({})", method.docs_url),
+        &example::method_example(api, method, target.crate_name),
     ]))
 }
 
-/// Path and required query parameters become arguments, optional ones go in a query struct.
-fn is_argument(param: &Param) -> bool {
-    param.location == ParamLocation::Path || param.required
-}
-
+/// The type of a required parameter: borrowed for strings and named types (for the call
+/// builder's lifetime `'a`), by value otherwise.
 fn param_type(param: &Param) -> TokenStream {
     match &param.ty {
-        Type::String => quote!(&str),
+        Type::String => quote!(&'a str),
         Type::Named(_) => {
             let ty = rust_type(&param.ty, &models());
-            quote!(&#ty)
+            quote!(&'a #ty)
         }
         other => rust_type(other, &models()),
     }
@@ -259,15 +256,6 @@ fn is_string_newtype(api: &Api, name: &str) -> bool {
         .any(|t| matches!(t, TypeDef::Newtype(n) if n.name == name && n.inner == Type::String))
 }
 
-fn query_struct_name(method: &Method) -> proc_macro2::Ident {
-    let base = names::type_name(&method.spec_name).unwrap_or_default();
-    format_ident!("{}Query", base)
-}
-
-fn has_query_struct(method: &Method) -> bool {
-    method.params.iter().any(|p| !is_argument(p))
-}
-
 fn return_type(method: &Method) -> TokenStream {
     if method.link_field.is_some() {
         quote!(runtime::DownloadLink)
@@ -276,47 +264,146 @@ fn return_type(method: &Method) -> TokenStream {
     }
 }
 
-fn expand_method(api: &Api, method: &Method) -> TokenStream {
-    let doc = method_doc(method);
+/// The client method of an operation: takes the required inputs, returns the call builder.
+fn expand_method(api: &Api, method: &Method, target: &Target<'_>) -> TokenStream {
+    let doc = method_doc(api, method, target);
     let name = ident(&method.name);
-    let args = method.params.iter().filter(|p| is_argument(p)).map(|p| {
-        let name = ident(&p.name);
-        let ty = param_type(p);
-        quote!(#name: #ty)
-    });
-    let query_arg = has_query_struct(method).then(|| {
-        let query = query_struct_name(method);
-        quote!(query: &#query)
-    });
-    let body_arg = method.body.as_ref().map(|b| {
-        let ty = rust_type(&Type::Named(b.clone()), &models());
-        quote!(body: &#ty)
-    });
-    let all_args = args.chain(query_arg).chain(body_arg);
-    let build = expand_build_request(api, method, true);
-    let ret = return_type(method);
-    let send = match &method.link_field {
-        Some(field) => {
-            let response = rust_type(&Type::Named(method.response.clone()), &models());
-            let field = ident(field);
-            quote! {
-                let response: #response = self.core.send_json(request).await?;
-                runtime::DownloadLink::parse(&response.#field)
-            }
-        }
-        None => quote!(self.core.send_json(request).await),
-    };
+    let call = ident(&method.call_type);
+    let args: Vec<TokenStream> = required_inputs(method)
+        .map(|(name, ty)| quote!(#name: #ty))
+        .collect();
+    let fields = required_inputs(method).map(|(name, _)| name);
+    let optional = method.params.iter().filter(|p| !is_argument(p)).map(|p| ident(&p.name));
     quote! {
         #doc
-        pub async fn #name(&self, #(#all_args),*) -> Result<#ret, runtime::Error> {
-            #build
-            #send
+        pub fn #name<'a>(&'a self, #(#args),*) -> #call<'a> {
+            #call { client: self, #(#fields,)* #(#optional: None,)* }
         }
     }
 }
 
+/// The required inputs of an operation, as (name, type): path and required query
+/// parameters, then the body.
+fn required_inputs(method: &Method) -> impl Iterator<Item = (proc_macro2::Ident, TokenStream)> {
+    let params = method.params.iter().filter(|p| is_argument(p)).map(|p| (ident(&p.name), param_type(p)));
+    let body = method.body.as_ref().map(|b| {
+        let ty = rust_type(&Type::Named(b.clone()), &models());
+        (format_ident!("body"), quote!(&'a #ty))
+    });
+    params.chain(body)
+}
+
+// ----- call builders ---------------------------------------------------------------------------
+
+/// The call builder of an operation: its inputs, a setter per optional parameter, `send`,
+/// `send_with_response`, `IntoFuture` and, for listings, `into_pager`.
+fn expand_call(api: &Api, method: &Method) -> TokenStream {
+    let call = ident(&method.call_type);
+    let method_name = names::bare(&method.name);
+    let doc = doc_attrs(&format!(
+        "A call of [`Client::{method_name}`]: set optional parameters, then `.await` it (or call [`send_with_response`](Self::send_with_response) for the response metadata too)."
+    ));
+    let fields = required_inputs(method).map(|(name, ty)| quote!(#name: #ty,));
+    let optional: Vec<&Param> = method.params.iter().filter(|p| !is_argument(p)).collect();
+    let optional_fields = optional.iter().map(|p| {
+        let name = ident(&p.name);
+        let ty = query_field_type(p);
+        quote!(#name: Option<#ty>,)
+    });
+    let setters = optional.iter().map(|p| expand_call_setter(p));
+    let ret = return_type(method);
+    let response = rust_type(&Type::Named(method.response.clone()), &models());
+    let build = expand_build_request(api, method);
+    let send = match &method.link_field {
+        Some(field) => {
+            let field = ident(field);
+            quote! {
+                let response = self.client.core.send_json::<#response>(request).await?;
+                response.try_map(|value| runtime::DownloadLink::parse(&value.#field))
+            }
+        }
+        None => quote!(self.client.core.send_json::<#response>(request).await),
+    };
+    let pager = expand_into_pager(method);
+    quote! {
+        #doc
+        #[derive(Debug, Clone)]
+        #[must_use = "a call does nothing until it is awaited"]
+        pub struct #call<'a> {
+            client: &'a Client,
+            #(#fields)*
+            #(#optional_fields)*
+        }
+
+        impl<'a> #call<'a> {
+            #(#setters)*
+
+            fn request(&self) -> Result<runtime::Request, runtime::Error> {
+                #build
+                Ok(request)
+            }
+
+            /// Sends the call and returns the decoded answer: the same as `.await`.
+            pub async fn send(self) -> Result<#ret, runtime::Error> {
+                Ok(self.send_with_response().await?.into_value())
+            }
+
+            /// Sends the call and returns the decoded answer with the response's status,
+            /// request id and headers.
+            pub async fn send_with_response(self) -> Result<runtime::Response<#ret>, runtime::Error> {
+                let request = self.request()?;
+                #send
+            }
+
+            #pager
+        }
+
+        impl<'a> ::std::future::IntoFuture for #call<'a> {
+            type Output = Result<#ret, runtime::Error>;
+            type IntoFuture = runtime::BoxFuture<'a, Self::Output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}
+
+fn expand_call_setter(param: &Param) -> TokenStream {
+    let name = ident(&param.name);
+    let ty = query_field_type(param);
+    let doc = doc_attrs(&paragraphs(&[&param.doc, &format!("Query parameter `{}`.", param.wire)]));
+    quote! {
+        #doc
+        pub fn #name(mut self, value: impl Into<#ty>) -> Self {
+            self.#name = Some(value.into());
+            self
+        }
+    }
+}
+
+fn expand_into_pager(method: &Method) -> Option<TokenStream> {
+    let paging = method.paging.as_ref()?;
+    let item = rust_type(&paging.item_type, &models());
+    let page = rust_type(&Type::Named(method.response.clone()), &models());
+    let (top, skip, max_top) = (&paging.top, &paging.skip, paging.max_top);
+    let doc = doc_attrs(&format!(
+        "Every item of the listing, page after page: follows the next link, falls back to `{skip}` when a full page has no link, and ends with an error on a link that does not advance. `{top}` sets the page size."
+    ));
+    Some(quote! {
+        #doc
+        pub fn into_pager(self) -> runtime::Pager<#item> {
+            let paging = runtime::Paging { top: #top, skip: #skip, max_top: #max_top };
+            match self.request() {
+                Ok(request) => runtime::Pager::new::<#page>(self.client.core.clone(), request, paging),
+                Err(error) => runtime::Pager::failed(error),
+            }
+        }
+    })
+}
+
 /// `let request = runtime::Request::new(...)` with path, query and (if `with_body`) body.
-fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStream {
+fn expand_build_request(api: &Api, method: &Method) -> TokenStream {
     let operation = operation_ident(method);
     let (first, rest) = match method.path.split_first() {
         Some((PathPart::Literal(text), rest)) => (text.as_str(), rest),
@@ -332,20 +419,20 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
         PathPart::Param(index) => {
             let param = &method.params[*index];
             let name = ident(&param.name);
-            let text = param_text(param, quote!(#name), api);
+            let text = param_text(param, quote!(self.#name), api);
             quote!(runtime::push_segment(&mut path, #text);)
         }
     });
     let ids = method.params.iter().filter(|p| p.location == ParamLocation::Path).map(|p| {
         let wire = &p.wire;
         let name = ident(&p.name);
-        quote!(.id(#wire, #name))
+        quote!(.id(#wire, self.#name))
     });
     let query = method.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire;
         let name = ident(&p.name);
         let text = match (is_argument(p), is_clamped(p)) {
-            (true, _) => clamp(p, quote!(#name)),
+            (true, _) => clamp(p, quote!(self.#name)),
             (false, true) => clamp(p, quote!((*value))),
             (false, false) => quote!(value),
         };
@@ -353,15 +440,14 @@ fn expand_build_request(api: &Api, method: &Method, with_body: bool) -> TokenStr
             quote!(let request = request.query(#wire, #text);)
         } else {
             quote! {
-                let request = match &query.#name {
+                let request = match &self.#name {
                     Some(value) => request.query(#wire, #text),
                     None => request,
                 };
             }
         }
     });
-    let body =
-        (with_body && method.body.is_some()).then(|| quote!(let request = request.json(body)?;));
+    let body = method.body.is_some().then(|| quote!(let request = request.json(self.body)?;));
     quote! {
         let #mutability path = String::from(#first);
         #(#segments)*
@@ -411,53 +497,6 @@ fn literal(value: i64, ty: &Type) -> TokenStream {
 
 // ----- listing ---------------------------------------------------------------------------------
 
-fn expand_query_struct(method: &Method) -> Option<TokenStream> {
-    if !has_query_struct(method) {
-        return None;
-    }
-    let name = query_struct_name(method);
-    let doc =
-        doc_attrs(&format!("Optional query options of [`Client::{}`].", names::bare(&method.name)));
-    let optional: Vec<&Param> = method.params.iter().filter(|p| !is_argument(p)).collect();
-    let fields = optional.iter().map(|p| {
-        let doc = doc_attrs(&paragraphs(&[&p.doc, &format!("Query parameter `{}`.", p.wire)]));
-        let name = ident(&p.name);
-        let ty = query_field_type(p);
-        quote! { #doc pub #name: Option<#ty>, }
-    });
-    let setters = optional.iter().map(|p| {
-        let name = ident(&p.name);
-        let setter = format_ident!("with_{}", names::bare(&p.name));
-        let ty = query_field_type(p);
-        let doc = format!(" Sets [`Self::{}`].", names::bare(&p.name));
-        quote! {
-            #[doc = #doc]
-            #[must_use]
-            pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
-                self.#name = Some(value.into());
-                self
-            }
-        }
-    });
-    Some(quote! {
-        #doc
-        #[derive(Debug, Clone, Default, PartialEq)]
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-        }
-
-        impl #name {
-            /// No options set.
-            pub fn new() -> Self {
-                Self::default()
-            }
-
-            #(#setters)*
-        }
-    })
-}
-
 fn query_field_type(param: &Param) -> TokenStream {
     if param.is_filter { quote!(runtime::Filter) } else { rust_type(&param.ty, &models()) }
 }
@@ -479,42 +518,6 @@ fn expand_page_impl(method: &Method) -> Option<TokenStream> {
     })
 }
 
-fn expand_stream_method(api: &Api, method: &Method) -> Option<TokenStream> {
-    let paging = method.paging.as_ref()?;
-    let name = format_ident!("{}", names::stream_method(&method.name));
-    let single = names::bare(&method.name);
-    let doc = doc_attrs(&format!(
-        "Every item of [`Self::{single}`], page after page: follows the next link, falls back to `{}` when a full page has no link, and ends with an error on a link that does not advance.",
-        paging.skip
-    ));
-    let item = rust_type(&paging.item_type, &models());
-    let page = rust_type(&Type::Named(method.response.clone()), &models());
-    let args: Vec<TokenStream> = method
-        .params
-        .iter()
-        .filter(|p| is_argument(p))
-        .map(|p| {
-            let name = ident(&p.name);
-            let ty = param_type(p);
-            quote!(#name: #ty)
-        })
-        .collect();
-    let query_arg = has_query_struct(method).then(|| {
-        let query = query_struct_name(method);
-        quote!(query: &#query)
-    });
-    let (top, skip, max_top) = (&paging.top, &paging.skip, paging.max_top);
-    let build = expand_build_request(api, method, false);
-    Some(quote! {
-        #doc
-        pub fn #name(&self, #(#args,)* #query_arg) -> impl ::futures_util::Stream<Item = Result<#item, runtime::Error>> + Send + 'static {
-            #build
-            let paging = runtime::Paging { top: #top, skip: #skip, max_top: #max_top };
-            runtime::paginate::<#page>(self.core.clone(), request, paging)
-        }
-    })
-}
-
 // ----- filters ---------------------------------------------------------------------------------
 
 fn filter_struct<'a>(api: &'a Api, method: &Method) -> Option<&'a StructDef> {
@@ -532,7 +535,7 @@ fn expand_filter_builder(api: &Api, method: &Method) -> Option<TokenStream> {
     if first.spec_name != method.spec_name {
         return None;
     }
-    let name = format_ident!("{}Filter", def.name);
+    let name = format_ident!("{}", names::filter_type(&def.name));
     let model = &def.name;
     let doc = doc_attrs(&format!(
         "Typed `$filter` expressions over the filterable members of [`models::{model}`]; literals are quoted safely. Combine with `.and(..)`, `.or(..)`, or fall back to `runtime::Filter::raw`."

@@ -1,24 +1,27 @@
 //! Stage 3: the IR to one `TokenStream` per output file.
 //!
 //! Each output file has its own module here, built from small `expand_*` functions. Generated
-//! code names everything it uses by full path (`::serde::…`, and `runtime::…` through a `use super::runtime`), so it compiles
-//! wherever a `runtime` module sits beside it.
+//! code names external items by full path (`::serde::…`, and the companion runtime crate's
+//! plumbing as `runtime::…` through `use ::mde_runtime::__private as runtime`); only prelude
+//! names are used unqualified (hence the reserved names in `names.rs`).
 
 mod client;
 mod docs;
+mod example;
 mod models;
 mod operations;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::Target;
 use crate::ir::{Api, Type};
 use crate::names::ident;
 
 /// Every output file of `api`, as (path relative to the crate root, tokens).
-pub fn emit(api: &Api) -> Vec<(String, TokenStream)> {
+pub fn emit(api: &Api, target: &Target<'_>) -> Vec<(String, TokenStream)> {
     vec![
-        ("src/client.rs".to_owned(), client::expand_client(api)),
+        ("src/client.rs".to_owned(), client::expand_client(api, target)),
         ("src/models.rs".to_owned(), models::expand_models(api)),
         ("src/operations.rs".to_owned(), operations::expand_operations(api)),
     ]

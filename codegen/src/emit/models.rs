@@ -22,7 +22,7 @@ pub fn expand_models(api: &Api) -> TokenStream {
     quote! {
         //! Data types: every object, enum and id of the API.
 
-        use super::runtime;
+        use ::mde_runtime::__private as runtime;
 
         #(#items)*
     }

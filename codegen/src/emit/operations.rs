@@ -17,7 +17,7 @@ pub fn expand_operations(api: &Api) -> TokenStream {
         //! What the spec says about each method, as constants: verb, path template, success
         //! statuses, retry safety, documented quotas and permissions.
 
-        use super::runtime;
+        use ::mde_runtime::__private as runtime;
 
         #(#operations)*
 

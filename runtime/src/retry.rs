@@ -6,17 +6,23 @@
 use std::time::{Duration, SystemTime};
 
 /// Bounds on retrying one call.
+///
+/// ```
+/// use std::time::Duration;
+/// use mde_runtime::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_attempts(6)
+///     .with_max_retry_after(Duration::from_secs(60));
+/// assert_eq!(policy.max_attempts(), 6);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Total attempts per call, the first included (1 disables retries).
-    pub max_attempts: u32,
-    /// First backoff step; each later step doubles, up to `max_backoff`.
-    pub initial_backoff: Duration,
-    /// Largest backoff step.
-    pub max_backoff: Duration,
-    /// Longest `Retry-After` the client will wait out; a longer one fails the call at once
-    /// with [`Error::RateLimited`](super::Error::RateLimited).
-    pub max_retry_after: Duration,
+    pub(crate) max_attempts: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -37,6 +43,55 @@ impl RetryPolicy {
         Self { max_attempts: 1, ..Self::default() }
     }
 
+    /// Total attempts per call, the first included (1: no retries).
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// First backoff step; each later step doubles, up to [`max_backoff`](Self::max_backoff).
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Largest backoff step.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// Longest `Retry-After` the client waits out; a longer one fails the call at once with
+    /// [`Error::RateLimited`](crate::Error::RateLimited).
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Sets the total attempts per call, the first included (0 counts as 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the first backoff step.
+    #[must_use]
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets the largest backoff step.
+    #[must_use]
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Sets the longest `Retry-After` the client waits out.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
     /// The wait before retry number `retry` (1-based): "full jitter", a random duration between
     /// half the capped exponential step and the whole step.
     pub fn backoff(&self, retry: u32) -> Duration {
@@ -48,6 +103,7 @@ impl RetryPolicy {
 }
 
 /// Parses a `Retry-After` value: delay seconds (`120`) or an HTTP date, relative to `now`.
+#[doc(hidden)]
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {

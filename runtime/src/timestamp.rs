@@ -3,7 +3,9 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::ops::{Add, Sub};
 use std::str::FromStr;
+use std::time::{Duration, SystemTime};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -46,9 +48,83 @@ impl Timestamp {
         &self.text
     }
 
-    /// The current time, in UTC.
-    pub fn now_utc() -> Self {
-        OffsetDateTime::now_utc().into()
+    /// The current time, in UTC, written as the service writes times (7 fraction digits, `Z`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mde_runtime::Timestamp;
+    ///
+    /// let day_ago = Timestamp::now() - Duration::from_secs(24 * 60 * 60);
+    /// assert!(day_ago < Timestamp::now());
+    /// assert!(day_ago.as_str().ends_with('Z'));
+    /// ```
+    pub fn now() -> Self {
+        Self::in_service_form(OffsetDateTime::now_utc())
+    }
+
+    /// This instant moved forward by `duration`; `None` past year 9999.
+    pub fn checked_add(&self, duration: Duration) -> Option<Self> {
+        let value = self.value.checked_add(time::Duration::try_from(duration).ok()?)?;
+        Some(Self::in_service_form(value))
+    }
+
+    /// This instant moved back by `duration`; `None` before year 1.
+    pub fn checked_sub(&self, duration: Duration) -> Option<Self> {
+        let value = self.value.checked_sub(time::Duration::try_from(duration).ok()?)?;
+        Some(Self::in_service_form(value))
+    }
+
+    /// The instant in UTC, to the 100 ns the service keeps, written with 7 fraction digits and
+    /// `Z` (`2019-01-02T14:39:38.2262283Z`).
+    fn in_service_form(value: OffsetDateTime) -> Self {
+        let value = value.to_offset(time::UtcOffset::UTC);
+        let value = value.replace_nanosecond(value.nanosecond() / 100 * 100).unwrap_or(value);
+        let text = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+            value.year(),
+            u8::from(value.month()),
+            value.day(),
+            value.hour(),
+            value.minute(),
+            value.second(),
+            value.nanosecond() / 100
+        );
+        Self { value, text: text.into() }
+    }
+}
+
+impl Add<Duration> for Timestamp {
+    type Output = Timestamp;
+
+    /// # Panics
+    ///
+    /// When the result is past year 9999 (see [`Timestamp::checked_add`]).
+    fn add(self, duration: Duration) -> Timestamp {
+        self.checked_add(duration).expect("timestamp out of range")
+    }
+}
+
+impl Sub<Duration> for Timestamp {
+    type Output = Timestamp;
+
+    /// # Panics
+    ///
+    /// When the result is before year 1 (see [`Timestamp::checked_sub`]).
+    fn sub(self, duration: Duration) -> Timestamp {
+        self.checked_sub(duration).expect("timestamp out of range")
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    /// The instant in the service's form (UTC, 7 fraction digits).
+    fn from(time: SystemTime) -> Self {
+        Self::in_service_form(OffsetDateTime::from(time))
+    }
+}
+
+impl From<Timestamp> for SystemTime {
+    fn from(timestamp: Timestamp) -> Self {
+        SystemTime::from(timestamp.value)
     }
 }
 

@@ -21,12 +21,12 @@
 //! # Ok::<(), mde_machine_actions::runtime::TimestampError>(())
 //! ```
 //!
-//! The text is not percent-encoded here; [`Request::query`](super::Request::query) does that.
+//! The text is not percent-encoded here; [`Request::query`](crate::Request::query) does that.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::timestamp::Timestamp;
+use crate::timestamp::Timestamp;
 
 /// A value that can appear on the right-hand side of a comparison in a `$filter`.
 ///

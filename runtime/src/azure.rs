@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use azure_core::credentials::TokenCredential as AzureTokenCredential;
 use azure_core::time::OffsetDateTime;
 
-use super::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, TokenRequest};
+use crate::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, TokenRequest};
 
 /// An `azure_core` credential (e.g. from `azure_identity`) as a [`TokenCredential`]: asks it for
 /// a token for the request's scope and converts the answer. Needs the cargo feature `azure`.

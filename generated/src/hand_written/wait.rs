@@ -11,20 +11,76 @@ use crate::client::Client;
 use crate::models::{
     CommandStatus, LiveResponseCommandType, MachineAction, MachineActionId, MachineActionStatus,
 };
-use crate::runtime::Error;
+use mde_runtime::Error;
 
-/// How to poll.
+/// How to poll: [`WaitOptions::default`], changed with the `with_*` setters.
+///
+/// ```
+/// use std::time::Duration;
+/// use mde_machine_actions::WaitOptions;
+///
+/// let options = WaitOptions::default().with_deadline(Duration::from_secs(10 * 60));
+/// assert_eq!(options.deadline(), Duration::from_secs(600));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitOptions {
-    /// Wait before the second poll; each later wait grows by half, up to `max_interval`.
-    pub initial_interval: Duration,
+    initial_interval: Duration,
+    max_interval: Duration,
+    deadline: Duration,
+    not_found_grace: Duration,
+}
+
+impl WaitOptions {
+    /// Wait before the second poll; each later wait grows by half, up to
+    /// [`max_interval`](Self::max_interval).
+    pub fn initial_interval(&self) -> Duration {
+        self.initial_interval
+    }
+
     /// Longest wait between polls.
-    pub max_interval: Duration,
-    /// Give up after this long.
-    pub deadline: Duration,
-    /// For this long from the start of the wait, a 404 means "not visible yet" rather than "does
-    /// not exist": the service can take a moment to list an action it just created.
-    pub not_found_grace: Duration,
+    pub fn max_interval(&self) -> Duration {
+        self.max_interval
+    }
+
+    /// How long to wait in all before giving up.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// For this long from the start of the wait, a 404 means "not visible yet" rather than
+    /// "does not exist": the service can take a moment to list an action it just created.
+    pub fn not_found_grace(&self) -> Duration {
+        self.not_found_grace
+    }
+
+    /// Sets the wait before the second poll.
+    #[must_use]
+    pub fn with_initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// Sets the longest wait between polls.
+    #[must_use]
+    pub fn with_max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// Sets how long to wait in all.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets how long a 404 counts as "not visible yet".
+    #[must_use]
+    pub fn with_not_found_grace(mut self, grace: Duration) -> Self {
+        self.not_found_grace = grace;
+        self
+    }
 }
 
 impl Default for WaitOptions {
@@ -84,6 +140,7 @@ pub enum WaitError {
     /// Reading the action failed (including a 404 after the grace period).
     Request(Error),
     /// The deadline passed first.
+    #[non_exhaustive]
     DeadlineExceeded {
         /// The action as last read, if it was ever read.
         last: Option<Box<MachineAction>>,
@@ -102,11 +159,7 @@ impl fmt::Display for WaitError {
         match self {
             WaitError::Request(error) => write!(f, "waiting for the action failed: {error}"),
             WaitError::DeadlineExceeded { last, polls, elapsed, .. } => {
-                write!(
-                    f,
-                    "the action did not finish within {}s ({polls} polls",
-                    elapsed.as_secs()
-                )?;
+                write!(f, "the action did not finish within {elapsed:.1?} ({polls} polls")?;
                 if let Some(action) = last {
                     write!(f, ", last status {}", action.status)?;
                 }

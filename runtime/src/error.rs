@@ -4,9 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::auth::AuthError;
+use ::http::StatusCode;
+
+use crate::auth::AuthError;
 
 /// Longest body excerpt kept in an error.
+#[doc(hidden)]
 pub const SNIPPET_LIMIT: usize = 512;
 
 /// Why a call failed.
@@ -15,6 +18,7 @@ pub const SNIPPET_LIMIT: usize = 512;
 pub enum Error {
     /// The request could not be sent or the response could not be read (DNS, TLS, connection
     /// reset, ...).
+    #[non_exhaustive]
     Transport {
         /// The operation, by spec name.
         operation: &'static str,
@@ -22,11 +26,13 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// No response within the configured per-request timeout.
+    #[non_exhaustive]
     Timeout {
         /// The operation, by spec name.
         operation: &'static str,
     },
     /// The service kept answering 429 until the retry policy gave up.
+    #[non_exhaustive]
     RateLimited {
         /// The operation, by spec name.
         operation: &'static str,
@@ -40,11 +46,12 @@ pub enum Error {
     /// The service answered with an error status.
     Api(Box<ApiError>),
     /// A success status with a body that does not match the model.
+    #[non_exhaustive]
     Decode {
         /// The operation, by spec name.
         operation: &'static str,
         /// HTTP status of the response.
-        status: u16,
+        status: StatusCode,
         /// What serde reported, with line and column.
         message: String,
         /// The start of the body (at most [`SNIPPET_LIMIT`] bytes).
@@ -52,10 +59,14 @@ pub enum Error {
     },
     /// No token could be obtained.
     Auth(AuthError),
-    /// The client or the call was set up wrongly (e.g. a bearer token over plain http to a
-    /// non-loopback host, or a next link to another host).
+    /// The client was configured wrongly (e.g. a bearer token over plain http to a
+    /// non-loopback host, or a base URL that is not a URL). Nothing was sent.
     Config(String),
+    /// One call's input cannot be sent as given (an empty or `..` path parameter, a body that
+    /// does not serialize, a next link to another host). Nothing was sent for it.
+    InvalidRequest(InvalidRequest),
     /// Writing a download to its destination failed.
+    #[non_exhaustive]
     Io {
         /// The operation, by name.
         operation: &'static str,
@@ -63,6 +74,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A paged listing returned the same next link twice, which would loop forever.
+    #[non_exhaustive]
     NonAdvancingNextLink {
         /// The operation, by spec name.
         operation: &'static str,
@@ -71,17 +83,21 @@ pub enum Error {
 
 /// An error answer from the service: its status and the `{"error": {...}}` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The operation, by spec name.
     pub operation: &'static str,
     /// HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
     /// The service's error code (`error.code`), as sent.
     pub code: Option<String>,
     /// The service's message (`error.message`); free text that may change.
     pub message: Option<String>,
     /// The per-request correlation id (`error.target`); quote it to Microsoft support.
     pub target: Option<String>,
+    /// The request id the service put in the response headers (`request-id`,
+    /// `x-ms-request-id` or `client-request-id`), when it sent one.
+    pub request_id: Option<String>,
     /// What the `Retry-After` header asked to wait.
     pub retry_after: Option<Duration>,
     /// The start of the body (at most [`SNIPPET_LIMIT`] bytes), when it was not the usual
@@ -92,9 +108,10 @@ pub struct ApiError {
 impl ApiError {
     /// Reads an error response body. Bodies that are not the `{"error": {...}}` envelope are
     /// kept as a bounded snippet.
+    #[doc(hidden)]
     pub fn from_body(
         operation: &'static str,
-        status: u16,
+        status: StatusCode,
         body: &[u8],
         retry_after: Option<Duration>,
     ) -> Self {
@@ -112,6 +129,7 @@ impl ApiError {
             message: text("message"),
             target: text("target"),
             code,
+            request_id: None,
             retry_after,
             snippet,
         }
@@ -120,15 +138,17 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        write!(f, "{} failed with HTTP {}", self.operation, self.status.as_u16())?;
         if let Some(code) = &self.code {
             write!(f, " {code}")?;
         }
         if let Some(message) = &self.message {
             write!(f, ": {message}")?;
         }
-        if let Some(target) = &self.target {
-            write!(f, " (correlation id {target})")?;
+        match (&self.target, &self.request_id) {
+            (Some(target), _) => write!(f, " (correlation id {target})")?,
+            (None, Some(id)) => write!(f, " (request id {id})")?,
+            (None, None) => {}
         }
         Ok(())
     }
@@ -183,7 +203,7 @@ impl Error {
     }
 
     /// HTTP status of the service's answer, if there was one.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => Some(*status),
             other => other.api().map(|api| api.status),
@@ -192,7 +212,7 @@ impl Error {
 
     /// True for 404 answers.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        self.status() == Some(StatusCode::NOT_FOUND)
     }
 }
 
@@ -217,10 +237,12 @@ impl fmt::Display for Error {
             }
             Error::Api(api) => api.fmt(f),
             Error::Decode { operation, status, message, .. } => {
+                let status = status.as_u16();
                 write!(f, "{operation}: HTTP {status} body does not match the model: {message}")
             }
             Error::Auth(error) => write!(f, "authentication failed: {error}"),
             Error::Config(message) => write!(f, "invalid configuration: {message}"),
+            Error::InvalidRequest(invalid) => invalid.fmt(f),
             Error::Io { operation, source } => {
                 write!(f, "{operation}: cannot write the download: {source}")
             }
@@ -239,6 +261,37 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// A call whose input cannot be sent as given: which operation, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidRequest {
+    /// The operation, by spec name.
+    pub operation: &'static str,
+    /// What is wrong, in a sentence (never a secret: ids and parameter names only).
+    pub message: String,
+}
+
+impl InvalidRequest {
+    #[doc(hidden)]
+    pub fn new(operation: &'static str, message: impl Into<String>) -> Self {
+        Self { operation, message: message.into() }
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: invalid request: {}", self.operation, self.message)
+    }
+}
+
+impl std::error::Error for InvalidRequest {}
+
+impl From<InvalidRequest> for Error {
+    fn from(invalid: InvalidRequest) -> Self {
+        Error::InvalidRequest(invalid)
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::Mutex;
 
-use super::http::{is_loopback, push_segment};
+use crate::http::{is_loopback, push_segment};
 
 /// A boxed, sendable future (what [`TokenCredential::get_token`] returns).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

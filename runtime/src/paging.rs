@@ -1,33 +1,150 @@
-//! Following the pages of a listing as a [`Stream`].
+//! Following the pages of a listing: [`Pager`], a named, `Unpin` stream of items with a page
+//! view ([`Pager::next_page`], [`Pager::into_pages`]).
 //!
-//! [`paginate`] yields the items of every page, one by one; [`pages`] yields the pages. Both
-//! send the first request as given, then:
+//! A pager sends the first request as given, then:
 //!
-//! - follow the page's next link (`@odata.nextLink`) when it has one, refusing a link that was
+//! - follows the page's next link (`@odata.nextLink`) when it has one, refusing a link that was
 //!   already requested ([`Error::NonAdvancingNextLink`]) so a misbehaving service cannot loop
 //!   the stream forever;
 //! - otherwise, when the page is full (as many items as the page size in force: the request's
-//!   `$top`, or the service's largest page), ask for the next one with `$skip` advanced by the
+//!   `$top`, or the service's largest page), asks for the next one with `$skip` advanced by the
 //!   number of items seen so far;
-//! - otherwise stop.
+//! - otherwise stops.
 //!
 //! A page identical to the one before it (same bytes) also ends the stream with
 //! [`Error::NonAdvancingNextLink`]: that is a service ignoring `$skip`, which would otherwise
 //! repeat the same page forever.
 //!
-//! Here `$top` is the *page size*: the stream goes on until the listing is exhausted. To get at
-//! most `n` items, use `StreamExt::take(n)` on the stream. After an error the stream ends.
+//! Here `$top` is the *page size*: the pager goes on until the listing is exhausted. To get at
+//! most `n` items, stop calling [`Pager::next`] (or use `StreamExt::take(n)`). After an error
+//! the pager ends.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::hash::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use futures_util::future::{self, Either};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use super::error::Error;
-use super::http::{Core, Request};
+use crate::error::Error;
+use crate::http::{Core, Request};
+
+/// Every item of a listing, page after page, fetched as they are consumed.
+///
+/// Use [`next`](Self::next) in a `while let` loop, or any `futures` stream adapter (it is a
+/// [`Stream`] and `Unpin`); [`next_page`](Self::next_page) and [`into_pages`](Self::into_pages)
+/// give the page view, [`collect_all`](Self::collect_all) everything at once.
+#[must_use = "a pager fetches nothing until it is polled"]
+pub struct Pager<T> {
+    pages: Pin<Box<dyn Stream<Item = Result<Vec<T>, Error>> + Send>>,
+    buffer: std::vec::IntoIter<T>,
+}
+
+impl<T> fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pager").field("buffered", &self.buffer.len()).finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + 'static> Pager<T> {
+    /// A pager over the listing that `request` starts.
+    #[doc(hidden)]
+    pub fn new<P: Page<Item = T>>(core: Core, request: Request, paging: Paging) -> Self {
+        Self { pages: Box::pin(pages::<P>(core, request, paging)), buffer: Vec::new().into_iter() }
+    }
+
+    /// A pager that yields `error` and ends (the first request could not be built).
+    #[doc(hidden)]
+    pub fn failed(error: Error) -> Self {
+        let pages = stream::once(async move { Err(error) });
+        Self { pages: Box::pin(pages), buffer: Vec::new().into_iter() }
+    }
+
+    /// The next item, fetching the next page when the current one is used up; `None` at the
+    /// end of the listing. After an error, the pager ends.
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        StreamExt::next(self).await
+    }
+
+    /// The rest of the current page, or the next page when the current one is used up (a page
+    /// may be empty); `None` at the end of the listing.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<T>, Error>> {
+        let rest: Vec<T> = self.buffer.by_ref().collect();
+        if !rest.is_empty() {
+            return Some(Ok(rest));
+        }
+        self.pages.next().await
+    }
+
+    /// The listing as a stream of pages (the rest of the current page first, if any).
+    pub fn into_pages(self) -> Pages<T> {
+        Pages { pager: self }
+    }
+
+    /// Every remaining item, or the first error.
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut items: Vec<T> = self.buffer.by_ref().collect();
+        while let Some(page) = self.pages.next().await {
+            items.extend(page?);
+        }
+        Ok(items)
+    }
+}
+
+// The pager never pins its items: they sit in a `Vec`, moved out by value.
+impl<T> Unpin for Pager<T> {}
+
+impl<T> Stream for Pager<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match self.pages.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => self.buffer = page.into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// A listing as a stream of pages, from [`Pager::into_pages`].
+#[must_use = "a pager fetches nothing until it is polled"]
+pub struct Pages<T> {
+    pager: Pager<T>,
+}
+
+impl<T> fmt::Debug for Pages<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pages").field("pager", &self.pager).finish()
+    }
+}
+
+impl<T: Send + 'static> Pages<T> {
+    /// The next page (its items; a page may be empty); `None` at the end of the listing.
+    pub async fn next(&mut self) -> Option<Result<Vec<T>, Error>> {
+        self.pager.next_page().await
+    }
+}
+
+impl<T> Stream for Pages<T> {
+    type Item = Result<Vec<T>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let rest: Vec<T> = self.pager.buffer.by_ref().collect();
+        if !rest.is_empty() {
+            return Poll::Ready(Some(Ok(rest)));
+        }
+        self.pager.pages.as_mut().poll_next(cx)
+    }
+}
 
 /// One page of a listing, as the service returns it.
 ///
@@ -52,20 +169,6 @@ pub struct Paging {
     pub max_top: u32,
 }
 
-/// Every item of every page, in order; pages are found as [`pages`] describes.
-pub fn paginate<P: Page>(
-    core: Core,
-    request: Request,
-    paging: Paging,
-) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static {
-    pages::<P>(core, request, paging)
-        .map(|page| match page {
-            Ok(items) => Either::Left(stream::iter(items.into_iter().map(Ok))),
-            Err(error) => Either::Right(stream::once(future::ready(Err(error)))),
-        })
-        .flatten()
-}
-
 /// Every page, in order, as its items (a page may be empty).
 ///
 /// The first request is sent as given. Then the page's next link is followed when it has one
@@ -75,7 +178,7 @@ pub fn paginate<P: Page>(
 /// `skip` advanced by the items seen so far; otherwise the stream ends. A page byte-identical to
 /// the previous one also ends it with [`Error::NonAdvancingNextLink`]. After an error the
 /// stream ends.
-pub fn pages<P: Page>(
+fn pages<P: Page>(
     core: Core,
     request: Request,
     paging: Paging,
@@ -144,7 +247,7 @@ impl State {
         if self.previous_body.replace(body) == Some(body) {
             return Err(Error::NonAdvancingNextLink { operation: operation.name });
         }
-        let (items, next_link) = response.decode::<P>(operation)?.into_parts();
+        let (items, next_link) = response.decode::<P>(operation)?.into_value().into_parts();
         self.seen += items.len() as u64;
         self.next = match next_link {
             Some(link) => {
@@ -178,7 +281,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::runtime::{ClientBuilder, FromCore, Operation, Verb};
+    use crate::{ClientBuilder, FromCore, Operation, Verb};
 
     static LIST: Operation = Operation {
         name: "listThings",
@@ -212,6 +315,8 @@ mod tests {
     struct TestClient(Core);
 
     impl FromCore for TestClient {
+        const USER_AGENT: &'static str = "test";
+
         fn from_core(core: Core) -> Self {
             Self(core)
         }
@@ -269,15 +374,11 @@ mod tests {
     }
 
     fn core(base: &str) -> Core {
-        let endpoint = crate::runtime::Endpoint {
-            base_url: base.to_owned(),
-            authority: base.to_owned(),
-            scope: "scope".to_owned(),
-        };
+        let endpoint = crate::Endpoint::new(base, base, "scope");
         ClientBuilder::<TestClient>::new(endpoint)
             .bearer_token("token")
-            .retry_policy(crate::runtime::RetryPolicy::never())
-            .rate_budget(crate::runtime::RateBudget::disabled())
+            .retry_policy(crate::RetryPolicy::never())
+            .rate_budget(crate::RateBudget::disabled())
             .build()
             .unwrap()
             .0
@@ -288,7 +389,7 @@ mod tests {
     }
 
     async fn collect(base: &str, request: Request) -> (Vec<u32>, Option<Error>) {
-        let mut stream = Box::pin(paginate::<Things>(core(base), request, PAGING));
+        let mut stream = Pager::new::<Things>(core(base), request, PAGING);
         let mut items = Vec::new();
         while let Some(item) = stream.next().await {
             match item {

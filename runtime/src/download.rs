@@ -14,15 +14,15 @@ use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tracing::Instrument as _;
 
-use super::error::{ApiError, Error};
-use super::http::{is_loopback, transport_error};
-use super::timestamp::Timestamp;
+use crate::error::{ApiError, Error};
+use crate::http::{is_loopback, transport_error};
+use crate::timestamp::Timestamp;
 
 /// Operation name used in errors and logs.
 const OPERATION: &str = "download";
 
 /// How much of an error response is read (it is then cut to
-/// [`SNIPPET_LIMIT`](super::SNIPPET_LIMIT) bytes).
+/// [`SNIPPET_LIMIT`](crate::SNIPPET_LIMIT) bytes).
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
 
 /// A pre-signed download URL.
@@ -106,7 +106,7 @@ impl DownloadLink {
     /// Downloads the file into `writer`, chunk by chunk, and flushes it; returns the number of
     /// bytes written.
     ///
-    /// `http` should be the client's pool ([`Core::http`](super::Core::http)); no
+    /// `http` should be the client's pool ([`Core::http`](crate::Core::http)); no
     /// `Authorization` header is sent, the signature in the URL is the credential. There is no
     /// retry, and no timeout beyond the ones `http` was built with. On failure part of the file
     /// may already have been written.
@@ -131,8 +131,8 @@ impl DownloadLink {
                 .send()
                 .await
                 .map_err(|e| transport_error(OPERATION, e))?;
-            let status = response.status().as_u16();
-            tracing::Span::current().record("status", status);
+            let status = response.status();
+            tracing::Span::current().record("status", status.as_u16());
             if !response.status().is_success() {
                 let body = read_bounded(response).await;
                 let body = scrub(&body, &self.url);
@@ -394,7 +394,7 @@ mod tests {
         let link = DownloadLink::parse(&format!("{base}/pkg.zip?sig=SecretSig")).unwrap();
         let mut out = Vec::new();
         let error = link.download_to(&reqwest::Client::new(), &mut out).await.unwrap_err();
-        assert_eq!(error.status(), Some(403));
+        assert_eq!(error.status(), Some(::http::StatusCode::FORBIDDEN));
         let api = error.api().unwrap();
         assert_eq!(api.operation, "download");
         let shown = format!("{error} {error:?}");

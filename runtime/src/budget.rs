@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::operation::{Operation, RateLimit};
+use crate::operation::{Operation, RateLimit};
 
 /// Per-operation sliding windows built from the spec's documented rate limits.
 #[derive(Debug, Clone)]

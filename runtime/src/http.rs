@@ -8,30 +8,95 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use ::http::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
-use super::auth::{Secret, StaticToken, TokenCredential, TokenRequest};
-use super::budget::RateBudget;
-use super::error::{ApiError, Error, snippet};
-use super::operation::Operation;
-use super::retry::{RetryPolicy, parse_retry_after};
+use crate::auth::{Secret, StaticToken, TokenCredential, TokenRequest};
+use crate::budget::RateBudget;
+use crate::error::{ApiError, Error, InvalidRequest, snippet};
+use crate::operation::Operation;
+use crate::response::Response;
+use crate::retry::{RetryPolicy, parse_retry_after};
 
-/// Where the API lives and how tokens for it are obtained.
+/// Where the API lives and how tokens for it are obtained: what a cloud of the generated
+/// `Cloud` table stands for, or a custom one.
+///
+/// ```
+/// use mde_runtime::Endpoint;
+///
+/// let endpoint = Endpoint::new(
+///     "https://api.security.microsoft.com/",
+///     "https://login.microsoftonline.com",
+///     "https://api.securitycenter.microsoft.com/.default",
+/// );
+/// assert_eq!(endpoint.base_url(), "https://api.security.microsoft.com");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Endpoint {
+    base_url: String,
+    authority: String,
+    scope: String,
+}
+
+impl Endpoint {
+    /// An endpoint from its API base URL (a trailing slash is dropped), sign-in authority and
+    /// token scope.
+    pub fn new(
+        base_url: impl Into<String>,
+        authority: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> Self {
+        Self { base_url: String::new(), authority: String::new(), scope: scope.into() }
+            .with_base_url(base_url)
+            .with_authority(authority)
+    }
+
     /// API base URL, without a trailing slash (e.g. `https://api.security.microsoft.com`).
-    pub base_url: String,
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// Sign-in authority (e.g. `https://login.microsoftonline.com`).
-    pub authority: String,
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
     /// OAuth2 scope of the tokens (e.g. `https://api.securitycenter.microsoft.com/.default`).
-    pub scope: String,
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The same endpoint with another API base URL.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The same endpoint with another sign-in authority.
+    #[must_use]
+    pub fn with_authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = authority.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The same endpoint with another token scope.
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
 }
 
 /// Implemented by generated clients so the builder can produce them.
 pub trait FromCore {
+    /// The default `User-Agent` of the client: its crate's name and version.
+    const USER_AGENT: &'static str;
+
     /// Wraps a configured core.
     fn from_core(core: Core) -> Self;
 }
@@ -66,6 +131,10 @@ impl fmt::Debug for Core {
 
 /// Builds a client: endpoint (a cloud, or a custom base URL), credential, HTTP client,
 /// timeouts, user agent, retry policy and rate budget.
+///
+/// Got from the generated `Client::builder()`; every setting has a default but the
+/// credential.
+#[must_use = "a builder does nothing until `.build()`"]
 pub struct ClientBuilder<C> {
     endpoint: Endpoint,
     credential: Option<Arc<dyn TokenCredential>>,
@@ -91,6 +160,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
 impl<C: FromCore> ClientBuilder<C> {
     /// A builder for `endpoint` with the defaults: 10 s connect timeout, 60 s per-request
     /// timeout, [`RetryPolicy::default`], [`RateBudget::documented`].
+    #[doc(hidden)]
     pub fn new(endpoint: impl Into<Endpoint>) -> Self {
         Self {
             endpoint: endpoint.into(),
@@ -98,7 +168,7 @@ impl<C: FromCore> ClientBuilder<C> {
             http: None,
             connect_timeout: Some(Duration::from_secs(10)),
             timeout: Some(Duration::from_secs(60)),
-            user_agent: format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            user_agent: C::USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             budget: RateBudget::documented(),
             client: PhantomData,
@@ -117,14 +187,14 @@ impl<C: FromCore> ClientBuilder<C> {
     /// authority and scope of the current cloud.
     #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint.base_url = url.into().trim_end_matches('/').to_owned();
+        self.endpoint = self.endpoint.with_base_url(url);
         self
     }
 
     /// Overrides the sign-in authority.
     #[must_use]
     pub fn authority(mut self, authority: impl Into<String>) -> Self {
-        self.endpoint.authority = authority.into().trim_end_matches('/').to_owned();
+        self.endpoint = self.endpoint.with_authority(authority);
         self
     }
 
@@ -132,7 +202,7 @@ impl<C: FromCore> ClientBuilder<C> {
     /// clouds).
     #[must_use]
     pub fn token_scope(mut self, scope: impl Into<String>) -> Self {
-        self.endpoint.scope = scope.into();
+        self.endpoint = self.endpoint.with_scope(scope);
         self
     }
 
@@ -332,7 +402,7 @@ impl Request {
     /// Sets the JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body).map_err(|e| {
-            Error::Config(format!("{}: cannot serialize the body: {e}", self.operation.name))
+            Error::from(InvalidRequest::new(self.operation.name, format!("cannot serialize the body: {e}")))
         })?;
         self.body = Some(bytes);
         Ok(self)
@@ -353,10 +423,11 @@ impl Request {
         // Templates never contain empty or dot segments, so these came from a parameter; URL
         // parsing would resolve them and send the request somewhere else.
         if self.path.split('/').skip(1).any(|segment| matches!(segment, "" | "." | "..")) {
-            return Err(Error::Config(format!(
-                "{}: a path parameter cannot be empty, `.` or `..`",
-                self.operation.name
-            )));
+            return Err(InvalidRequest::new(
+                self.operation.name,
+                "a path parameter cannot be empty, `.` or `..`",
+            )
+            .into());
         }
         let mut text = format!("{base_url}{}", self.path);
         for (i, (key, value)) in self.query.iter().enumerate() {
@@ -366,45 +437,57 @@ impl Request {
             text.extend(utf8_percent_encode(value, QUERY));
         }
         reqwest::Url::parse(&text)
-            .map_err(|e| Error::Config(format!("{}: bad URL: {e}", self.operation.name)))
+            .map_err(|e| InvalidRequest::new(self.operation.name, format!("bad URL: {e}")).into())
     }
 }
 
 /// Parses `url`, refusing it unless it is on the same scheme, host and port as `base_url`, so
 /// the bearer token never leaves for another host.
-fn same_origin(base_url: &str, url: &str, operation: &str) -> Result<reqwest::Url, Error> {
+fn same_origin(base_url: &str, url: &str, operation: &'static str) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::Config(format!("{operation}: next link is not a URL: {e}")))?;
+        .map_err(|e| InvalidRequest::new(operation, format!("next link is not a URL: {e}")))?;
     let base = reqwest::Url::parse(base_url)
         .map_err(|e| Error::Config(format!("base URL is not a URL: {e}")))?;
     if parsed.origin() == base.origin() {
         Ok(parsed)
     } else {
-        Err(Error::Config(format!(
-            "{operation}: refusing to follow a next link to another host ({})",
-            parsed.host_str().unwrap_or_default()
-        )))
+        Err(InvalidRequest::new(
+            operation,
+            format!(
+                "refusing to follow a next link to another host ({})",
+                parsed.host_str().unwrap_or_default()
+            ),
+        )
+        .into())
     }
 }
 
-/// A successful answer: status and body.
+/// A successful answer as it came: status, headers and body.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub struct RawResponse {
     /// HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
     /// Body bytes.
     pub body: Vec<u8>,
 }
 
-impl Response {
+impl RawResponse {
     /// Decodes the body as `T`, or explains (with a bounded snippet) why it does not fit.
-    pub fn decode<T: DeserializeOwned>(&self, operation: &'static Operation) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::Decode {
-            operation: operation.name,
-            status: self.status,
-            message: e.to_string(),
-            snippet: snippet(&self.body),
-        })
+    pub fn decode<T: DeserializeOwned>(
+        self,
+        operation: &'static Operation,
+    ) -> Result<Response<T>, Error> {
+        match serde_json::from_slice(&self.body) {
+            Ok(value) => Ok(Response::new(self.status, self.headers, value)),
+            Err(e) => Err(Error::Decode {
+                operation: operation.name,
+                status: self.status,
+                message: e.to_string(),
+                snippet: snippet(&self.body),
+            }),
+        }
     }
 }
 
@@ -425,7 +508,10 @@ impl Core {
     }
 
     /// Sends `request` and decodes the answer as `T`.
-    pub async fn send_json<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<Response<T>, Error> {
         let operation = request.operation;
         self.send(request).await?.decode(operation)
     }
@@ -436,7 +522,7 @@ impl Core {
     /// after a 401 (once, with a fresh token), or when the connection failed before the request
     /// was written. Retry-safe operations (reads) are also retried after a 5xx, a timeout or a
     /// broken response.
-    pub async fn send(&self, request: Request) -> Result<Response, Error> {
+    pub async fn send(&self, request: Request) -> Result<RawResponse, Error> {
         let operation = request.operation;
         let ids: Vec<String> =
             request.ids.iter().map(|(name, value)| format!("{name}={value}")).collect();
@@ -452,7 +538,9 @@ impl Core {
         async move {
             let result = self.send_with_retries(&request).await;
             match &result {
-                Ok(response) => tracing::debug!(status = response.status, "call succeeded"),
+                Ok(response) => {
+                    tracing::debug!(status = response.status.as_u16(), "call succeeded")
+                }
                 Err(error) => tracing::debug!(%error, "call failed"),
             }
             result
@@ -461,7 +549,7 @@ impl Core {
         .await
     }
 
-    async fn send_with_retries(&self, request: &Request) -> Result<Response, Error> {
+    async fn send_with_retries(&self, request: &Request) -> Result<RawResponse, Error> {
         let operation = request.operation;
         let url = request.url(&self.inner.endpoint.base_url)?;
         let policy = self.inner.retry;
@@ -536,10 +624,11 @@ impl Core {
             Ok(response) => response,
             Err(error) => return classify_send_error(operation, error),
         };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let mut response = response;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
         record_correlation(&headers, None);
-        tracing::Span::current().record("status", status);
+        tracing::Span::current().record("status", status.as_u16());
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
             Err(error) => {
@@ -552,16 +641,18 @@ impl Core {
                 };
             }
         };
-        if operation.success.contains(&status) {
-            return Attempt::Done(Ok(Response { status, body }));
+        if operation.success.contains(&status.as_u16()) {
+            return Attempt::Done(Ok(RawResponse { status, headers, body }));
         }
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let api = Box::new(ApiError::from_body(operation.name, status, &body, retry_after));
+        let mut api = ApiError::from_body(operation.name, status, &body, retry_after);
+        api.request_id = request_id(&headers).map(str::to_owned);
+        let api = Box::new(api);
         record_correlation(&headers, api.target.as_deref());
-        match status {
+        match status.as_u16() {
             401 => Attempt::Unauthorized(api, token),
             429 => Attempt::RateLimited(api),
             500..=599 if operation.retry_safe => Attempt::Retryable(Error::Api(api), retry_after),
@@ -584,7 +675,7 @@ impl Core {
 /// What one attempt came to.
 enum Attempt {
     /// Finished: success, or a failure not worth retrying.
-    Done(Result<Response, Error>),
+    Done(Result<RawResponse, Error>),
     /// HTTP 401, and the token that was refused.
     Unauthorized(Box<ApiError>, Secret),
     /// HTTP 429.
@@ -614,12 +705,18 @@ pub(super) fn transport_error(operation: &'static str, error: reqwest::Error) ->
     Error::Transport { operation, source: error.without_url() }
 }
 
+/// The headers that carry the service's per-request id, in order of preference.
+pub(crate) const REQUEST_ID_HEADERS: [&str; 3] =
+    ["request-id", "x-ms-request-id", "client-request-id"];
+
+/// The service's per-request id, from the first of [`REQUEST_ID_HEADERS`] it sent.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+}
+
 /// Notes the service's correlation id on the current span.
 fn record_correlation(headers: &HeaderMap, target: Option<&str>) {
-    let header = ["request-id", "x-ms-request-id", "client-request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()));
-    if let Some(id) = target.or(header) {
+    if let Some(id) = target.or(request_id(headers)) {
         tracing::Span::current().record("correlation_id", id);
     }
 }
