@@ -989,6 +989,12 @@ impl<'a> Lowerer<'a> {
                     method.spec_name, method.name
                 );
                 self.error(item.at("name"), message);
+            } else if let Some(first) = seen.get(&method.call_type) {
+                let message = format!(
+                    "method `{}` has the call builder `{}`, like the method at {first}",
+                    method.spec_name, method.call_type
+                );
+                self.error(item.at("name"), message);
             }
             if names::RESERVED_METHODS.contains(&method.name.as_str())
                 || extensions.contains(&method.name)
@@ -996,13 +1002,6 @@ impl<'a> Lowerer<'a> {
                 let message = format!(
                     "`{}` becomes the Rust method `{}`, which the client already defines",
                     method.spec_name, method.name
-                );
-                self.error(item.at("name"), message);
-            }
-            if let Some(first) = seen.get(&method.call_type) {
-                let message = format!(
-                    "method `{}` has the call builder `{}`, like the method at {first}",
-                    method.spec_name, method.call_type
                 );
                 self.error(item.at("name"), message);
             }

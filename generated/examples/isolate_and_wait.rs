@@ -3,18 +3,18 @@
 //! ```sh
 //! MDE_MACHINE_ID=<device id> cargo run -p mde-machine-actions --example isolate_and_wait
 //! ```
-//! See `common/mod.rs` for the credential and endpoint variables.
+//! See `Client::from_env` for the credential and endpoint variables.
 
 #![allow(clippy::print_stdout)]
 
 mod common;
 
-use mde_machine_actions::WaitOptions;
+use mde_machine_actions::{ServiceErrorExt as _, WaitOptions};
 use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::client_from_env()?;
+    let client = mde_machine_actions::Client::from_env()?;
     let machine = MachineId::from(common::required_var("MDE_MACHINE_ID")?);
     let comment = std::env::var("MDE_COMMENT").unwrap_or_else(|_| "Isolated by automation".into());
 

@@ -3,29 +3,27 @@
 //! ```sh
 //! cargo run -p mde-machine-actions --example list_filtered
 //! ```
-//! See `common/mod.rs` for the credential and endpoint variables.
+//! See `Client::from_env` for the credential and endpoint variables.
 
 #![allow(clippy::print_stdout)]
 
-mod common;
+use std::time::Duration;
 
-use futures_util::StreamExt as _;
+use mde_machine_actions::MachineActionFilter as F;
 use mde_machine_actions::Timestamp;
-use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter as F};
 use mde_machine_actions::models::{MachineActionStatus, MachineActionType};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::client_from_env()?;
-    let week_ago = Timestamp::from(time::OffsetDateTime::now_utc() - time::Duration::days(7));
+    let client = mde_machine_actions::Client::from_env()?;
+    let week_ago = Timestamp::now() - Duration::from_secs(7 * 24 * 60 * 60);
     let filter = F::r#type()
         .eq(MachineActionType::Isolate)
         .and(F::status().is_in([MachineActionStatus::Pending, MachineActionStatus::InProgress]))
         .and(F::creation_date_time_utc().ge(week_ago));
     println!("$filter={filter}");
 
-    let query = ListMachineActionsQuery::new().with_filter(filter).with_top(500);
-    let mut actions = Box::pin(client.list_machine_actions_stream(&query));
+    let mut actions = client.list_machine_actions().filter(filter).top(500).into_pager();
     let mut count = 0;
     while let Some(action) = actions.next().await {
         let action = action?;

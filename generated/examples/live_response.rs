@@ -5,7 +5,7 @@
 //! MDE_MACHINE_ID=<device id> MDE_SCRIPT=minidump.ps1 MDE_FILE='C:\windows\TEMP\dump.zip' \
 //!     cargo run -p mde-machine-actions --example live_response
 //! ```
-//! See `common/mod.rs` for the credential and endpoint variables. Results are written as
+//! See `Client::from_env` for the credential and endpoint variables. Results are written as
 //! `result-<index>.bin` to `MDE_OUTPUT_DIR`, by default a folder named after the action in the
 //! system's temporary directory.
 
@@ -21,7 +21,7 @@ use mde_machine_actions::models::{
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = common::client_from_env()?;
+    let client = mde_machine_actions::Client::from_env()?;
     let machine = MachineId::from(common::required_var("MDE_MACHINE_ID")?);
     let script = std::env::var("MDE_SCRIPT").unwrap_or_else(|_| "minidump.ps1".into());
     let file = std::env::var("MDE_FILE")

@@ -198,3 +198,8 @@ pub mod prelude {
         Timestamp, WaitOptions,
     };
 }
+
+/// The package README's snippets, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

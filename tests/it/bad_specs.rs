@@ -3,8 +3,8 @@
 //!
 //! Each `tests/fixtures/bad-specs/<name>.json` is `base/valid.json` (a small spec that
 //! generates) broken in one intended way, or several for `many_problems`; `<name>.expected`
-//! next to it is the exact `Display` text of the diagnostics. `UPDATE_EXPECT=1` rewrites the
-//! `.expected` files, as for the goldens (see `golden`).
+//! next to it is the exact `Display` text of the diagnostics, written by `cargo xtask codegen`
+//! (review its diff like any generated diff).
 //!
 //! The `never_panics_*` tests feed the generator truncated text and mutated copies of the real
 //! spec inside `catch_unwind`: each must either generate or fail with diagnostics.
@@ -15,8 +15,13 @@ use std::path::PathBuf;
 use codegen::load::Json;
 use serde_json::Value;
 
-use crate::golden::{expect_file, shown};
+use crate::golden::shown;
 use crate::support::{fixture, project_root, read};
+
+/// The generator's target for a fixture spec named `spec_name`.
+fn target(spec_name: &str) -> codegen::Target<'_> {
+    codegen::Target { spec_name, crate_name: "fixture", version: "0.0.0" }
+}
 
 /// `tests/fixtures/bad-specs/<name>.json`.
 fn spec_path(name: &str) -> PathBuf {
@@ -30,7 +35,7 @@ fn spec_path(name: &str) -> PathBuf {
 fn check(name: &str) -> codegen::Diagnostics {
     let path = spec_path(name);
     let text = read(&path);
-    let diags = match codegen::generate(&text, &format!("tests/fixtures/bad-specs/{name}.json")) {
+    let diags = match codegen::generate(&text, &target(&format!("tests/fixtures/bad-specs/{name}.json"))) {
         Ok(files) => {
             panic!("{} generated {} file(s); it should be refused", shown(&path), files.len())
         }
@@ -60,9 +65,13 @@ fn check(name: &str) -> codegen::Diagnostics {
     }
     let display = diags.to_string();
     assert_eq!(display.lines().count(), diags.len(), "{}: one line per diagnostic", shown(&path));
-    if let Some(problem) = expect_file(&path.with_extension("expected"), &display) {
-        panic!("{problem}");
-    }
+    let expected_path = path.with_extension("expected");
+    assert_eq!(
+        read(&expected_path),
+        display,
+        "{} is stale; `cargo xtask codegen` rewrites it (review the diff)",
+        shown(&expected_path)
+    );
     diags
 }
 
@@ -153,7 +162,7 @@ fn every_fixture_has_a_test_and_an_expected_file() {
 #[test]
 fn the_spec_the_fixtures_break_is_valid() {
     let path = fixture("bad-specs/base/valid.json");
-    let result = codegen::generate(&read(&path), "tests/fixtures/bad-specs/base/valid.json");
+    let result = codegen::generate(&read(&path), &target("tests/fixtures/bad-specs/base/valid.json"));
     if let Err(diags) = result {
         panic!(
             "{} must generate, so that each fixture fails only for its own reason:\n{diags}",
@@ -188,7 +197,7 @@ fn all_problems_are_listed_in_one_run() {
 /// Runs the generator on `text` and describes what went wrong, if anything: a panic, or an
 /// error without diagnostics, or a success without files.
 fn survive(text: &str, variant: &str) -> Option<String> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| codegen::generate(text, "variant.json")));
+    let outcome = catch_unwind(AssertUnwindSafe(|| codegen::generate(text, &target("variant.json"))));
     match outcome {
         Err(panic) => {
             let message = panic
@@ -282,7 +291,7 @@ fn writing_the_tree_back_gives_the_same_json() {
     let original: Value =
         serde_json::from_str(&read(&project_root().join("spec/machineaction.json"))).expect("JSON");
     assert_eq!(reparsed, original);
-    assert!(codegen::generate(&to_text(&spec), "variant.json").is_ok(), "the real spec generates");
+    assert!(codegen::generate(&to_text(&spec), &target("variant.json")).is_ok(), "the real spec generates");
 }
 
 #[test]

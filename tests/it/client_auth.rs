@@ -15,8 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mde_machine_actions::models::{IsolateRequest, MachineActionId, MachineId};
-use mde_machine_actions::runtime::{ClientSecretCredential, DownloadLink};
-use mde_machine_actions::{Client, Cloud, Error, RateBudget, RetryPolicy};
+use mde_machine_actions::{
+    Client, ClientSecretCredential, Cloud, DownloadLink, Error, RateBudget, RetryPolicy, StatusCode,
+};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -85,10 +86,7 @@ fn client(server: &MockServer, credential: ClientSecretCredential) -> Client {
     Client::builder()
         .base_url(server.uri())
         .credential(credential)
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(10),
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(10)))
         .rate_budget(RateBudget::disabled())
         .build()
         .expect("the client builds")
@@ -297,7 +295,10 @@ async fn a_second_401_after_the_refresh_is_returned_without_looping() {
     let error = get(&client).await.expect_err("every answer is 401");
 
     let Error::Api(api) = &error else { panic!("expected Error::Api, got {error:?}") };
-    assert_eq!((api.status, api.code.as_deref()), (401, Some("Unauthorized")));
+    assert_eq!(
+        (api.status, api.code.as_deref()),
+        (StatusCode::UNAUTHORIZED, Some("Unauthorized"))
+    );
     let seen: Vec<String> =
         requests_to(&server, ACTION_PATH).await.iter().map(authorization).collect();
     assert_eq!(seen, [TOKENS[0], TOKENS[1]].map(|t| format!("Bearer {t}")));
@@ -387,10 +388,7 @@ async fn no_secret_or_token_shows_in_logs_debug_output_or_errors() {
     let client = Client::builder()
         .base_url(server.uri())
         .shared_credential(credential.clone())
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(10),
-            ..Default::default()
-        })
+        .retry_policy(RetryPolicy::default().with_initial_backoff(Duration::from_millis(10)))
         .build()
         .expect("the client builds");
 
@@ -426,7 +424,11 @@ async fn no_secret_or_token_shows_in_logs_debug_output_or_errors() {
         .expect("the client builds");
     errors.push(get(&unreachable).await.expect_err("unreachable"));
 
-    assert!(matches!(&errors[0], Error::Api(api) if api.status == 403), "{:?}", errors[0]);
+    assert!(
+        matches!(&errors[0], Error::Api(api) if api.status == StatusCode::FORBIDDEN),
+        "{:?}",
+        errors[0]
+    );
     assert!(matches!(&errors[1], Error::Auth(a) if a.status == Some(400)), "{:?}", errors[1]);
     assert!(matches!(&errors[2], Error::Auth(a) if a.status.is_none()), "{:?}", errors[2]);
     for error in &errors {
@@ -533,7 +535,7 @@ async fn a_download_links_signature_shows_nowhere() {
     let local = DownloadLink::parse(&quoted_link).expect("a loopback link");
     let mut sink = Vec::new();
     let error = client.download(&local, &mut sink).await.expect_err("the host refuses");
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(StatusCode::FORBIDDEN));
     for text in [error.to_string(), format!("{error:?}"), format!("{local} {local:?}"), logs.text()]
     {
         assert!(!text.contains("1dYGe9rPvUlXBPvYSmr6"), "the signature leaked:\n{text}");

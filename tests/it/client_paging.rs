@@ -1,16 +1,19 @@
 //! Paging of `listMachineActions` against a local wiremock server.
 //!
-//! `list_machine_actions_stream` follows `@odata.nextLink` (absolute URLs, used verbatim), falls
-//! back to `$skip` when a full page (as many items as `$top`) has no next link, stops on a short
-//! or empty page, ends with [`Error::NonAdvancingNextLink`] instead of looping when the service
-//! repeats itself, and refuses to follow a next link to another host (so the bearer token stays
-//! home). `list_machine_actions` returns one page and leaves its next link to the caller.
+//! `list_machine_actions().into_pager()` follows `@odata.nextLink` (absolute URLs, used
+//! verbatim), falls back to `$skip` when a full page (as many items as `$top`) has no next link,
+//! stops on a short or empty page, ends with [`Error::NonAdvancingNextLink`] instead of looping
+//! when the service repeats itself, and refuses to follow a next link to another host (so the
+//! bearer token stays home). Its page view (`next_page`, `into_pages`) and `collect_all` give the
+//! same items as item-by-item iteration. `list_machine_actions().await` returns one page and
+//! leaves its next link to the caller.
 
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter};
-use mde_machine_actions::{Client, Error};
+use mde_machine_actions::client::MachineActionFilter;
+use mde_machine_actions::models::MachineAction;
+use mde_machine_actions::{Error, Pager};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -44,10 +47,9 @@ struct Drained {
     error: Option<Error>,
 }
 
-/// Runs the stream to its end (at most 1,000 items and 20 seconds, so a looping client fails
+/// Runs the pager to its end (at most 1,000 items and 20 seconds, so a looping client fails
 /// instead of hanging), checking that nothing follows an error.
-async fn drain(client: &Client, query: &ListMachineActionsQuery) -> Drained {
-    let mut stream = Box::pin(client.list_machine_actions_stream(query));
+async fn drain(mut stream: Pager<MachineAction>) -> Drained {
     let work = async {
         let mut ids = Vec::new();
         while let Some(item) = stream.next().await {
@@ -118,9 +120,9 @@ async fn follows_next_links_through_three_pages() {
         .await;
 
     let client = client_for(&base);
-    let query =
-        ListMachineActionsQuery::new().with_filter(MachineActionFilter::machine_id().eq(MACHINE));
-    let drained = drain(&client, &query).await;
+    let pager =
+        client.list_machine_actions().filter(MachineActionFilter::machine_id().eq(MACHINE));
+    let drained = drain(pager.into_pager()).await;
     assert!(drained.error.is_none(), "{drained:?}");
     assert_eq!(drained.ids, ["a1", "a2", "a3", "a4", "a5"]);
     // The first request carries the caller's query; next links are followed verbatim.
@@ -153,11 +155,11 @@ async fn a_next_link_to_the_same_page_ends_with_an_error() {
         .mount(&server)
         .await;
 
-    let drained = drain(&client_for(&server.uri()), &ListMachineActionsQuery::new()).await;
+    let drained = drain(client_for(&server.uri()).list_machine_actions().into_pager()).await;
     assert!(
         matches!(
             drained.error,
-            Some(Error::NonAdvancingNextLink { operation: "listMachineActions" })
+            Some(Error::NonAdvancingNextLink { operation: "listMachineActions", .. })
         ),
         "{drained:?}"
     );
@@ -190,7 +192,7 @@ async fn a_cycle_of_next_links_ends_with_an_error() {
         .mount(&server)
         .await;
 
-    let drained = drain(&client_for(&server.uri()), &ListMachineActionsQuery::new()).await;
+    let drained = drain(client_for(&server.uri()).list_machine_actions().into_pager()).await;
     assert!(matches!(drained.error, Some(Error::NonAdvancingNextLink { .. })), "{drained:?}");
     assert!(drained.ids.starts_with(&["a1".to_owned(), "a2".to_owned(), "a3".to_owned()]));
     assert_eq!(sent_queries(&server).await.len(), 3, "no page is asked for twice");
@@ -228,10 +230,13 @@ async fn full_pages_without_a_next_link_are_followed_with_skip() {
             .mount(&server)
             .await;
 
-        let query = ListMachineActionsQuery::new()
-            .with_filter(MachineActionFilter::machine_id().eq(MACHINE))
-            .with_top(2);
-        let drained = drain(&client_for(&server.uri()), &query).await;
+        let client = client_for(&server.uri());
+        let pager = client
+            .list_machine_actions()
+            .filter(MachineActionFilter::machine_id().eq(MACHINE))
+            .top(2)
+            .into_pager();
+        let drained = drain(pager).await;
         assert!(drained.error.is_none(), "{drained:?}");
         let mut want = vec!["a1", "a2", "a3", "a4"];
         want.extend_from_slice(last_page);
@@ -263,8 +268,8 @@ async fn skip_pages_start_from_the_callers_skip() {
             .mount(&server)
             .await;
     }
-    let query = ListMachineActionsQuery::new().with_top(2).with_skip(10);
-    let drained = drain(&client_for(&server.uri()), &query).await;
+    let pager = client_for(&server.uri()).list_machine_actions().top(2).skip(10).into_pager();
+    let drained = drain(pager).await;
     assert!(drained.error.is_none(), "{drained:?}");
     assert_eq!(drained.ids, ["a11", "a12", "a13", "a14", "a15"]);
     assert_eq!(
@@ -283,8 +288,8 @@ async fn skip_pages_start_from_the_callers_skip() {
 async fn a_service_that_ignores_skip_ends_with_an_error() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(answer(&page(&["a1", "a2"], None))).mount(&server).await;
-    let query = ListMachineActionsQuery::new().with_top(2);
-    let drained = drain(&client_for(&server.uri()), &query).await;
+    let pager = client_for(&server.uri()).list_machine_actions().top(2).into_pager();
+    let drained = drain(pager).await;
     assert!(matches!(drained.error, Some(Error::NonAdvancingNextLink { .. })), "{drained:?}");
     assert_eq!(drained.ids, ["a1", "a2"]);
     assert_eq!(sent_queries(&server).await.len(), 2);
@@ -309,14 +314,15 @@ async fn a_next_link_to_another_host_is_refused_and_gets_no_token() {
             .expect(1)
             .mount(&server)
             .await;
-        let drained = drain(&client_for(&server.uri()), &ListMachineActionsQuery::new()).await;
+        let drained = drain(client_for(&server.uri()).list_machine_actions().into_pager()).await;
         assert_eq!(drained.ids, ["a1", "a2"], "{link}");
         match &drained.error {
-            Some(Error::Config(message)) => {
-                assert!(message.contains("another host"), "{link}: {message}");
-                assert!(!message.contains(TEST_TOKEN), "{message}");
+            Some(Error::InvalidRequest(invalid)) => {
+                assert_eq!(invalid.operation, "listMachineActions", "{link}");
+                assert!(invalid.message.contains("another host"), "{link}: {invalid}");
+                assert!(!invalid.message.contains(TEST_TOKEN), "{invalid}");
             }
-            other => panic!("{link}: expected Error::Config, got {other:?}"),
+            other => panic!("{link}: expected Error::InvalidRequest, got {other:?}"),
         }
         assert_eq!(sent_queries(&server).await.len(), 1, "{link}");
     }
@@ -338,11 +344,171 @@ async fn a_single_page_keeps_its_next_link() {
         .await;
     let client = client_for(&server.uri());
     let page = client
-        .list_machine_actions(&ListMachineActionsQuery::new().with_top(2))
+        .list_machine_actions()
+        .top(2)
         .await
         .unwrap_or_else(|e| panic!("list failed: {e}"));
     let ids: Vec<&str> = page.value.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["a1", "a2"]);
     assert_eq!(page.odata_next_link.as_deref(), Some(link.as_str()));
     assert_eq!(sent_queries(&server).await, [pairs(&[("$top", "2")])]);
+}
+
+/// A server with three pages linked by `@odata.nextLink`: `a1 a2`, `a3 a4`, `a5`.
+async fn three_linked_pages() -> MockServer {
+    let server = MockServer::start().await;
+    let link = |p: &str| format!("{}{LIST}?$skiptoken={p}", server.uri());
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(answer(&page(&["a1", "a2"], Some(&link("p2")))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("$skiptoken", "p2"))
+        .respond_with(answer(&page(&["a3", "a4"], Some(&link("p3")))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("$skiptoken", "p3"))
+        .respond_with(answer(&page(&["a5"], None)))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn ids_of(actions: &[MachineAction]) -> Vec<String> {
+    actions.iter().map(|a| a.id.as_str().to_owned()).collect()
+}
+
+/// Every way of reading a pager (item by item, `Stream` adapters, `next_page`, `into_pages`,
+/// `collect_all`) gives the same items across the next links, with one request per page.
+#[tokio::test]
+async fn page_views_and_collect_all_give_the_same_items_as_iteration() {
+    fn unpin_stream<S: futures_util::Stream + Unpin>(stream: S) -> S {
+        stream
+    }
+    let all = ["a1", "a2", "a3", "a4", "a5"];
+    let want_pages = [vec!["a1", "a2"], vec!["a3", "a4"], vec!["a5"]];
+
+    // Item by item, with the inherent `next`.
+    let server = three_linked_pages().await;
+    let drained = drain(client_for(&server.uri()).list_machine_actions().into_pager()).await;
+    assert!(drained.error.is_none(), "{drained:?}");
+    assert_eq!(drained.ids, all);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+
+    // As a `futures` stream, unboxed and unpinned.
+    let server = three_linked_pages().await;
+    let pager = unpin_stream(client_for(&server.uri()).list_machine_actions().into_pager());
+    let ids: Vec<String> = pager
+        .map(|item| item.map(|a| a.id.as_str().to_owned()))
+        .collect::<Vec<Result<String, Error>>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("stream failed: {e}"));
+    assert_eq!(ids, all);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+
+    // Page by page.
+    let server = three_linked_pages().await;
+    let mut pager = client_for(&server.uri()).list_machine_actions().into_pager();
+    let mut pages = Vec::new();
+    while let Some(page) = pager.next_page().await {
+        pages.push(ids_of(&page.unwrap_or_else(|e| panic!("next_page failed: {e}"))));
+    }
+    assert_eq!(pages, want_pages);
+    assert_eq!(pages.concat(), all);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+
+    // As a stream of pages.
+    let server = three_linked_pages().await;
+    let pages: Vec<Vec<String>> = client_for(&server.uri())
+        .list_machine_actions()
+        .into_pager()
+        .into_pages()
+        .map(|page| ids_of(&page.unwrap_or_else(|e| panic!("into_pages failed: {e}"))))
+        .collect()
+        .await;
+    assert_eq!(pages, want_pages);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+
+    // All at once.
+    let server = three_linked_pages().await;
+    let items = client_for(&server.uri())
+        .list_machine_actions()
+        .into_pager()
+        .collect_all()
+        .await
+        .unwrap_or_else(|e| panic!("collect_all failed: {e}"));
+    assert_eq!(ids_of(&items), all);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+
+    // Mixed: after one item, the page view starts with the rest of the current page, and
+    // nothing is skipped or repeated.
+    let server = three_linked_pages().await;
+    let mut pager = client_for(&server.uri()).list_machine_actions().into_pager();
+    let first = pager.next().await.expect("an item").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.id.as_str(), "a1");
+    let rest = pager.next_page().await.expect("a page").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ids_of(&rest), ["a2"]);
+    let next = pager.next().await.expect("an item").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next.id.as_str(), "a3");
+    let mut pages = pager.into_pages();
+    let mut later = Vec::new();
+    while let Some(page) = pages.next().await {
+        later.push(ids_of(&page.unwrap_or_else(|e| panic!("{e}"))));
+    }
+    assert_eq!(later, [vec!["a4"], vec!["a5"]]);
+    assert_eq!(sent_queries(&server).await.len(), 3);
+}
+
+/// `collect_all` and the page view end with the error that item-by-item iteration ends with.
+#[tokio::test]
+async fn collect_all_and_pages_report_a_non_advancing_next_link() {
+    let server = MockServer::start().await;
+    let link = format!("{}{LIST}?$skiptoken=p2", server.uri());
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(answer(&page(&["a1", "a2"], Some(&link))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("$skiptoken", "p2"))
+        .respond_with(answer(&page(&["a3"], Some(&link))))
+        .mount(&server)
+        .await;
+    let client = client_for(&server.uri());
+
+    let error = client
+        .list_machine_actions()
+        .into_pager()
+        .collect_all()
+        .await
+        .expect_err("the listing does not advance");
+    assert!(
+        matches!(error, Error::NonAdvancingNextLink { operation: "listMachineActions", .. }),
+        "{error:?}"
+    );
+
+    let mut pages = client.list_machine_actions().into_pager().into_pages();
+    let mut seen = Vec::new();
+    let mut failure = None;
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => seen.push(ids_of(&page)),
+            Err(error) => {
+                failure = Some(error);
+                assert!(pages.next().await.is_none(), "the pages end after an error");
+                break;
+            }
+        }
+    }
+    assert!(matches!(failure, Some(Error::NonAdvancingNextLink { .. })), "{failure:?}");
+    assert_eq!(seen.first().map(Vec::as_slice), Some(&["a1".to_owned(), "a2".to_owned()][..]));
 }

@@ -21,7 +21,7 @@ use mde_machine_actions::models::{
     IsolateRequest, MachineAction, MachineActionId, MachineActionStatus, MachineId,
     UnisolateRequest,
 };
-use mde_machine_actions::{Client, Error, RateBudget, RetryPolicy};
+use mde_machine_actions::{Client, Error, RateBudget, RetryPolicy, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -46,12 +46,11 @@ const HANG: Duration = Duration::from_secs(10);
 
 /// `max_attempts` attempts with backoff steps of 10–20 ms and `Retry-After` honoured up to 5 s.
 fn quick_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_attempts(max_attempts)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_max_retry_after(Duration::from_secs(5))
 }
 
 /// A client for `server` with `policy` and no rate budget.
@@ -228,15 +227,21 @@ async fn a_5xx_answer_to_a_post_is_returned_not_retried() {
 
     let error = isolate(&client).await.expect_err("a 500 is an error");
     let Error::Api(api) = &error else { panic!("expected Error::Api, got {error:?}") };
-    assert_eq!((api.status, api.code.as_deref()), (500, Some("InternalServerError")));
-    assert_eq!(error.status(), Some(500));
+    assert_eq!(
+        (api.status, api.code.as_deref()),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some("InternalServerError"))
+    );
+    assert_eq!(error.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
 
     let body = UnisolateRequest::new("resilience test");
     let error = client
         .unisolate_machine(&MachineId(MACHINE.into()), &body)
         .await
         .expect_err("a 503 is an error");
-    assert!(matches!(&error, Error::Api(api) if api.status == 503), "{error:?}");
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == StatusCode::SERVICE_UNAVAILABLE),
+        "{error:?}"
+    );
 
     let mut expected = times(1, "POST", ISOLATE_PATH);
     expected.extend(times(1, "POST", UNISOLATE_PATH));
@@ -276,7 +281,10 @@ async fn a_get_that_keeps_failing_with_5xx_gives_up_after_max_attempts() {
 
     let error = get(&client).await.expect_err("every attempt fails");
 
-    assert!(matches!(&error, Error::Api(api) if api.status == 500), "{error:?}");
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == StatusCode::INTERNAL_SERVER_ERROR),
+        "{error:?}"
+    );
     assert_eq!(received(&server).await, times(3, "GET", ACTION_PATH));
 }
 
@@ -312,16 +320,19 @@ async fn a_429_storm_ends_after_max_attempts_with_rate_limited() {
         .expect_err("every answer is 429");
     let elapsed = started.elapsed();
 
-    let Error::RateLimited { operation, retry_after, attempts, api } = &error else {
+    let Error::RateLimited { operation, retry_after, attempts, api, .. } = &error else {
         panic!("expected Error::RateLimited, got {error:?}");
     };
     assert_eq!(*operation, "isolateMachine");
-    assert_eq!(*attempts, policy.max_attempts);
+    assert_eq!(*attempts, policy.max_attempts());
     assert_eq!(*retry_after, Some(Duration::from_secs(2)));
-    assert_eq!((api.status, api.code.as_deref()), (429, Some("TooManyRequests")));
-    assert_eq!(error.status(), Some(429));
-    assert_eq!(answers.calls(), policy.max_attempts as usize);
-    let waits = Duration::from_secs(2) * (policy.max_attempts - 1);
+    assert_eq!(
+        (api.status, api.code.as_deref()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("TooManyRequests"))
+    );
+    assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(answers.calls(), policy.max_attempts() as usize);
+    let waits = Duration::from_secs(2) * (policy.max_attempts() - 1);
     assert!(elapsed >= waits, "{elapsed:?} of virtual time, expected at least {waits:?}");
     let text = error.to_string();
     assert!(text.contains("after 4 attempt(s)") && text.contains("wait 2s"), "{text}");
@@ -335,7 +346,7 @@ async fn a_retry_after_longer_than_max_retry_after_fails_at_once() {
         .respond_with(too_many("600"))
         .mount(&server)
         .await;
-    let policy = RetryPolicy { max_retry_after: Duration::from_secs(300), ..quick_retries(4) };
+    let policy = quick_retries(4).with_max_retry_after(Duration::from_secs(300));
     let client = client(&server, policy);
 
     let started = Instant::now();
@@ -417,9 +428,9 @@ async fn a_post_that_times_out_is_not_retried_but_a_get_is() {
     let elapsed = started.elapsed();
 
     let error = posted.expect_err("no answer in time");
-    assert!(matches!(&error, Error::Timeout { operation: "isolateMachine" }), "{error:?}");
+    assert!(matches!(&error, Error::Timeout { operation: "isolateMachine", .. }), "{error:?}");
     let error = read.expect_err("no answer in time");
-    assert!(matches!(&error, Error::Timeout { operation: "getMachineAction" }), "{error:?}");
+    assert!(matches!(&error, Error::Timeout { operation: "getMachineAction", .. }), "{error:?}");
     assert!(elapsed < slow, "a call waited for the slow answer: {elapsed:?}");
     let retries = |operation: &str| {
         let text = logs.text();

@@ -1,15 +1,18 @@
-//! Freshness of the generated crate: the files checked in under `generated/` are exactly what
-//! the generator makes from `spec/machineaction.json` today, the generator is deterministic, and
-//! every file it writes is stamped with the `@generated` header that says how to remake it.
+//! Freshness of every derived file: what is checked in (the SDK's generated modules, the
+//! OpenAPI export, the golden crates, the bad-spec expectations) is exactly what
+//! `cargo xtask codegen` derives today, checked through the very function that task writes
+//! with; the generator is deterministic, and every file it writes is stamped with the
+//! `@generated` header that says how to remake it.
 
 use std::path::Path;
 
 use codegen::GeneratedFile;
+use xtask::{DerivedFile, Mode, Report};
 
 use crate::support::{project_root, read, unified_diff};
 
 /// The spec, relative to the workspace root; also the name the headers must carry.
-const SPEC: &str = "spec/machineaction.json";
+const SPEC: &str = xtask::derived::SPEC;
 
 /// The first line of every generated file.
 const HEADER_FIRST_LINE: &str =
@@ -19,36 +22,97 @@ const HEADER_FIRST_LINE: &str =
 #[track_caller]
 fn generate(spec_name: &str) -> Vec<GeneratedFile> {
     let spec = read(&project_root().join(SPEC));
-    codegen::generate(&spec, spec_name).unwrap_or_else(|problems| {
+    let target =
+        codegen::Target { spec_name, crate_name: "mde_machine_actions", version: "0.1.0" };
+    codegen::generate(&spec, &target).unwrap_or_else(|problems| {
         panic!("the generator rejects {SPEC}:\n{problems}");
     })
 }
 
-/// `Err` with a diff and the fix when the checked-in text `on_disk` of `generated/<path>` is
-/// not what the generator makes (`generated`).
-fn compare(path: &str, on_disk: Option<&str>, generated: &str) -> Result<(), String> {
-    let name = format!("generated/{path}");
-    match on_disk {
-        Some(text) if text == generated => Ok(()),
-        Some(text) => Err(format!(
-            "{name} is stale: it differs from what the generator makes from {SPEC}.\n\
-             Run `cargo xtask codegen` to update it.\n{}",
-            unified_diff(&format!("a/{name}"), &format!("b/{name}"), text, generated)
-        )),
-        None => Err(format!(
-            "{name} is missing, though the generator makes it from {SPEC}.\n\
-             Run `cargo xtask codegen` to write it."
-        )),
-    }
+#[test]
+fn every_derived_file_is_fresh() {
+    let report = xtask::codegen(&project_root(), Mode::Check)
+        .unwrap_or_else(|problems| panic!("files cannot be derived:\n{}", problems.join("\n")));
+    assert!(
+        report.is_clean(),
+        "stale: {:?}; orphaned: {:?}; errors: {:?}\nRun `cargo xtask codegen` to update them.\n{}",
+        report.changed,
+        report.orphans,
+        report.errors,
+        report.diffs
+    );
 }
 
-/// Asserts that `generated/<file.path>` holds exactly `file.contents`.
-#[track_caller]
-fn check_fresh(generated_dir: &Path, file: &GeneratedFile) {
-    let on_disk = std::fs::read_to_string(generated_dir.join(&file.path)).ok();
-    if let Err(message) = compare(&file.path, on_disk.as_deref(), &file.contents) {
-        panic!("{message}");
+#[test]
+fn the_derived_set_covers_every_kind_of_output() {
+    let files = xtask::derived::all(&project_root()).expect("derivable");
+    for expected in [
+        "generated/src/models.rs",
+        "generated/src/client.rs",
+        "generated/src/operations.rs",
+        "spec/openapi.json",
+        "tests/fixtures/golden/enums/Cargo.toml",
+        "tests/fixtures/golden/enums/src/lib.rs",
+        "tests/fixtures/golden/second_resource/src/client.rs",
+        "tests/fixtures/bad-specs/dangling_ref.expected",
+    ] {
+        assert!(files.iter().any(|f| f.path == expected), "{expected} is not derived");
     }
+    let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    paths.sort_unstable();
+    let count = paths.len();
+    paths.dedup();
+    assert_eq!(paths.len(), count, "a path is derived twice");
+}
+
+/// A scratch tree holding a derived file in every state `ensure_file` meets.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("freshness-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn check_mode_reports_a_stale_file_with_a_diff_and_writes_nothing() {
+    let root = scratch("check");
+    let path = root.join("src/models.rs");
+    std::fs::write(&path, "// header\nfn kept() {}\nfn renamed_old() {}\n").expect("write");
+    let file = DerivedFile {
+        path: "src/models.rs".to_owned(),
+        contents: "// header\nfn kept() {}\nfn renamed_new() {}\n".to_owned(),
+    };
+    let mut report = Report::default();
+    xtask::ensure::ensure_file(&root, &file, Mode::Check, &mut report);
+    assert_eq!(report.changed, ["src/models.rs"]);
+    for needle in ["--- a/src/models.rs", "+++ b/src/models.rs", "-fn renamed_old() {}", "+fn renamed_new() {}", " fn kept() {}"] {
+        assert!(report.diffs.contains(needle), "the diff lacks `{needle}`:\n{}", report.diffs);
+    }
+    assert!(read(&path).contains("renamed_old"), "check mode wrote the file");
+
+    let mut report = Report::default();
+    xtask::ensure::ensure_file(&root, &file, Mode::Write, &mut report);
+    assert_eq!(read(&path), file.contents);
+    let mut report = Report::default();
+    xtask::ensure::ensure_file(&root, &file, Mode::Check, &mut report);
+    assert!(report.is_clean(), "{report:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn orphaned_generated_files_are_reported_then_removed() {
+    let root = scratch("orphans");
+    std::fs::write(root.join("src/old.rs"), "// @generated by `cargo xtask codegen`\n").expect("w");
+    std::fs::write(root.join("src/kept.rs"), "//! hand-written\n").expect("write");
+    let dirs = ["src".to_owned()];
+    let mut report = Report::default();
+    xtask::ensure::ensure_no_orphans(&root, &dirs, &[], Mode::Check, &mut report);
+    assert_eq!(report.orphans, ["src/old.rs"]);
+    assert!(root.join("src/old.rs").exists());
+    let mut report = Report::default();
+    xtask::ensure::ensure_no_orphans(&root, &dirs, &[], Mode::Write, &mut report);
+    assert!(!root.join("src/old.rs").exists() && root.join("src/kept.rs").exists());
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Asserts that a generated file's path is a plain relative path inside the crate and that its
@@ -59,12 +123,7 @@ fn check_header(file: &GeneratedFile, spec_name: &str) {
         "// @generated by `cargo xtask codegen` from {spec_name}.\n\
          // Do not edit by hand: edit the spec (or codegen/) and run `cargo xtask codegen`.\n\n"
     );
-    let start: String = file.contents.lines().take(3).collect::<Vec<_>>().join("\n");
-    assert!(
-        file.contents.starts_with(&expected),
-        "{} does not start with the @generated header\nexpected:\n{expected}\nfound:\n{start}",
-        file.path
-    );
+    assert!(file.contents.starts_with(&expected), "{} lacks the @generated header", file.path);
     assert!(
         !file.path.is_empty()
             && !file.path.starts_with('/')
@@ -73,55 +132,6 @@ fn check_header(file: &GeneratedFile, spec_name: &str) {
         "generated path `{}` is not a plain relative path with `/` separators",
         file.path
     );
-}
-
-/// Every `.rs` file under `dir` (recursively), relative to `dir`, with `/` separators.
-fn rust_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-    let entries =
-        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
-    for entry in entries {
-        let entry = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, &format!("{prefix}{name}/"), out);
-        } else if name.ends_with(".rs") {
-            out.push(format!("{prefix}{name}"));
-        }
-    }
-}
-
-#[test]
-fn checked_in_generated_crate_matches_the_generator() {
-    let files = generate(SPEC);
-    assert!(
-        files.iter().any(|file| file.path == "src/models.rs"),
-        "the generator no longer makes src/models.rs; got {:?}",
-        files.iter().map(|file| &file.path).collect::<Vec<_>>()
-    );
-    let generated_dir = project_root().join("generated");
-    for file in &files {
-        check_fresh(&generated_dir, file);
-    }
-}
-
-#[test]
-fn every_file_with_the_generated_header_is_still_generated() {
-    // A file the generator stopped making would otherwise linger, stale, with its header on.
-    let files = generate(SPEC);
-    let mut on_disk = Vec::new();
-    rust_files(&project_root().join("generated/src"), "src/", &mut on_disk);
-    on_disk.sort();
-    for path in on_disk {
-        let text = read(&project_root().join("generated").join(&path));
-        if text.starts_with("// @generated") {
-            assert!(
-                files.iter().any(|file| file.path == path),
-                "generated/{path} carries the @generated header, but the generator no longer \
-                 makes it; delete it (and its module declaration) or hand it back to a person"
-            );
-        }
-    }
 }
 
 #[test]
@@ -138,10 +148,6 @@ fn generating_twice_gives_byte_identical_output() {
             unified_diff("first run", "second run", &a.contents, &b.contents)
         );
     }
-    let mut unique = paths(&first);
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), first.len(), "the generator writes a path twice: {:?}", paths(&first));
 }
 
 #[test]
@@ -166,26 +172,19 @@ fn the_header_names_the_spec_it_was_given() {
 }
 
 #[test]
-fn a_stale_file_is_reported_with_a_diff_and_the_fix() {
-    // The comparison that the freshness test relies on must really fail, and say how to fix it.
-    let generated = "// header\nfn kept() {}\nfn renamed_new() {}\n";
-    let on_disk = "// header\nfn kept() {}\nfn renamed_old() {}\n";
-    let message = compare("src/models.rs", Some(on_disk), generated)
-        .expect_err("different text must be reported as stale");
-    for needle in [
-        "generated/src/models.rs is stale",
-        "cargo xtask codegen",
-        "--- a/generated/src/models.rs",
-        "+++ b/generated/src/models.rs",
-        "@@",
-        "-fn renamed_old() {}",
-        "+fn renamed_new() {}",
-        " fn kept() {}",
-    ] {
-        assert!(message.contains(needle), "the report lacks `{needle}`:\n{message}");
+fn golden_crates_carry_a_header_naming_their_spec() {
+    let root = project_root();
+    for case in xtask::derived::golden_cases(&root) {
+        for name in ["Cargo.toml", "src/lib.rs", "src/models.rs"] {
+            let path = Path::new("tests/fixtures/golden").join(&case).join(name);
+            let text = read(&root.join(&path));
+            let first = text.lines().next().unwrap_or_default();
+            let spec = format!("tests/fixtures/golden/{case}/spec.json.");
+            assert!(
+                first.contains("@generated by `cargo xtask codegen` from") && first.ends_with(&spec),
+                "{}: {first}",
+                path.display()
+            );
+        }
     }
-    let missing = compare("src/extra.rs", None, generated).expect_err("a missing file is stale");
-    assert!(missing.contains("generated/src/extra.rs is missing"), "{missing}");
-    assert!(missing.contains("cargo xtask codegen"), "{missing}");
-    assert_eq!(compare("src/models.rs", Some(generated), generated), Ok(()));
 }

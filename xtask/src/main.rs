@@ -1,12 +1,12 @@
 //! Project automation, run as `cargo xtask <task>` (see <https://github.com/matklad/cargo-xtask>).
 //!
-//! - `cargo xtask codegen` regenerates `generated/` from `spec/machineaction.json`, writing only
-//!   files whose bytes changed, each atomically.
+//! - `cargo xtask codegen` brings every file derived from a spec up to date: `generated/src/`
+//!   from `spec/machineaction.json`, the OpenAPI export `spec/openapi.json`, the golden crates
+//!   under `tests/fixtures/golden/` and the expected diagnostics of `tests/fixtures/bad-specs/`;
+//!   each written atomically, and only when its bytes change; orphaned `@generated` files are
+//!   removed.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
 //!   exits 1.
-//! - `cargo xtask openapi` exports the spec as the OpenAPI 3.1 document `spec/openapi.json`,
-//!   writing it (atomically) only when its bytes changed; `cargo xtask openapi --check` writes
-//!   nothing, prints a diff if it is stale and exits 1.
 //! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
@@ -15,22 +15,20 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod codegen_task;
 mod docs_check;
-mod files;
-mod openapi_task;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use xtask::Mode;
 
 const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  codegen           regenerate generated/ from spec/machineaction.json
-  codegen --check   fail (exit 1) with a diff if generated/ is stale; writes nothing
-  openapi           export spec/machineaction.json as spec/openapi.json (OpenAPI 3.1)
-  openapi --check   fail (exit 1) with a diff if spec/openapi.json is stale; writes nothing
+  codegen           regenerate every derived file: generated/src/ and spec/openapi.json from
+                    spec/machineaction.json, the golden crates and bad-spec expectations
+  codegen --check   fail (exit 1) with a diff if a derived file is stale; writes nothing
   docs-check PATH [--json]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
                     exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
@@ -40,10 +38,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["codegen"] => codegen_task::run(&project_root(), codegen_task::Mode::Write),
-        ["codegen", "--check"] => codegen_task::run(&project_root(), codegen_task::Mode::Check),
-        ["openapi"] => openapi_task::run(&project_root(), codegen_task::Mode::Write),
-        ["openapi", "--check"] => openapi_task::run(&project_root(), codegen_task::Mode::Check),
+        ["codegen"] => codegen(&project_root(), Mode::Write),
+        ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
         ["docs-check", rest @ ..] => docs_check::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
@@ -53,6 +49,51 @@ fn main() -> ExitCode {
             eprint!("unknown task: {}\n\n{USAGE}", args.join(" "));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Runs `cargo xtask codegen [--check]`: exit 0 when everything is (now) up to date, 1 when a
+/// check finds something stale or a file cannot be written, 2 when a spec is refused.
+fn codegen(root: &Path, mode: Mode) -> ExitCode {
+    let report = match xtask::codegen(root, mode) {
+        Ok(report) => report,
+        Err(problems) => {
+            eprintln!("error: {} problem(s); nothing was written:", problems.len());
+            for problem in &problems {
+                eprintln!("  {problem}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    match mode {
+        Mode::Write => {
+            for path in &report.changed {
+                println!("updated {path}");
+            }
+            for path in &report.orphans {
+                println!("removed {path}: the generator no longer produces it");
+            }
+        }
+        Mode::Check => {
+            print!("{}", report.diffs);
+            for path in &report.orphans {
+                println!("{path} is no longer generated and should be removed");
+            }
+            if !report.changed.is_empty() || !report.orphans.is_empty() {
+                let stale = report.changed.len() + report.orphans.len();
+                eprintln!("error: {stale} stale file(s); run `cargo xtask codegen` to update them");
+            } else {
+                println!("every derived file is up to date");
+            }
+        }
+    }
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    if report.is_clean() || (mode == Mode::Write && report.errors.is_empty()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
