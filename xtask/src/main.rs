@@ -16,7 +16,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod codegen_task;
-mod docs_check;
+mod docs_check_task;
 mod files;
 mod openapi_task;
 
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen_task::run(&project_root(), codegen_task::Mode::Check),
         ["openapi"] => openapi_task::run(&project_root(), codegen_task::Mode::Write),
         ["openapi", "--check"] => openapi_task::run(&project_root(), codegen_task::Mode::Check),
-        ["docs-check", rest @ ..] => docs_check::run(&project_root(), rest),
+        ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS
