@@ -3,11 +3,9 @@
 //! pages from `facts.md` §3) show no unexplained drift; copies mutated here by string
 //! replacement show exactly the one difference each mutation makes, with its page and line,
 //! and nothing else. The JSON rendering and the exit statuses are checked through
-//! [`codegen::docs_check::run`], which the xtask only feeds with files.
+//! [`docs_check::run`], which the xtask only feeds with files.
 
-use codegen::docs_check::{
-    self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report,
-};
+use docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report};
 
 use crate::support::{fixture, project_root, read};
 

@@ -15,7 +15,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod docs_check;
+mod docs_check_task;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(&project_root(), Mode::Write),
         ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
-        ["docs-check", rest @ ..] => docs_check::run(&project_root(), rest),
+        ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -9,7 +9,7 @@
 use super::Spec;
 use super::json::{self, Member, Node, Value};
 use super::report::{Kind, Sink};
-use crate::ir::{StructDef, Type, TypeDef};
+use codegen::ir::{StructDef, Type, TypeDef};
 
 /// What an example shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use super::limits::{Word, number, prose_words};
 use super::markdown::{Doc, Fence, Table};
 use super::report::{Kind, Sink};
 use super::text::{PHRASES, is_identifier, mentions, plain, value_lists};
-use crate::ir::{EnumDef, FilterOp, Method, PathPart, Per, Type, TypeDef};
+use codegen::ir::{EnumDef, FilterOp, Method, PathPart, Per, Type, TypeDef};
 
 const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 

@@ -8,7 +8,7 @@ use super::text::{
     DocType, NameMatch, SpecKind, compatible, describe, describe_a, insertion_line, loose_values,
     match_names, mentions, nested_members, similarity, spec_kind, value_lists,
 };
-use crate::ir::{EnumDef, Field, StructDef, Type, TypeDef};
+use codegen::ir::{EnumDef, Field, StructDef, Type, TypeDef};
 
 /// A member as a page documents it.
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,7 @@
 //! decided by its content (title, request line, property table) and only then by its name, so
 //! renamed copies are checked too; in a folder, files that are not MachineAction pages are
 //! listed as skipped. The pages and `spec/machineaction.json` and `spec/docs-accepted.json` go
-//! to [`codegen::docs_check::run_with`], which does the recognising and comparing.
+//! to [`docs_check::run_with`], which does the recognising and comparing.
 //!
 //! Exit status: 0 when every difference is accepted, 1 when there is unexplained drift, 2 when
 //! the input cannot be read (missing or non-UTF-8 files, a single page that is not a
@@ -18,7 +18,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use codegen::docs_check::{self, EXIT_INPUT, Format, Options, Page};
+use docs_check::{self, EXIT_INPUT, Format, Options, Page};
 
 /// Usage of this task, for the error message on bad arguments.
 const USAGE: &str = "usage: cargo xtask docs-check PATH [--json]";

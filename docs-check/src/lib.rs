@@ -1,9 +1,15 @@
-//! The docs drift check behind `cargo xtask docs-check`: compares Microsoft's markdown pages for
-//! the MachineAction API with the spec and reports every difference with its page and line.
+//! The docs drift check behind `cargo xtask docs-check`: compares an API's reference pages,
+//! written in the markdown of Microsoft's docs repository, with the spec the SDK is generated
+//! from, and reports every difference with its page and line.
 //!
-//! Pure logic, like the rest of the crate: the input is the spec text, the pages (path and
-//! text) and the text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files
-//! and printing is the caller's job (see `xtask/src/docs_check.rs`).
+//! It reads the spec only through the generator's public front end ([`codegen::load`],
+//! [`codegen::lower`]) and its IR ([`codegen::ir`]); every page, type and method name it looks
+//! for, and every name its messages use, comes from the lowered spec. For this repository that
+//! is the MachineAction API (`spec/machineaction.json`), but nothing here is specific to it.
+//!
+//! Pure logic, like the generator: the input is the spec text, the pages (path and text) and the
+//! text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files and printing is
+//! the caller's job (see `xtask/src/docs_check_task.rs`).
 //!
 //! - `recognise.rs` tells which page a file is, by its content (title, request line, property
 //!   table) and, failing that, its file name; a copy named `machineaction-altered.md` is still
@@ -33,7 +39,7 @@ mod methods;
 mod recognise;
 mod report;
 mod resource;
-pub(crate) mod text;
+mod text;
 
 use std::fmt;
 
@@ -41,7 +47,7 @@ pub use report::{
     EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report, SKIPPED_REASON,
 };
 
-use crate::ir::{Api, EnumDef, Method, StructDef, TypeDef};
+use codegen::ir::{Api, EnumDef, Method, StructDef, TypeDef};
 
 /// One page to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,9 +282,9 @@ fn json_text(value: &serde_json::Value) -> String {
 }
 
 fn load_api(spec_text: &str) -> Result<Api, InputError> {
-    let document = crate::load::load(spec_text)
+    let document = codegen::load::load(spec_text)
         .map_err(|d| InputError::new(format!("the spec cannot be read:\n{d}")))?;
-    crate::lower::lower(&document).map_err(|d| {
+    codegen::lower::lower(&document).map_err(|d| {
         InputError::new(format!("the spec has problems (run `cargo xtask codegen`):\n{d}"))
     })
 }

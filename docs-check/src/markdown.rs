@@ -81,9 +81,7 @@ impl Row {
 impl Table {
     /// Index of the first header cell whose plain, lowercased text satisfies `pred`.
     pub fn column(&self, pred: impl Fn(&str) -> bool) -> Option<usize> {
-        self.header
-            .iter()
-            .position(|cell| pred(&crate::docs_check::text::plain(cell).to_lowercase()))
+        self.header.iter().position(|cell| pred(&crate::text::plain(cell).to_lowercase()))
     }
 
     /// Line just after the last row (or after the delimiter row of an empty table).

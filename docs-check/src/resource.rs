@@ -8,7 +8,7 @@ use super::examples::{self, Role, json_start};
 use super::markdown::{Doc, Table};
 use super::report::{Kind, Sink};
 use super::text::{insertion_line, link_target, plain};
-use crate::ir::Type;
+use codegen::ir::Type;
 
 /// Checks the resource page.
 pub(crate) fn check(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {

@@ -2,7 +2,7 @@
 //! cells ("Possible values are: ..."), nested members of `Class` cells, documented type names
 //! mapped onto spec types, and matching documented names with spec names.
 
-use crate::ir::{Api, Type, TypeDef};
+use codegen::ir::{Api, Type, TypeDef};
 
 /// The cell as plain text: links reduced to their text, `<br>`/`<p>` to spaces, emphasis and
 /// code marks and backslash escapes removed, whitespace collapsed.

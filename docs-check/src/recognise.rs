@@ -21,7 +21,7 @@ use super::methods::{request_signature, spec_canonical};
 use super::resource::property_table;
 use super::text::plain;
 use super::{Spec, file_name};
-use crate::ir::Method;
+use codegen::ir::Method;
 
 /// What a page was recognised as.
 #[derive(Debug, Clone, Copy)]
