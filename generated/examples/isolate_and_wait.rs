@@ -9,8 +9,8 @@
 
 mod common;
 
-use mde_machine_actions::{ServiceErrorExt as _, WaitOptions};
 use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
+use mde_machine_actions::{ServiceErrorExt as _, WaitOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -41,7 +41,7 @@
 //! use mde_machine_actions::prelude::*;
 //! use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
 //!
-//! # async fn example() -> Result<(), Error> {
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::from_env()?;
 //! let machine = MachineId::from("1e5bc9d7e413ddd7902c2932e418702b84d0cc07");
 //! let request = IsolateRequest::new("Isolate due to alert 1234")
@@ -49,7 +49,7 @@
 //! let action = match client.isolate_machine(&machine, &request).await {
 //!     Ok(action) => action,
 //!     Err(error) if error.is_already_in_progress() => return Ok(()), // already pending
-//!     Err(error) => return Err(error),
+//!     Err(error) => return Err(error.into()),
 //! };
 //! let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
 //! println!("{} ended {}", outcome.action.id, outcome.action.status);
@@ -154,7 +154,7 @@
 //! # Layout
 //!
 //! [`client`], [`models`] and [`operations`] are generated; [`wait`], [`error_codes`] and
-//! [`env`] are hand-written helpers specific to this API; the HTTP runtime (transport, retries,
+//! [`env`](mod@env) are hand-written helpers specific to this API; the HTTP runtime (transport, retries,
 //! rate budgets, credentials, paging, filters, downloads, timestamps) is the companion crate
 //! `mde-runtime`, whose public items are re-exported here.
 #![cfg_attr(docsrs, feature(doc_cfg))]

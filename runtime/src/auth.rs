@@ -212,7 +212,7 @@ type TokenCache = BTreeMap<(String, String), CachedToken>;
 /// `Debug` shows the tenant and client id, never the secret or a token.
 ///
 /// ```
-/// use mde_machine_actions::runtime::ClientSecretCredential;
+/// use mde_runtime::ClientSecretCredential;
 ///
 /// let credential = ClientSecretCredential::new(
 ///     "00000000-0000-0000-0000-000000000001",

@@ -32,7 +32,7 @@ use crate::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, To
 /// On an Azure VM, App Service, Functions or Arc machine, with a managed identity:
 ///
 /// ```ignore
-/// use mde_machine_actions::runtime::AzureCredential;
+/// use mde_runtime::AzureCredential;
 ///
 /// let identity = azure_identity::ManagedIdentityCredential::new(None)?;
 /// let credential = AzureCredential::new(identity);

@@ -22,7 +22,7 @@ use crate::timestamp::Timestamp;
 const OPERATION: &str = "download";
 
 /// How much of an error response is read (it is then cut to
-/// [`SNIPPET_LIMIT`](crate::SNIPPET_LIMIT) bytes).
+/// `SNIPPET_LIMIT` bytes).
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
 
 /// A pre-signed download URL.
@@ -31,7 +31,7 @@ const ERROR_BODY_LIMIT: usize = 16 * 1024;
 /// hidden.
 ///
 /// ```
-/// use mde_machine_actions::runtime::DownloadLink;
+/// use mde_runtime::DownloadLink;
 ///
 /// // The investigation-package URI comes back as a JSON string that is itself quoted.
 /// let link = DownloadLink::parse(
@@ -42,7 +42,7 @@ const ERROR_BODY_LIMIT: usize = 16 * 1024;
 ///     link.to_string(),
 ///     "https://userrequests-us.securitycenter.windows.com/safedownload/WDATP_Investigation_Package.zip?<redacted>",
 /// );
-/// # Ok::<(), mde_machine_actions::runtime::Error>(())
+/// # Ok::<(), mde_runtime::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DownloadLink {
@@ -106,7 +106,7 @@ impl DownloadLink {
     /// Downloads the file into `writer`, chunk by chunk, and flushes it; returns the number of
     /// bytes written.
     ///
-    /// `http` should be the client's pool ([`Core::http`](crate::Core::http)); no
+    /// `http` should be the client's pool (`Core::http`); no
     /// `Authorization` header is sent, the signature in the URL is the credential. There is no
     /// retry, and no timeout beyond the ones `http` was built with. On failure part of the file
     /// may already have been written.

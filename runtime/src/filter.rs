@@ -7,7 +7,7 @@
 //! just the parentheses OData's precedence (`not` over comparisons over `and` over `or`) needs:
 //!
 //! ```
-//! use mde_machine_actions::runtime::{Equality, Filter, FilterField, Ordered, Timestamp};
+//! use mde_runtime::{Equality, Filter, FilterField, Ordered, Timestamp};
 //!
 //! const STATUS: FilterField<String, Equality> = FilterField::new("status");
 //! const CREATED: FilterField<Timestamp, Ordered> = FilterField::new("creationDateTimeUtc");
@@ -18,10 +18,10 @@
 //!     filter.to_string(),
 //!     "creationDateTimeUtc ge 2024-01-01T00:00:00Z and (status eq 'Pending' or status eq 'InProgress')",
 //! );
-//! # Ok::<(), mde_machine_actions::runtime::TimestampError>(())
+//! # Ok::<(), mde_runtime::TimestampError>(())
 //! ```
 //!
-//! The text is not percent-encoded here; [`Request::query`](crate::Request::query) does that.
+//! The text is not percent-encoded here; `Request::query` does that.
 
 use std::fmt;
 use std::marker::PhantomData;

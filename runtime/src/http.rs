@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use ::http::StatusCode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -177,7 +177,6 @@ impl<C: FromCore> ClientBuilder<C> {
 
     /// Uses a cloud or region from the generated table (API host, authority and scope
     /// together).
-    #[must_use]
     pub fn cloud(mut self, cloud: impl Into<Endpoint>) -> Self {
         self.endpoint = cloud.into();
         self
@@ -185,14 +184,12 @@ impl<C: FromCore> ClientBuilder<C> {
 
     /// Sends requests to a custom base URL (a proxy, a simulator, a test server), keeping the
     /// authority and scope of the current cloud.
-    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint = self.endpoint.with_base_url(url);
         self
     }
 
     /// Overrides the sign-in authority.
-    #[must_use]
     pub fn authority(mut self, authority: impl Into<String>) -> Self {
         self.endpoint = self.endpoint.with_authority(authority);
         self
@@ -200,70 +197,60 @@ impl<C: FromCore> ClientBuilder<C> {
 
     /// Overrides the token scope (needed where the docs do not state it, e.g. some government
     /// clouds).
-    #[must_use]
     pub fn token_scope(mut self, scope: impl Into<String>) -> Self {
         self.endpoint = self.endpoint.with_scope(scope);
         self
     }
 
     /// The credential that provides bearer tokens.
-    #[must_use]
     pub fn credential(mut self, credential: impl TokenCredential + 'static) -> Self {
         self.credential = Some(Arc::new(credential));
         self
     }
 
     /// A shared credential.
-    #[must_use]
     pub fn shared_credential(mut self, credential: Arc<dyn TokenCredential>) -> Self {
         self.credential = Some(credential);
         self
     }
 
     /// Shorthand for `credential(StaticToken::new(token))`.
-    #[must_use]
     pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
         self.credential(StaticToken::new(token))
     }
 
     /// Uses an existing `reqwest::Client` (its connection pool, proxy and TLS settings). The
     /// connect timeout is then the one that client was built with.
-    #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
     /// Connect timeout of the client this builder creates (`None`: no limit).
-    #[must_use]
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// Limit on each request, from sending to the end of the body (`None`: no limit).
-    #[must_use]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The `User-Agent` header.
-    #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
     /// How failed calls are retried.
-    #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// How calls are paced under the documented quotas.
-    #[must_use]
     pub fn rate_budget(mut self, budget: RateBudget) -> Self {
         self.budget = budget;
         self
@@ -402,7 +389,10 @@ impl Request {
     /// Sets the JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body).map_err(|e| {
-            Error::from(InvalidRequest::new(self.operation.name, format!("cannot serialize the body: {e}")))
+            Error::from(InvalidRequest::new(
+                self.operation.name,
+                format!("cannot serialize the body: {e}"),
+            ))
         })?;
         self.body = Some(bytes);
         Ok(self)

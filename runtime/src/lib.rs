@@ -40,6 +40,7 @@ mod serde_support;
 mod timestamp;
 mod unknown;
 
+pub use ::http::StatusCode;
 pub use auth::{
     AccessToken, AuthError, BoxFuture, ClientSecretCredential, Secret, StaticToken,
     TokenCredential, TokenRequest,
@@ -50,7 +51,6 @@ pub use azure::AzureCredential;
 pub use budget::RateBudget;
 pub use download::DownloadLink;
 pub use error::{ApiError, Error, InvalidRequest};
-pub use ::http::StatusCode;
 pub use filter::{Equality, Filter, FilterField, ODataLiteral, Ordered};
 pub use http::{ClientBuilder, Endpoint};
 pub use operation::{Operation, RateLimit, Verb};

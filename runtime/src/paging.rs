@@ -281,7 +281,8 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::{ClientBuilder, FromCore, Operation, Verb};
+    use crate::http::FromCore;
+    use crate::{ClientBuilder, Operation, Verb};
 
     static LIST: Operation = Operation {
         name: "listThings",
@@ -502,7 +503,7 @@ mod tests {
         .await;
         let (items, error) = collect(&base, request()).await;
         assert_eq!(items, [1]);
-        assert_eq!(error.and_then(|e| e.status()), Some(403));
+        assert_eq!(error.and_then(|e| e.status()), Some(::http::StatusCode::FORBIDDEN));
     }
 
     #[tokio::test]
@@ -515,7 +516,7 @@ mod tests {
         .await;
         let (items, error) = collect(&base, request()).await;
         assert_eq!(items, [1]);
-        assert!(matches!(error, Some(Error::Config(_))));
+        assert!(matches!(error, Some(Error::InvalidRequest(_))));
         assert_eq!(log.lock().unwrap().len(), 1);
     }
 

@@ -35,12 +35,13 @@ fn spec_path(name: &str) -> PathBuf {
 fn check(name: &str) -> codegen::Diagnostics {
     let path = spec_path(name);
     let text = read(&path);
-    let diags = match codegen::generate(&text, &target(&format!("tests/fixtures/bad-specs/{name}.json"))) {
-        Ok(files) => {
-            panic!("{} generated {} file(s); it should be refused", shown(&path), files.len())
-        }
-        Err(diags) => diags,
-    };
+    let diags =
+        match codegen::generate(&text, &target(&format!("tests/fixtures/bad-specs/{name}.json"))) {
+            Ok(files) => {
+                panic!("{} generated {} file(s); it should be refused", shown(&path), files.len())
+            }
+            Err(diags) => diags,
+        };
     assert!(!diags.is_empty(), "{}: an error without diagnostics", shown(&path));
     let document: Option<Value> = serde_json::from_str(&text).ok();
     for diag in &diags {
@@ -162,7 +163,8 @@ fn every_fixture_has_a_test_and_an_expected_file() {
 #[test]
 fn the_spec_the_fixtures_break_is_valid() {
     let path = fixture("bad-specs/base/valid.json");
-    let result = codegen::generate(&read(&path), &target("tests/fixtures/bad-specs/base/valid.json"));
+    let result =
+        codegen::generate(&read(&path), &target("tests/fixtures/bad-specs/base/valid.json"));
     if let Err(diags) = result {
         panic!(
             "{} must generate, so that each fixture fails only for its own reason:\n{diags}",
@@ -197,7 +199,8 @@ fn all_problems_are_listed_in_one_run() {
 /// Runs the generator on `text` and describes what went wrong, if anything: a panic, or an
 /// error without diagnostics, or a success without files.
 fn survive(text: &str, variant: &str) -> Option<String> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| codegen::generate(text, &target("variant.json"))));
+    let outcome =
+        catch_unwind(AssertUnwindSafe(|| codegen::generate(text, &target("variant.json"))));
     match outcome {
         Err(panic) => {
             let message = panic
@@ -291,7 +294,10 @@ fn writing_the_tree_back_gives_the_same_json() {
     let original: Value =
         serde_json::from_str(&read(&project_root().join("spec/machineaction.json"))).expect("JSON");
     assert_eq!(reparsed, original);
-    assert!(codegen::generate(&to_text(&spec), &target("variant.json")).is_ok(), "the real spec generates");
+    assert!(
+        codegen::generate(&to_text(&spec), &target("variant.json")).is_ok(),
+        "the real spec generates"
+    );
 }
 
 #[test]

@@ -295,10 +295,7 @@ async fn a_second_401_after_the_refresh_is_returned_without_looping() {
     let error = get(&client).await.expect_err("every answer is 401");
 
     let Error::Api(api) = &error else { panic!("expected Error::Api, got {error:?}") };
-    assert_eq!(
-        (api.status, api.code.as_deref()),
-        (StatusCode::UNAUTHORIZED, Some("Unauthorized"))
-    );
+    assert_eq!((api.status, api.code.as_deref()), (StatusCode::UNAUTHORIZED, Some("Unauthorized")));
     let seen: Vec<String> =
         requests_to(&server, ACTION_PATH).await.iter().map(authorization).collect();
     assert_eq!(seen, [TOKENS[0], TOKENS[1]].map(|t| format!("Bearer {t}")));

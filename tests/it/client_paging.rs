@@ -120,8 +120,7 @@ async fn follows_next_links_through_three_pages() {
         .await;
 
     let client = client_for(&base);
-    let pager =
-        client.list_machine_actions().filter(MachineActionFilter::machine_id().eq(MACHINE));
+    let pager = client.list_machine_actions().filter(MachineActionFilter::machine_id().eq(MACHINE));
     let drained = drain(pager.into_pager()).await;
     assert!(drained.error.is_none(), "{drained:?}");
     assert_eq!(drained.ids, ["a1", "a2", "a3", "a4", "a5"]);
@@ -343,11 +342,8 @@ async fn a_single_page_keeps_its_next_link() {
         .mount(&server)
         .await;
     let client = client_for(&server.uri());
-    let page = client
-        .list_machine_actions()
-        .top(2)
-        .await
-        .unwrap_or_else(|e| panic!("list failed: {e}"));
+    let page =
+        client.list_machine_actions().top(2).await.unwrap_or_else(|e| panic!("list failed: {e}"));
     let ids: Vec<&str> = page.value.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["a1", "a2"]);
     assert_eq!(page.odata_next_link.as_deref(), Some(link.as_str()));

@@ -9,7 +9,7 @@
 //! raw `$filter`, the `$top` cap, the mapping of error answers to [`Error`], and the refusal to
 //! send a bearer token over plain http to another machine.
 
-use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter};
+use mde_machine_actions::client::{ListMachineActions, MachineActionFilter};
 use mde_machine_actions::models::{
     CancelMachineActionRequest, CollectInvestigationPackageRequest, CommandParam, CommandStatus,
     ErrorCode, FileIdentifierType, IsolateRequest, IsolationType, LiveResponseCommand,
@@ -18,8 +18,8 @@ use mde_machine_actions::models::{
     RunAntiVirusScanRequest, RunLiveResponseRequest, ScanType, StopAndQuarantineFileRequest,
     UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
-use mde_machine_actions::runtime::SNIPPET_LIMIT;
-use mde_machine_actions::{Client, Error, Filter, Timestamp};
+use mde_machine_actions::{Client, Error, Filter, ServiceErrorExt as _, StatusCode, Timestamp};
+use mde_runtime::__private::SNIPPET_LIMIT;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -160,7 +160,7 @@ async fn list_machine_actions_sends_the_documented_request_example_1() {
     let server =
         serve(&expected, 200, &docs_text("get-machineactions-collection-response-1.json")).await;
     let client = client_for(&server.uri());
-    let page = ok("list", client.list_machine_actions(&ListMachineActionsQuery::new()).await);
+    let page = ok("list", client.list_machine_actions().await);
     assert_sent(&server, &expected).await;
 
     let ids: Vec<&str> = page.value.iter().map(|a| a.id.as_str()).collect();
@@ -210,10 +210,11 @@ async fn list_machine_actions_sends_the_documented_request_example_2() {
     let server =
         serve(&expected, 200, &docs_text("get-machineactions-collection-response-2.json")).await;
     let client = client_for(&server.uri());
-    let query = ListMachineActionsQuery::new()
-        .with_filter(MachineActionFilter::machine_id().eq(LISTED_MACHINE))
-        .with_top(2);
-    let page = ok("list", client.list_machine_actions(&query).await);
+    let call = client
+        .list_machine_actions()
+        .filter(MachineActionFilter::machine_id().eq(LISTED_MACHINE))
+        .top(2);
+    let page = ok("list", call.await);
     assert_sent(&server, &expected).await;
 
     assert_eq!(page.value.len(), 2);
@@ -676,7 +677,11 @@ async fn ids_that_cannot_be_a_path_segment_are_refused() {
                 }
             };
             let requests = server.received_requests().await.expect("request recording is on");
-            if !(matches!(result, Err(Error::Config(_))) && requests.is_empty()) {
+            let refused = matches!(
+                &result,
+                Err(Error::InvalidRequest(invalid)) if invalid.operation == operation
+            );
+            if !(refused && requests.is_empty()) {
                 let sent: Vec<String> =
                     requests.iter().map(|r| format!("{} {}", r.method, r.url.path())).collect();
                 let outcome = match &result {
@@ -689,14 +694,16 @@ async fn ids_that_cannot_be_a_path_segment_are_refused() {
     }
     assert!(
         wrong.is_empty(),
-        "expected Error::Config and no request for every id that is not a path segment:\n{}",
+        "expected Error::InvalidRequest and no request for every id that is not a path segment:\n{}",
         wrong.join("\n")
     );
 }
 
-/// Sends `query` with `list_machine_actions` and returns the decoded query pairs and the raw
-/// query string the server received.
-async fn sent_list_query(query: &ListMachineActionsQuery) -> (Vec<(String, String)>, String) {
+/// Sends the `list_machine_actions` call that `set` configures and returns the decoded query
+/// pairs and the raw query string the server received.
+async fn sent_list_query(
+    set: impl for<'a> FnOnce(ListMachineActions<'a>) -> ListMachineActions<'a>,
+) -> (Vec<(String, String)>, String) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/machineactions"))
@@ -704,7 +711,8 @@ async fn sent_list_query(query: &ListMachineActionsQuery) -> (Vec<(String, Strin
         .expect(1)
         .mount(&server)
         .await;
-    let page = ok("list", client_for(&server.uri()).list_machine_actions(query).await);
+    let client = client_for(&server.uri());
+    let page = ok("list", set(client.list_machine_actions()).await);
     assert!(page.value.is_empty());
     let requests = server.received_requests().await.expect("request recording is on");
     assert_eq!(requests.len(), 1);
@@ -719,9 +727,8 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn filter_literals_with_quotes_are_escaped() {
-    let query =
-        ListMachineActionsQuery::new().with_filter(MachineActionFilter::requestor().eq("O'Brien"));
-    let (sent, raw) = sent_list_query(&query).await;
+    let (sent, raw) =
+        sent_list_query(|call| call.filter(MachineActionFilter::requestor().eq("O'Brien"))).await;
     assert_eq!(sent, pairs(&[("$filter", "requestor eq 'O''Brien'")]));
     assert!(!raw.contains(' '), "spaces are encoded: {raw}");
 }
@@ -731,21 +738,20 @@ async fn filter_literals_with_quotes_are_escaped() {
 #[tokio::test]
 async fn filter_literals_with_query_delimiters_survive() {
     let nasty = "a&b=c+d#e%20f;g";
-    let query =
-        ListMachineActionsQuery::new().with_filter(MachineActionFilter::requestor().eq(nasty));
-    let (sent, _) = sent_list_query(&query).await;
+    let (sent, _) =
+        sent_list_query(|call| call.filter(MachineActionFilter::requestor().eq(nasty))).await;
     assert_eq!(sent, pairs(&[("$filter", &format!("requestor eq '{nasty}'"))]));
 }
 
 #[tokio::test]
 async fn top_above_the_documented_maximum_is_capped() {
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_top(20_000)).await;
+    let (sent, _) = sent_list_query(|call| call.top(20_000)).await;
     assert_eq!(sent, pairs(&[("$top", "10000")]));
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_top(10_000)).await;
+    let (sent, _) = sent_list_query(|call| call.top(10_000)).await;
     assert_eq!(sent, pairs(&[("$top", "10000")]));
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_top(0)).await;
+    let (sent, _) = sent_list_query(|call| call.top(0)).await;
     assert_eq!(sent, pairs(&[("$top", "1")]), "the documented minimum is 1");
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_skip(-5)).await;
+    let (sent, _) = sent_list_query(|call| call.skip(-5)).await;
     assert_eq!(sent, pairs(&[("$skip", "0")]));
 }
 
@@ -756,8 +762,7 @@ async fn typed_filters_reach_the_server_as_odata_text() {
         & MachineActionFilter::status()
             .is_in([MachineActionStatus::Pending, MachineActionStatus::InProgress])
         & MachineActionFilter::creation_date_time_utc().ge(since);
-    let query = ListMachineActionsQuery::new().with_filter(filter).with_top(50).with_skip(100);
-    let (sent, _) = sent_list_query(&query).await;
+    let (sent, _) = sent_list_query(|call| call.filter(filter).top(50).skip(100)).await;
     assert_eq!(
         sent,
         pairs(&[
@@ -777,7 +782,7 @@ async fn typed_filters_reach_the_server_as_odata_text() {
 async fn the_documented_filter_sample_is_reproduced_by_the_builder() {
     let filter = MachineActionFilter::requestor().eq("Analyst@contoso.com")
         & MachineActionFilter::r#type().eq(MachineActionType::RunAntiVirusScan);
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_filter(filter)).await;
+    let (sent, _) = sent_list_query(|call| call.filter(filter)).await;
     assert_eq!(
         sent,
         pairs(&[("$filter", "requestor eq 'Analyst@contoso.com' and type eq 'RunAntiVirusScan'")])
@@ -789,7 +794,7 @@ async fn the_documented_filter_sample_is_reproduced_by_the_builder() {
 async fn timestamps_with_an_offset_keep_their_plus_sign() {
     let at: Timestamp = "2019-01-02T14:39:38.2262283+02:00".parse().expect("timestamp");
     let filter = MachineActionFilter::creation_date_time_utc().lt(at);
-    let (sent, raw) = sent_list_query(&ListMachineActionsQuery::new().with_filter(filter)).await;
+    let (sent, raw) = sent_list_query(|call| call.filter(filter)).await;
     assert_eq!(
         sent,
         pairs(&[("$filter", "creationDateTimeUtc lt 2019-01-02T14:39:38.2262283+02:00")])
@@ -800,13 +805,12 @@ async fn timestamps_with_an_offset_keep_their_plus_sign() {
 #[tokio::test]
 async fn raw_filters_pass_through_verbatim() {
     let text = "startswith(requestor,'Analyst') or (machineId eq 'x' and status ne 'Failed')";
-    let query = ListMachineActionsQuery::new().with_filter(Filter::raw(text));
-    let (sent, _) = sent_list_query(&query).await;
+    let (sent, _) = sent_list_query(|call| call.filter(Filter::raw(text))).await;
     assert_eq!(sent, pairs(&[("$filter", text)]));
     // Combined with a typed filter it is parenthesised, and still verbatim inside.
     let combined =
         Filter::raw(text) & MachineActionFilter::status().eq(MachineActionStatus::Pending);
-    let (sent, _) = sent_list_query(&ListMachineActionsQuery::new().with_filter(combined)).await;
+    let (sent, _) = sent_list_query(|call| call.filter(combined)).await;
     assert_eq!(sent, pairs(&[("$filter", &format!("({text}) and status eq 'Pending'"))]));
 }
 
@@ -847,7 +851,7 @@ async fn an_active_live_response_session_is_already_in_progress() {
     .await;
     assert!(error.is_already_in_progress(), "{error:?}");
     assert_eq!(error.error_code(), Some(ErrorCode::ActiveRequestAlreadyExists));
-    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
     let api = error.api().expect("an API error");
     assert_eq!(api.operation, "runLiveResponse");
     assert_eq!(api.code.as_deref(), Some("ActiveRequestAlreadyExists"));
@@ -868,7 +872,7 @@ async fn action_is_already_in_progress_is_recognised_by_its_message() {
     .await;
     assert!(error.is_already_in_progress(), "{error:?}");
     assert_eq!(error.error_code(), Some(ErrorCode::BadRequest));
-    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
 
     // Another 400 is not "already in progress".
     let error = error_from(400, &docs_text("common-errors-response-2.json"), |c| async move {
@@ -887,7 +891,7 @@ async fn not_found_carries_status_code_message_and_correlation_id() {
     .await;
     let Error::Api(api) = &error else { panic!("expected Error::Api, got {error:?}") };
     assert_eq!(api.operation, "getMachineAction");
-    assert_eq!(api.status, 404);
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert_eq!(api.code.as_deref(), Some("ResourceNotFound"));
     assert_eq!(api.message.as_deref(), Some("Machine 123123123 was not found"));
     assert_eq!(api.target.as_deref(), Some("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"));
@@ -914,7 +918,7 @@ async fn unknown_error_codes_are_kept() {
         .await
     })
     .await;
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(StatusCode::FORBIDDEN));
     assert_eq!(error.error_code(), Some(ErrorCode::Unknown("TenantIsNotOnboarded".to_owned())));
     assert_eq!(error.api().and_then(|a| a.code.as_deref()), Some("TenantIsNotOnboarded"));
     assert_eq!(error.api().and_then(|a| a.message.as_deref()), Some("Onboard first"));
@@ -941,14 +945,14 @@ async fn a_malformed_success_body_is_a_decode_error_with_the_body() {
         c.get_machine_action(&MachineActionId::from(ACTION)).await
     })
     .await;
-    let Error::Decode { operation, status, message, snippet } = &error else {
+    let Error::Decode { operation, status, message, snippet, .. } = &error else {
         panic!("expected Error::Decode, got {error:?}")
     };
     assert_eq!(*operation, "getMachineAction");
-    assert_eq!(*status, 200);
+    assert_eq!(*status, StatusCode::OK);
     assert!(!message.is_empty());
     assert_eq!(snippet, body, "a short body is kept whole");
-    assert_eq!(error.status(), Some(200));
+    assert_eq!(error.status(), Some(StatusCode::OK));
 }
 
 /// A large malformed body is cut to [`SNIPPET_LIMIT`] bytes plus an ellipsis.
@@ -956,10 +960,7 @@ async fn a_malformed_success_body_is_a_decode_error_with_the_body() {
 async fn decode_snippets_of_large_bodies_are_bounded() {
     let body = format!(r#"{{"value": [{}"#, r#"{"id": "x", "type": 7},"#.repeat(200));
     assert!(body.len() > 4 * SNIPPET_LIMIT);
-    let error = error_from(200, &body, |c| async move {
-        c.list_machine_actions(&ListMachineActionsQuery::new()).await
-    })
-    .await;
+    let error = error_from(200, &body, |c| async move { c.list_machine_actions().await }).await;
     let Error::Decode { snippet, .. } = &error else {
         panic!("expected Error::Decode, got {error:?}")
     };
@@ -1015,4 +1016,235 @@ fn a_bearer_token_over_plain_http_to_another_host_is_refused() {
         let result = Client::builder().base_url(base).bearer_token(TEST_TOKEN).build();
         assert!(result.is_ok(), "{base}: {result:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response metadata and per-call input errors.
+// ---------------------------------------------------------------------------------------------
+
+/// The request id the test server sends back.
+const REQUEST_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+/// Starts a server that answers any request with `status`, `body` (JSON) and the headers
+/// `headers`.
+async fn serve_with_headers(status: u16, body: &str, headers: &[(&str, &str)]) -> MockServer {
+    let server = MockServer::start().await;
+    let mut answer = ResponseTemplate::new(status).set_body_raw(body, "application/json");
+    for (name, value) in headers {
+        answer = answer.insert_header(*name, *value);
+    }
+    Mock::given(wiremock::matchers::any()).respond_with(answer).mount(&server).await;
+    server
+}
+
+/// `send_with_response` gives the documented success status (201 for an action, 200 for a
+/// read), the service's `request-id` and every header, with the same value `.await` gives.
+#[tokio::test]
+async fn send_with_response_returns_the_status_request_id_and_headers() {
+    let answer = action_json("i1", "Isolate", "Pending", MACHINE).to_string();
+    let headers = [("request-id", REQUEST_ID), ("x-test-header", "kept")];
+
+    // An action method: 201.
+    let server = serve_with_headers(201, &answer, &headers).await;
+    let client = client_for(&server.uri());
+    let body = IsolateRequest::new("Isolate machine due to alert 1234");
+    let machine = MachineId::from(MACHINE);
+    let response =
+        ok("isolate", client.isolate_machine(&machine, &body).send_with_response().await);
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.request_id(), Some(REQUEST_ID));
+    assert_eq!(
+        response.headers().get("request-id").and_then(|v| v.to_str().ok()),
+        Some(REQUEST_ID)
+    );
+    assert_eq!(response.headers().get("x-test-header").and_then(|v| v.to_str().ok()), Some("kept"));
+    assert_action(response.value(), "i1", MachineActionType::Isolate, "Pending");
+    let action = response.into_value();
+    assert_eq!(action.id.as_str(), "i1");
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(1));
+
+    // A read: 200.
+    let server = serve_with_headers(200, &answer, &headers).await;
+    let client = client_for(&server.uri());
+    let id = MachineActionId::from(ACTION);
+    let response = ok("get", client.get_machine_action(&id).send_with_response().await);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.request_id(), Some(REQUEST_ID));
+    assert_eq!(response.value().id.as_str(), "i1");
+    assert_eq!(response.into_value(), ok("get", client.get_machine_action(&id).await));
+
+    // A listing: 200, the page as the value.
+    let list = json!({"value": [action_json("l1", "Isolate", "Pending", MACHINE)]}).to_string();
+    let server = serve_with_headers(200, &list, &headers).await;
+    let client = client_for(&server.uri());
+    let response = ok("list", client.list_machine_actions().top(1).send_with_response().await);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.request_id(), Some(REQUEST_ID));
+    assert_eq!(response.value().value.len(), 1);
+    assert_eq!(response.value().value[0].id.as_str(), "l1");
+
+    // A download link: 200, the parsed link as the value.
+    let link = docs_text("get-live-response-result-response.json");
+    let server = serve_with_headers(200, &link, &headers).await;
+    let client = client_for(&server.uri());
+    let response = ok(
+        "result link",
+        client.get_live_response_result_download_link(&id, 0).send_with_response().await,
+    );
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.request_id(), Some(REQUEST_ID));
+    assert_eq!(response.value().host(), "core.windows.net");
+}
+
+/// The request id comes from `request-id`, else `x-ms-request-id`, else `client-request-id`;
+/// without any of them it is `None`.
+#[tokio::test]
+async fn the_request_id_falls_back_to_the_other_request_id_headers() {
+    let answer = action_json("g1", "Isolate", "Succeeded", MACHINE).to_string();
+    let id = MachineActionId::from(ACTION);
+    /// Response headers, and the request id they give.
+    type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+    let cases: [Case<'_>; 4] = [
+        (&[("x-ms-request-id", "ms-1"), ("request-id", "plain-1")], Some("plain-1")),
+        (&[("x-ms-request-id", "ms-2"), ("client-request-id", "client-2")], Some("ms-2")),
+        (&[("client-request-id", "client-3")], Some("client-3")),
+        (&[], None),
+    ];
+    for (headers, want) in cases {
+        let server = serve_with_headers(200, &answer, headers).await;
+        let client = client_for(&server.uri());
+        let response = ok("get", client.get_machine_action(&id).send_with_response().await);
+        assert_eq!(response.request_id(), want, "{headers:?}");
+    }
+}
+
+/// An error answer keeps the `request-id` header in [`ApiError::request_id`], next to the
+/// correlation id of the body; without a correlation id, the message quotes the request id.
+#[tokio::test]
+async fn an_api_error_carries_the_request_id_of_the_response() {
+    let server = serve_with_headers(
+        404,
+        &docs_text("common-errors-response-1.json"),
+        &[("request-id", REQUEST_ID)],
+    )
+    .await;
+    let client = client_for(&server.uri());
+    let error = client
+        .get_machine_action(&MachineActionId::from(ACTION))
+        .send_with_response()
+        .await
+        .expect_err("404");
+    let api = error.api().expect("an API error");
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.request_id.as_deref(), Some(REQUEST_ID));
+    assert_eq!(api.target.as_deref(), Some("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"));
+    assert_eq!(error.error_code(), Some(ErrorCode::ResourceNotFound));
+    let shown = error.to_string();
+    assert!(shown.contains("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"), "{shown}");
+
+    let body = json!({"error": {"code": "Forbidden", "message": "missing Machine.Isolate"}});
+    let server =
+        serve_with_headers(403, &body.to_string(), &[("x-ms-request-id", REQUEST_ID)]).await;
+    let client = client_for(&server.uri());
+    let error = client
+        .isolate_machine(&MachineId::from(MACHINE), &IsolateRequest::new("c"))
+        .await
+        .expect_err("403");
+    let Error::Api(api) = &error else { panic!("expected Error::Api, got {error:?}") };
+    assert_eq!((api.operation, api.status), ("isolateMachine", StatusCode::FORBIDDEN));
+    assert_eq!(api.request_id.as_deref(), Some(REQUEST_ID));
+    assert_eq!(api.target, None);
+    let shown = error.to_string();
+    assert!(shown.contains(&format!("(request id {REQUEST_ID})")), "{shown}");
+
+    // No request id header: none in the error.
+    let server = serve_with_headers(403, &body.to_string(), &[]).await;
+    let error = client_for(&server.uri())
+        .isolate_machine(&MachineId::from(MACHINE), &IsolateRequest::new("c"))
+        .await
+        .expect_err("403");
+    assert_eq!(error.api().map(|api| api.request_id.clone()), Some(None));
+}
+
+/// An empty id is refused as [`Error::InvalidRequest`] naming the operation, by `.await` and by
+/// `send_with_response` alike, and nothing is sent.
+#[tokio::test]
+async fn an_empty_path_id_is_an_invalid_request_and_nothing_is_sent() {
+    let answer = action_json("x", "Isolate", "Pending", MACHINE).to_string();
+    let server = serve_with_headers(200, &answer, &[]).await;
+    let client = client_for(&server.uri());
+    let empty = MachineActionId::from("");
+
+    let mut errors = vec![
+        ("getMachineAction", client.get_machine_action(&empty).await.map(drop).unwrap_err()),
+        (
+            "getMachineAction",
+            client.get_machine_action(&empty).send_with_response().await.map(drop).unwrap_err(),
+        ),
+        ("getPackageUri", client.get_package_uri(&empty).await.map(drop).unwrap_err()),
+        (
+            "getLiveResponseResultDownloadLink",
+            client.get_live_response_result_download_link(&empty, 0).await.map(drop).unwrap_err(),
+        ),
+        (
+            "cancelMachineAction",
+            client
+                .cancel_machine_action(&empty, &CancelMachineActionRequest::new("c"))
+                .await
+                .map(drop)
+                .unwrap_err(),
+        ),
+    ];
+    errors.push((
+        "isolateMachine",
+        client
+            .isolate_machine(&MachineId::from(""), &IsolateRequest::new("c"))
+            .await
+            .map(drop)
+            .unwrap_err(),
+    ));
+    for (operation, error) in &errors {
+        let Error::InvalidRequest(invalid) = error else {
+            panic!("{operation}: expected Error::InvalidRequest, got {error:?}")
+        };
+        assert_eq!(invalid.operation, *operation);
+        assert!(invalid.message.contains("path parameter"), "{operation}: {invalid}");
+        assert_eq!(error.status(), None, "{operation}: nothing was answered");
+        assert!(error.api().is_none(), "{operation}");
+        let shown = error.to_string();
+        assert!(shown.starts_with(&format!("{operation}: invalid request: ")), "{shown}");
+    }
+    let requests = server.received_requests().await.expect("request recording is on");
+    assert!(requests.is_empty(), "nothing is sent for an empty id: {requests:#?}");
+}
+
+/// Every call says who it is: `mde-machine-actions/<version of the SDK crate>` by default, or
+/// the builder's `user_agent`.
+#[tokio::test]
+async fn the_user_agent_names_the_sdk_and_its_version_unless_set() {
+    let manifest =
+        crate::support::read(&crate::support::project_root().join("generated/Cargo.toml"));
+    let version = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .expect("generated/Cargo.toml has a version");
+    let answer = action_json("g1", "Isolate", "Succeeded", MACHINE).to_string();
+    let id = MachineActionId::from(ACTION);
+
+    let server = serve_with_headers(200, &answer, &[]).await;
+    ok("get", client_for(&server.uri()).get_machine_action(&id).await);
+    let custom = crate::support::builder_for(&server.uri())
+        .user_agent("soar-playbook/2.1")
+        .build()
+        .expect("the client builds");
+    ok("get", custom.get_machine_action(&id).await);
+
+    let requests = server.received_requests().await.expect("request recording is on");
+    let agents: Vec<Vec<String>> =
+        requests.iter().map(|request| header_values(request, "user-agent")).collect();
+    assert_eq!(
+        agents,
+        [vec![format!("mde-machine-actions/{version}")], vec!["soar-playbook/2.1".to_owned()]]
+    );
 }

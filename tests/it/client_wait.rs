@@ -31,12 +31,11 @@ const HANG: Duration = Duration::from_secs(10);
 
 /// Polls 5 ms apart growing to 20 ms, a 5 s deadline and 1 s of 404 grace.
 fn quick() -> WaitOptions {
-    WaitOptions {
-        initial_interval: Duration::from_millis(5),
-        max_interval: Duration::from_millis(20),
-        deadline: Duration::from_secs(5),
-        not_found_grace: Duration::from_secs(1),
-    }
+    WaitOptions::default()
+        .with_initial_interval(Duration::from_millis(5))
+        .with_max_interval(Duration::from_millis(20))
+        .with_deadline(Duration::from_secs(5))
+        .with_not_found_grace(Duration::from_secs(1))
 }
 
 /// The action `id` of `kind` in `status`, as the service returns it.
@@ -138,7 +137,7 @@ async fn a_404_within_the_grace_is_waited_out() {
 async fn a_404_beyond_the_grace_ends_the_wait_with_the_not_found_error() {
     let (server, sequence) = serve(ACTION, vec![not_found()]).await;
     let client = client_for(&server.uri());
-    let options = WaitOptions { not_found_grace: Duration::from_millis(500), ..quick() };
+    let options = quick().with_not_found_grace(Duration::from_millis(500));
 
     let started = Instant::now();
     let error = wait(&client, ACTION, &options).await.expect_err("never found");
@@ -152,7 +151,7 @@ async fn a_404_beyond_the_grace_ends_the_wait_with_the_not_found_error() {
         "the 404s within the grace were tolerated: {}",
         sequence.calls()
     );
-    assert!(elapsed >= options.not_found_grace, "gave up after {elapsed:?}, within the grace");
+    assert!(elapsed >= options.not_found_grace(), "gave up after {elapsed:?}, within the grace");
     assert!(elapsed < Duration::from_secs(4), "the deadline is not what ended it: {elapsed:?}");
     assert!(error.to_string().contains("HTTP 404"), "{error}");
     assert!(std::error::Error::source(&error).is_some());
@@ -160,7 +159,7 @@ async fn a_404_beyond_the_grace_ends_the_wait_with_the_not_found_error() {
     // Without grace, the first 404 ends the wait.
     let (server, sequence) = serve(ACTION, vec![not_found()]).await;
     let client = client_for(&server.uri());
-    let options = WaitOptions { not_found_grace: Duration::ZERO, ..quick() };
+    let options = quick().with_not_found_grace(Duration::ZERO);
     let error = wait(&client, ACTION, &options).await.expect_err("never found");
     assert!(matches!(&error, WaitError::Request(e) if e.is_not_found()), "{error}");
     assert_eq!(sequence.calls(), 1);
@@ -189,18 +188,18 @@ async fn the_deadline_ends_the_wait_with_the_polls_and_the_last_status() {
         vec![action(ACTION, "Isolate", "Queued"), action(ACTION, "Isolate", "InProgress")];
     let (server, sequence) = serve(ACTION, answers).await;
     let client = client_for(&server.uri());
-    let options = WaitOptions {
-        initial_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(20),
-        deadline: Duration::from_millis(500),
-        not_found_grace: Duration::ZERO,
-    };
+    let options = WaitOptions::default()
+        .with_initial_interval(Duration::from_millis(10))
+        .with_max_interval(Duration::from_millis(20))
+        .with_deadline(Duration::from_millis(500))
+        .with_not_found_grace(Duration::ZERO);
 
     let started = Instant::now();
     let error = wait(&client, ACTION, &options).await.expect_err("never final");
     let elapsed = started.elapsed();
 
-    let WaitError::DeadlineExceeded { last, unknown_statuses, polls, elapsed: reported } = &error
+    let WaitError::DeadlineExceeded { last, unknown_statuses, polls, elapsed: reported, .. } =
+        &error
     else {
         panic!("expected DeadlineExceeded: {error}");
     };
@@ -218,9 +217,10 @@ async fn the_deadline_ends_the_wait_with_the_polls_and_the_last_status() {
     assert_eq!(unknown_statuses, &vec!["Queued".to_owned()]);
     // The deadline is checked before each sleep, so it ends at most one poll past it.
     assert!(*reported <= elapsed, "reported {reported:?}, measured {elapsed:?}");
-    assert!(elapsed < options.deadline + Duration::from_secs(2), "took {elapsed:?}");
+    assert!(elapsed < options.deadline() + Duration::from_secs(2), "took {elapsed:?}");
     let text = error.to_string();
     assert!(text.contains(&format!("({polls} polls, last status {shown})")), "{text}");
+    assert!(text.contains(&format!("did not finish within {reported:.1?} (")), "{text}");
 }
 
 /// Arrival times of the requests it answers, then the answer of a [`Sequence`].
@@ -245,11 +245,9 @@ async fn polls_are_spaced_by_intervals_growing_by_half_up_to_the_maximum() {
     let timed = Timed { answers: Sequence::new(answers), arrivals: Arc::default() };
     mount(&server, ACTION, timed.clone()).await;
     let client = client_for(&server.uri());
-    let options = WaitOptions {
-        initial_interval: Duration::from_millis(20),
-        max_interval: Duration::from_millis(40),
-        ..quick()
-    };
+    let options = quick()
+        .with_initial_interval(Duration::from_millis(20))
+        .with_max_interval(Duration::from_millis(40));
 
     let outcome = wait(&client, ACTION, &options).await.expect("ends on Succeeded");
 
@@ -345,17 +343,16 @@ async fn the_deadline_also_bounds_a_poll_stuck_in_retries() {
         .insert_header("Retry-After", "1");
     let (server, _) = serve(ACTION, vec![throttled]).await;
     let client = client_for(&server.uri());
-    let options = WaitOptions {
-        initial_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(20),
-        deadline: Duration::from_millis(300),
-        not_found_grace: Duration::ZERO,
-    };
+    let options = WaitOptions::default()
+        .with_initial_interval(Duration::from_millis(10))
+        .with_max_interval(Duration::from_millis(20))
+        .with_deadline(Duration::from_millis(300))
+        .with_not_found_grace(Duration::ZERO);
 
     let started = Instant::now();
     let result = wait(&client, ACTION, &options).await;
     let elapsed = started.elapsed();
 
-    assert!(elapsed < options.deadline + Duration::from_millis(500), "gave up after {elapsed:?}");
+    assert!(elapsed < options.deadline() + Duration::from_millis(500), "gave up after {elapsed:?}");
     assert!(matches!(result, Err(WaitError::DeadlineExceeded { .. })), "{result:?}");
 }

@@ -9,14 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
-
 use crate::support::{fixture, project_root, read};
 
 /// Every case folder under `tests/fixtures/golden/`, each with its own `#[test]` below.
 const CASES: &[&str] =
     &["enums", "nullable_optional", "keywords", "nested", "odata_path", "second_resource"];
-
-
 
 /// `path` relative to the workspace root, with `/` separators, for messages.
 pub fn shown(path: &Path) -> String {
@@ -24,8 +21,6 @@ pub fn shown(path: &Path) -> String {
     let relative = path.strip_prefix(&root).unwrap_or(path);
     relative.to_string_lossy().replace('\\', "/")
 }
-
-
 
 /// `tests/fixtures/golden/<case>/`.
 fn case_dir(case: &str) -> PathBuf {
@@ -38,7 +33,8 @@ fn generate(case: &str) -> Vec<codegen::GeneratedFile> {
     let spec_name = format!("tests/fixtures/golden/{case}/spec.json");
     let text = read(&case_dir(case).join("spec.json"));
     let crate_name = format!("golden_{case}");
-    let target = codegen::Target { spec_name: &spec_name, crate_name: &crate_name, version: "0.0.0" };
+    let target =
+        codegen::Target { spec_name: &spec_name, crate_name: &crate_name, version: "0.0.0" };
     codegen::generate(&text, &target)
         .unwrap_or_else(|diags| panic!("{spec_name} does not generate:\n{diags}"))
 }

@@ -6,14 +6,14 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter as F};
+use mde_machine_actions::client::MachineActionFilter as F;
 use mde_machine_actions::models::{
     CollectInvestigationPackageRequest, CommandParam, CommandStatus, ErrorCode, IsolateRequest,
     LiveResponseCommand, LiveResponseCommandType, MachineActionStatus, MachineActionType,
     MachineId, RestrictCodeExecutionRequest, RunAntiVirusScanRequest, RunLiveResponseRequest,
     ScanType, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
-use mde_machine_actions::{Client, Error, WaitOptions};
+use mde_machine_actions::{Client, Error, ServiceErrorExt as _, StatusCode, WaitOptions};
 use mde_simulator::{
     ClockMode, Config, FaultPhase, FaultRule, OsPlatform, Outcome, Route, Simulator, Timing,
 };
@@ -322,7 +322,7 @@ async fn live_response_allows_ten_calls_a_minute() {
 fn assert_already_in_progress(error: &Error) {
     assert!(error.is_already_in_progress(), "{error}");
     let api = error.api().expect("an answer from the service");
-    assert_eq!(api.status, 400);
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
     assert_eq!(api.error_code(), Some(ErrorCode::ActiveRequestAlreadyExists));
     assert_eq!(api.message.as_deref(), Some("Action is already in progress"));
 }
@@ -494,7 +494,7 @@ async fn a_failed_live_response_command_stops_the_later_ones() {
             } else {
                 let error = link.expect_err("no result");
                 if command.command_type == PutFile {
-                    assert_eq!(error.status(), Some(400), "{error}");
+                    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST), "{error}");
                 } else {
                     assert!(error.is_not_found(), "{error}");
                 }
@@ -529,7 +529,7 @@ async fn listing_filters_and_pages() {
         client.run_anti_virus_scan(&machine.id, &request).await.expect("scan");
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let page = client.list_machine_actions(&ListMachineActionsQuery::new()).await.expect("list");
+    let page = client.list_machine_actions().await.expect("list");
     assert_eq!(page.value.len(), 3);
     let next = page.odata_next_link.as_deref().expect("next link");
     assert!(next.starts_with(simulator.base_url()) && next.contains("$skip=3"), "{next}");
@@ -539,38 +539,33 @@ async fn listing_filters_and_pages() {
     );
 
     let all: Vec<_> = client
-        .list_machine_actions_stream(&ListMachineActionsQuery::new())
+        .list_machine_actions()
+        .into_pager()
         .map(|item| item.expect("item").id)
         .collect()
         .await;
     assert_eq!(all.len(), 7);
     assert_eq!(all.iter().collect::<std::collections::BTreeSet<_>>().len(), 7);
 
-    let skipped = client
-        .list_machine_actions(&ListMachineActionsQuery::new().with_skip(5))
-        .await
-        .expect("list");
+    let skipped = client.list_machine_actions().skip(5).await.expect("list");
     assert_eq!(skipped.value.len(), 2);
     assert!(skipped.odata_next_link.is_none());
-    let top = client
-        .list_machine_actions(&ListMachineActionsQuery::new().with_top(2))
-        .await
-        .expect("list");
+    let top = client.list_machine_actions().top(2).await.expect("list");
     assert_eq!(top.value.len(), 2);
     assert!(top.odata_next_link.is_none(), "$top bounds the result");
 
     let all_scans = simulator.actions();
     let third = &all_scans[2];
     let since = F::creation_date_time_utc().ge(third.creation_date_time_utc.clone());
-    let query = ListMachineActionsQuery::new().with_filter(since.and(F::status().is_in([
+    let query = client.list_machine_actions().filter(since.and(F::status().is_in([
         MachineActionStatus::Pending,
         MachineActionStatus::InProgress,
         MachineActionStatus::Succeeded,
     ])));
-    let count = client.list_machine_actions_stream(&query).count().await;
+    let count = query.into_pager().count().await;
     assert_eq!(count, 5);
-    let by_id = ListMachineActionsQuery::new().with_filter(F::id().eq(third.id.clone()));
-    let page = client.list_machine_actions(&by_id).await.expect("list");
+    let page =
+        client.list_machine_actions().filter(F::id().eq(third.id.clone())).await.expect("list");
     assert_eq!(page.value.len(), 1);
 
     let token = simulator.token();
@@ -707,7 +702,7 @@ async fn faults() {
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     simulator.set_fault(Route::GetMachineAction, Some(FaultRule::new().with_malformed_json(1.0)));
     let error = client.get_machine_action(&action.id).await.expect_err("malformed");
-    assert!(matches!(error, Error::Decode { status: 200, .. }), "{error:?}");
+    assert!(matches!(error, Error::Decode { status: StatusCode::OK, .. }), "{error:?}");
 
     // Unknown enum values and fields are kept; waiting goes on through unknown statuses.
     let rule = FaultRule::new().with_unknown_enum_values(1.0).with_unknown_fields(1.0);
@@ -739,17 +734,14 @@ async fn faults() {
         Route::ListMachineActions,
         Some(FaultRule::new().with_non_advancing_next_links()),
     );
-    let query =
-        ListMachineActionsQuery::new().with_filter(F::r#type().eq(MachineActionType::Isolate));
-    let items: Vec<_> = client.list_machine_actions_stream(&query).collect().await;
+    let query = client.list_machine_actions().filter(F::r#type().eq(MachineActionType::Isolate));
+    let items: Vec<_> = query.clone().into_pager().collect().await;
     assert!(
         matches!(items.last(), Some(Err(Error::NonAdvancingNextLink { .. }))),
         "{:?}",
         items.last()
     );
     simulator.clear_faults();
-    assert!(
-        client.list_machine_actions_stream(&query).all(|item| async move { item.is_ok() }).await
-    );
+    assert!(query.into_pager().all(|item| async move { item.is_ok() }).await);
     simulator.shutdown().await;
 }

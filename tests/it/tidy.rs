@@ -3,7 +3,8 @@
 //! code that ships (anything outside integration tests and `#[cfg(test)]` items).
 //!
 //! Files that carry the `@generated` header are the generator's business (see `freshness`), and
-//! `target/` and fixture directories hold no source.
+//! `target/` and fixture directories hold no source (the golden crates under
+//! `tests/fixtures/golden/` are workspace members, but generated ones).
 
 use std::path::{Path, PathBuf};
 
@@ -11,12 +12,23 @@ use crate::support::{project_root, read};
 
 /// The workspace's crates, as directories under the root. Kept in step with `Cargo.toml`
 /// by [`the_checked_crates_are_the_workspace_members`].
-const CRATES: &[&str] = &["codegen", "docs-check", "generated", "simulator", "tests", "xtask"];
+const CRATES: &[&str] =
+    &["codegen", "docs-check", "generated", "runtime", "simulator", "tests", "xtask"];
+
+/// Workspace members that are generated fixtures, not hand-written crates: their files carry
+/// the `@generated` header and `freshness` keeps them in step with the generator.
+const FIXTURE_MEMBERS: &[&str] = &["tests/fixtures/golden/*"];
 
 /// Directories, relative to the workspace root, that hold integration tests rather than code
 /// that ships.
-const TEST_DIRS: &[&str] =
-    &["codegen/tests", "docs-check/tests", "generated/tests", "tests/it", "xtask/tests"];
+const TEST_DIRS: &[&str] = &[
+    "codegen/tests",
+    "docs-check/tests",
+    "generated/tests",
+    "runtime/tests",
+    "tests/it",
+    "xtask/tests",
+];
 
 /// Macros that mark unfinished or debugging code. Spelled in pieces so that this file itself
 /// never matches a search for them.
@@ -165,13 +177,37 @@ fn check_no_forbidden_macros(file: &SourceFile) {
 fn the_checked_crates_are_the_workspace_members() {
     // A new crate must be added to CRATES, or its files would escape these rules silently.
     let manifest = read(&project_root().join("Cargo.toml"));
-    let members_line = manifest
-        .lines()
-        .find(|line| line.trim_start().starts_with("members"))
-        .unwrap_or_else(|| panic!("no `members = [...]` line in the workspace Cargo.toml"));
-    let mut members: Vec<&str> = members_line.split('"').skip(1).step_by(2).collect();
+    let mut members = workspace_members(&manifest);
     members.sort_unstable();
-    assert_eq!(members, CRATES, "workspace members changed; update CRATES in tidy.rs");
+    let mut expected: Vec<&str> = CRATES.iter().chain(FIXTURE_MEMBERS).copied().collect();
+    expected.sort_unstable();
+    assert_eq!(
+        members, expected,
+        "workspace members changed; update CRATES (or FIXTURE_MEMBERS) in tidy.rs"
+    );
+    // The fixture members really are generated: they are skipped as fixtures, not forgotten.
+    for member in FIXTURE_MEMBERS {
+        assert!(member.starts_with("tests/fixtures/"), "{member} is not under tests/fixtures/");
+    }
+}
+
+/// The quoted entries of the workspace's `members = [...]` array, which may span lines.
+#[track_caller]
+fn workspace_members(manifest: &str) -> Vec<&str> {
+    let start = manifest
+        .lines()
+        .position(|line| line.trim_start().starts_with("members"))
+        .unwrap_or_else(|| panic!("no `members = [...]` in the workspace Cargo.toml"));
+    let mut members = Vec::new();
+    for line in manifest.lines().skip(start) {
+        // Only the part before a comment counts; entries hold no `#`.
+        let code = line.split('#').next().unwrap_or_default();
+        members.extend(code.split('"').skip(1).step_by(2));
+        if code.contains(']') {
+            return members;
+        }
+    }
+    panic!("the workspace `members = [` array is not closed")
 }
 
 #[test]
@@ -185,6 +221,7 @@ fn every_hand_written_rust_file_starts_with_a_module_doc() {
         "docs-check/src/lib.rs",
         "xtask/src/main.rs",
         "generated/src/lib.rs",
+        "runtime/src/lib.rs",
         "tests/it/main.rs",
     ] {
         assert!(
@@ -209,6 +246,7 @@ fn shipped_code_has_no_unfinished_work_macros() {
     assert!(
         shipped.iter().any(|file| file.relative == "codegen/src/lower.rs")
             && shipped.iter().any(|file| file.relative == "generated/src/models.rs")
+            && shipped.iter().any(|file| file.relative == "runtime/src/http.rs")
             && !shipped.iter().any(|file| file.relative.starts_with("tests/it/")),
         "the set of shipped files is wrong: {:?}",
         shipped.iter().map(|file| &file.relative).collect::<Vec<_>>()
@@ -244,4 +282,11 @@ fn the_rules_catch_what_they_are_meant_to_catch() {
     assert_eq!(forbidden_macro_uses(&after_decl).len(), 1);
     // Mentions in comments are allowed.
     assert!(forbidden_macro_uses(&format!("//! m\n// never {todo}\n")).is_empty());
+
+    // The members array is read on one line or on several.
+    let one_line = "[workspace]\nmembers = [\"a\", \"b/*\"]\nresolver = \"3\"\n";
+    assert_eq!(workspace_members(one_line), ["a", "b/*"]);
+    let several =
+        "[workspace]\nmembers = [\n    \"a\", # the \"first\"\n    \"b\",\n]\n[x]\ny = \"z\"\n";
+    assert_eq!(workspace_members(several), ["a", "b"]);
 }

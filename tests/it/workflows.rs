@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use mde_machine_actions::client::{ListMachineActionsQuery, MachineActionFilter as F};
+use mde_machine_actions::client::MachineActionFilter as F;
 use mde_machine_actions::models::{
     CancelMachineActionRequest, CollectInvestigationPackageRequest, CommandParam, CommandStatus,
     ErrorCode, FileIdentifierType, IsolateRequest, IsolationType, LiveResponseCommand,
@@ -17,8 +17,9 @@ use mde_machine_actions::models::{
     RunAntiVirusScanRequest, RunLiveResponseRequest, ScanType, StopAndQuarantineFileRequest,
     UnisolateRequest,
 };
-use mde_machine_actions::runtime::{ClientSecretCredential, DownloadLink};
-use mde_machine_actions::{Client, WaitOptions};
+use mde_machine_actions::{
+    Client, ClientSecretCredential, DownloadLink, ServiceErrorExt as _, StatusCode, WaitOptions,
+};
 use mde_simulator::{Config, FaultPhase, FaultRule, OsPlatform, Outcome, Route, Simulator, Timing};
 
 /// A client for `simulator` with a fixed token, no timeouts, and the default retry policy and
@@ -91,7 +92,7 @@ async fn isolate_wait_then_release_with_the_client_credentials_flow() {
 
     let again = client.isolate_machine(&machine, &request).await.expect_err("second isolation");
     assert!(again.is_already_in_progress(), "{again}");
-    assert_eq!(again.status(), Some(400));
+    assert_eq!(again.status(), Some(StatusCode::BAD_REQUEST));
 
     let outcome =
         client.wait_for_completion(&action.id, &WaitOptions::default()).await.expect("wait");
@@ -172,10 +173,15 @@ async fn stop_and_quarantine_reports_the_file() {
         client.wait_for_completion(&action.id, &WaitOptions::default()).await.expect("wait");
     assert!(outcome.succeeded());
 
-    let query = ListMachineActionsQuery::new().with_filter(
-        F::r#type().eq(MachineActionType::StopAndQuarantineFile).and(F::machine_id().eq(machine)),
-    );
-    let page = client.list_machine_actions(&query).await.expect("list");
+    let page = client
+        .list_machine_actions()
+        .filter(
+            F::r#type()
+                .eq(MachineActionType::StopAndQuarantineFile)
+                .and(F::machine_id().eq(machine)),
+        )
+        .await
+        .expect("list");
     assert_eq!(page.value.len(), 1);
     assert_eq!(
         page.value[0].related_file_info.as_ref().map(|f| f.file_identifier.as_str()),
@@ -225,12 +231,12 @@ async fn collect_investigation_package_then_download_the_zip() {
     url.set_query(Some(&query));
     let altered = DownloadLink::parse(url.as_str()).expect("link");
     let error = client.download(&altered, &mut Vec::new()).await.expect_err("altered");
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(StatusCode::FORBIDDEN));
 
     // So is an expired link (the package link lives for 10 simulated minutes).
     simulator.advance(secs(11 * 60));
     let error = client.download(&link, &mut Vec::new()).await.expect_err("expired");
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(StatusCode::FORBIDDEN));
     simulator.shutdown().await;
 }
 
@@ -256,7 +262,7 @@ async fn multi_command_live_response_then_download_every_result() {
         "wrong order",
     );
     let error = client.run_live_response(&machine, &wrong_order).await.expect_err("order");
-    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
 
     let commands = vec![
         command(PutFile, &[("FileName", "minidump.ps1")]),
@@ -285,7 +291,7 @@ async fn multi_command_live_response_then_download_every_result() {
                 .get_live_response_result_download_link(&action.id, index)
                 .await
                 .expect_err("PutFile has no result");
-            assert_eq!(error.status(), Some(400));
+            assert_eq!(error.status(), Some(StatusCode::BAD_REQUEST));
             continue;
         }
         let link =
@@ -312,7 +318,7 @@ async fn multi_command_live_response_then_download_every_result() {
     let link = client.get_live_response_result_download_link(&action.id, 1).await.expect("link");
     simulator.advance(secs(31 * 60));
     let error = client.download(&link, &mut Vec::new()).await.expect_err("expired");
-    assert_eq!(error.status(), Some(403));
+    assert_eq!(error.status(), Some(StatusCode::FORBIDDEN));
     let fresh =
         client.get_live_response_result_download_link(&action.id, 1).await.expect("fresh link");
     assert_eq!(download(&client, &fresh).await, downloaded[&1]);
@@ -358,7 +364,7 @@ async fn cancel_a_pending_action() {
 
     let again =
         client.cancel_machine_action(&action.id, &request).await.expect_err("already final");
-    assert_eq!(again.status(), Some(400));
+    assert_eq!(again.status(), Some(StatusCode::BAD_REQUEST));
     let unknown = client
         .cancel_machine_action(&"00000000-0000-4000-8000-000000000000".into(), &request)
         .await
@@ -380,10 +386,14 @@ fn fleet(count: usize) -> Config {
 
 /// Lists every isolation of the simulator through the SDK (all pages).
 async fn isolations(client: &Client) -> Vec<mde_machine_actions::models::MachineAction> {
-    let query = ListMachineActionsQuery::new()
-        .with_filter(F::r#type().eq(MachineActionType::Isolate))
-        .with_top(50);
-    client.list_machine_actions_stream(&query).map(|item| item.expect("list")).collect().await
+    client
+        .list_machine_actions()
+        .filter(F::r#type().eq(MachineActionType::Isolate))
+        .top(50)
+        .into_pager()
+        .map(|item| item.expect("list"))
+        .collect()
+        .await
 }
 
 #[tokio::test(start_paused = true)]
@@ -433,15 +443,14 @@ async fn bulk_isolation_with_injected_server_errors_creates_no_duplicates() {
                 match client.isolate_machine(&machine, &request).await {
                     Ok(action) => return (action.id, adopted),
                     Err(error)
-                        if error.status().is_some_and(|s| s >= 500)
+                        if error.status().is_some_and(|s| s.is_server_error())
                             || error.is_already_in_progress() =>
                     {
-                        let query = ListMachineActionsQuery::new().with_filter(
-                            F::machine_id()
-                                .eq(machine.clone())
-                                .and(F::r#type().eq(MachineActionType::Isolate)),
-                        );
-                        let page = client.list_machine_actions(&query).await.expect("list");
+                        let filter = F::machine_id()
+                            .eq(machine.clone())
+                            .and(F::r#type().eq(MachineActionType::Isolate));
+                        let page =
+                            client.list_machine_actions().filter(filter).await.expect("list");
                         if let Some(action) = page.value.into_iter().next() {
                             adopted = true;
                             return (action.id, adopted);

@@ -95,7 +95,10 @@ fn sdk_files(root: &Path) -> Result<Vec<DerivedFile>, Vec<String>> {
     let openapi = codegen::openapi(&spec, &target).map_err(problems)?;
     let mut files: Vec<DerivedFile> = generated
         .into_iter()
-        .map(|file| DerivedFile { path: format!("{SDK_DIR}/{}", file.path), contents: file.contents })
+        .map(|file| DerivedFile {
+            path: format!("{SDK_DIR}/{}", file.path),
+            contents: file.contents,
+        })
         .collect();
     files.push(DerivedFile { path: OPENAPI.to_owned(), contents: openapi });
     Ok(files)
@@ -120,18 +123,23 @@ fn golden_files(root: &Path, case: &str) -> Result<Vec<DerivedFile>, Vec<String>
     let spec_name = format!("{dir}/spec.json");
     let spec = read(root, &spec_name).map_err(|e| vec![e])?;
     let crate_name = format!("golden_{case}");
-    let target = codegen::Target { spec_name: &spec_name, crate_name: &crate_name, version: "0.0.0" };
+    let target =
+        codegen::Target { spec_name: &spec_name, crate_name: &crate_name, version: "0.0.0" };
     let generated = codegen::generate(&spec, &target).map_err(|diagnostics| {
         diagnostics.iter().map(|d| format!("{spec_name}: {d}")).collect::<Vec<_>>()
     })?;
     let mut files = vec![
-        DerivedFile { path: format!("{dir}/Cargo.toml"), contents: golden_manifest(case, &spec_name) },
+        DerivedFile {
+            path: format!("{dir}/Cargo.toml"),
+            contents: golden_manifest(case, &spec_name),
+        },
         DerivedFile { path: format!("{dir}/src/lib.rs"), contents: golden_root(&spec_name) },
     ];
     files.extend(
-        generated
-            .into_iter()
-            .map(|file| DerivedFile { path: format!("{dir}/{}", file.path), contents: file.contents }),
+        generated.into_iter().map(|file| DerivedFile {
+            path: format!("{dir}/{}", file.path),
+            contents: file.contents,
+        }),
     );
     Ok(files)
 }

@@ -52,7 +52,11 @@ pub fn ensure_file(root: &Path, file: &DerivedFile, mode: Mode, report: &mut Rep
         },
         Mode::Check => {
             let old = current.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-            report.diffs.push_str(&unified_diff(&file.path, old.as_deref().unwrap_or(""), &file.contents));
+            report.diffs.push_str(&unified_diff(
+                &file.path,
+                old.as_deref().unwrap_or(""),
+                &file.contents,
+            ));
             report.changed.push(file.path.clone());
         }
     }
@@ -60,7 +64,13 @@ pub fn ensure_file(root: &Path, file: &DerivedFile, mode: Mode, report: &mut Rep
 
 /// Removes (write mode) or reports (check mode) every file under `dirs` that carries the
 /// `@generated` header but is not among `files`.
-pub fn ensure_no_orphans(root: &Path, dirs: &[String], files: &[DerivedFile], mode: Mode, report: &mut Report) {
+pub fn ensure_no_orphans(
+    root: &Path,
+    dirs: &[String],
+    files: &[DerivedFile],
+    mode: Mode,
+    report: &mut Report,
+) {
     for orphan in orphans(root, dirs, files) {
         if mode == Mode::Write
             && let Err(error) = fs::remove_file(root.join(&orphan))

@@ -4,7 +4,7 @@
 //! - [`derived`]: every checked-in file derived from a spec (the SDK's generated modules, the
 //!   OpenAPI export, the golden crates, the expected diagnostics of the broken specs).
 //! - [`ensure`]: [`ensure::ensure_file`], the one function that writes or checks such a file.
-//! - [`codegen`]: both together, over the whole tree.
+//! - [`codegen()`]: both together, over the whole tree.
 
 pub mod derived;
 pub mod ensure;

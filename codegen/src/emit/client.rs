@@ -12,10 +12,10 @@ use super::docs::{doc_attrs, paragraphs};
 use super::example::{self, is_argument};
 use super::operations::{describe_limits, operation_ident};
 use super::rust_type;
+use crate::Target;
 use crate::ir::{
     Api, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef,
 };
-use crate::Target;
 use crate::names::{self, ident};
 
 /// The whole `client.rs` file.
@@ -269,9 +269,8 @@ fn expand_method(api: &Api, method: &Method, target: &Target<'_>) -> TokenStream
     let doc = method_doc(api, method, target);
     let name = ident(&method.name);
     let call = ident(&method.call_type);
-    let args: Vec<TokenStream> = required_inputs(method)
-        .map(|(name, ty)| quote!(#name: #ty))
-        .collect();
+    let args: Vec<TokenStream> =
+        required_inputs(method).map(|(name, ty)| quote!(#name: #ty)).collect();
     let fields = required_inputs(method).map(|(name, _)| name);
     let optional = method.params.iter().filter(|p| !is_argument(p)).map(|p| ident(&p.name));
     quote! {
@@ -285,7 +284,8 @@ fn expand_method(api: &Api, method: &Method, target: &Target<'_>) -> TokenStream
 /// The required inputs of an operation, as (name, type): path and required query
 /// parameters, then the body.
 fn required_inputs(method: &Method) -> impl Iterator<Item = (proc_macro2::Ident, TokenStream)> {
-    let params = method.params.iter().filter(|p| is_argument(p)).map(|p| (ident(&p.name), param_type(p)));
+    let params =
+        method.params.iter().filter(|p| is_argument(p)).map(|p| (ident(&p.name), param_type(p)));
     let body = method.body.as_ref().map(|b| {
         let ty = rust_type(&Type::Named(b.clone()), &models());
         (format_ident!("body"), quote!(&'a #ty))

@@ -9,7 +9,9 @@ use crate::names;
 /// The `# Example` section of `method`'s docs, as doc-comment text (a `no_run` doctest).
 pub fn method_example(api: &Api, method: &Method, crate_name: &str) -> String {
     let mut lines = vec![
-        format!("# async fn example(client: &{crate_name}::Client) -> Result<(), {crate_name}::Error> {{"),
+        format!(
+            "# async fn example(client: &{crate_name}::Client) -> Result<(), {crate_name}::Error> {{"
+        ),
         format!("use {crate_name}::models;"),
         String::new(),
     ];
@@ -21,7 +23,10 @@ pub fn method_example(api: &Api, method: &Method, crate_name: &str) -> String {
         args.push(arg.replace("{}", name));
     }
     if let Some(body) = &method.body {
-        lines.push(format!("let body = {};", value(api, &Type::Named(body.clone()), "…", crate_name, 0)));
+        lines.push(format!(
+            "let body = {};",
+            value(api, &Type::Named(body.clone()), "…", crate_name, 0)
+        ));
         args.push("&body".to_owned());
     }
     let call = format!("client.{}({})", names::bare(&method.name), args.join(", "));
@@ -65,8 +70,7 @@ fn call_lines(method: &Method, call: &str) -> Vec<String> {
     }
     vec![
         format!("let response = {call}.send_with_response().await?;"),
-        "println!(\"request id {:?}: {:?}\", response.request_id(), response.value());"
-            .to_owned(),
+        "println!(\"request id {:?}: {:?}\", response.request_id(), response.value());".to_owned(),
     ]
 }
 

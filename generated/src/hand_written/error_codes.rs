@@ -11,6 +11,7 @@ use mde_runtime::{ApiError, Error};
 ///
 /// ```
 /// use mde_machine_actions::prelude::*;
+/// use mde_machine_actions::models::ErrorCode;
 ///
 /// fn report(error: &Error) -> &'static str {
 ///     if error.is_already_in_progress() {
