@@ -933,7 +933,7 @@ fn unrecognised_pages_in_a_folder_are_listed_as_skipped() {
     .iter()
     .map(|(path, text)| Page { path: (*path).to_owned(), text: (*text).to_owned() })
     .collect();
-    let options = Options { skip_unrecognised: true };
+    let options = Options { skip_unrecognised: true, ..Options::default() };
     let report = docs_check::check_with(&spec_text(), &pages, &accepted_text(), &options)
         .unwrap_or_else(|e| panic!("input error: {e}"));
     assert!(!report.has_drift(), "{}", report.to_text());
@@ -1143,6 +1143,44 @@ fn page_names_follow_the_docs_urls() {
         assert!(names.iter().any(|n| n == page), "{page} missing from {names:?}");
     }
     assert_eq!(names.len(), 15);
+}
+
+#[test]
+fn messages_take_their_names_from_the_spec() {
+    // The golden spec of an unrelated API, its docs URL pointed at its resource's page.
+    let spec = mutate(
+        &read(&fixture("golden/second_resource/spec.json")),
+        "\"https://example.test/docs/library\"",
+        "\"https://example.test/docs/libraryfile\"",
+    );
+    let page = |path: &str, text: &str| Page { path: path.to_owned(), text: text.to_owned() };
+    let alerts = page("docs/alerts.md", "# Alert resource type\n");
+    let resource = page("docs/libraryfile.md", "# LibraryFile resource type\n");
+    let options = Options { skip_unrecognised: true, spec_name: Some("library.json".to_owned()) };
+
+    let report = docs_check::check_with(&spec, &[alerts.clone(), resource.clone()], "[]", &options)
+        .unwrap_or_else(|e| panic!("input error: {e}"));
+    assert_eq!(report.skipped, vec!["docs/alerts.md"]);
+    assert_eq!(report.skipped_reason(), "not a LibraryFile page");
+    assert_eq!(drift(&report).first().map(|d| d.0), Some(Kind::TableMissing));
+    let text = report.to_text();
+    assert!(text.contains("Skipped (not a LibraryFile page) (1):\n  docs/alerts.md\n"), "{text}");
+    assert!(text.contains("Update library.json to follow the pages"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("machineaction"), "{text}");
+    assert_eq!(report.to_json()["skipped"][0]["reason"], "not a LibraryFile page");
+
+    // Without a spec name, the advice names "the spec".
+    let report = docs_check::check(&spec, std::slice::from_ref(&resource), "[]")
+        .unwrap_or_else(|e| panic!("input error: {e}"));
+    assert!(report.to_text().contains("Update the spec to follow the pages"), "{report:?}");
+
+    // Input errors name the spec's resource too.
+    let none = docs_check::check_with(&spec, std::slice::from_ref(&alerts), "[]", &options)
+        .expect_err("no page of the spec's resource");
+    assert!(none.message().contains("none of them a LibraryFile page"), "{none}");
+    let unknown = docs_check::check(&spec, std::slice::from_ref(&alerts), "[]")
+        .expect_err("a single page the check does not know");
+    assert!(unknown.message().contains("names the LibraryFile resource page"), "{unknown}");
 }
 
 // ---- Robustness ----
