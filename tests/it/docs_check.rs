@@ -1,9 +1,9 @@
 //! `cargo xtask docs-check`: the vendored resource page (`spec/docs/machineaction.md`) and the
 //! method pages under `tests/fixtures/docs-check/` (written in the format of Microsoft's method
-//! pages from `facts.md` §3) show no unexplained drift; copies mutated here by string
-//! replacement show exactly the one difference each mutation makes, with its page and line,
-//! and nothing else. The JSON rendering and the exit statuses are checked through
-//! [`docs_check::run`], which the xtask only feeds with files.
+//! pages, with their irregularities, but not copies of them) show no unexplained drift; copies
+//! mutated here by string replacement show exactly the one difference each mutation makes, with
+//! its page and line, and nothing else. The JSON rendering and the exit statuses are checked
+//! through [`docs_check::run`], which the xtask only feeds with files.
 
 use docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report};
 
