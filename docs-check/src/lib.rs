@@ -3,9 +3,10 @@
 //! from, and reports every difference with its page and line.
 //!
 //! It reads the spec only through the generator's public front end ([`codegen::load`],
-//! [`codegen::lower`]) and its IR ([`codegen::ir`]); every page, type and method name it looks
-//! for, and every name its messages use, comes from the lowered spec. For this repository that
-//! is the MachineAction API (`spec/machineaction.json`), but nothing here is specific to it.
+//! [`codegen::lower`]) and its IR ([`codegen::ir`]). The page, resource, type and method names it
+//! looks for and reports come from the lowered spec, and the spec's file name from the caller
+//! ([`Options::spec_name`]). For this repository that is the MachineAction API
+//! (`spec/machineaction.json`), but nothing here is specific to it.
 //!
 //! Pure logic, like the generator: the input is the spec text, the pages (path and text) and the
 //! text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files and printing is
