@@ -3,8 +3,8 @@
 //! (enum values, date-times, integer ranges, nullability), and required members must be there.
 //!
 //! Code fences often carry more than JSON: an HTTP status line, header lines and blank lines
-//! before the body (`facts.md` §5.23), or a stray `json` glued to the opening brace. Those are
-//! skipped; anything else that is not JSON is reported as such.
+//! before the body (as on several of Microsoft's pages), or a stray `json` glued to the opening
+//! brace. Those are skipped; anything else that is not JSON is reported as such.
 
 use super::Spec;
 use super::json::{self, Member, Node, Value};

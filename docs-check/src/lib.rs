@@ -3,9 +3,10 @@
 //! from, and reports every difference with its page and line.
 //!
 //! It reads the spec only through the generator's public front end ([`codegen::load`],
-//! [`codegen::lower`]) and its IR ([`codegen::ir`]); every page, type and method name it looks
-//! for, and every name its messages use, comes from the lowered spec. For this repository that
-//! is the MachineAction API (`spec/machineaction.json`), but nothing here is specific to it.
+//! [`codegen::lower`]) and its IR ([`codegen::ir`]). The page, resource, type and method names it
+//! looks for and reports come from the lowered spec, and the spec's file name from the caller
+//! ([`Options::spec_name`]). For this repository that is the MachineAction API
+//! (`spec/machineaction.json`), but nothing here is specific to it.
 //!
 //! Pure logic, like the generator: the input is the spec text, the pages (path and text) and the
 //! text of `spec/docs-accepted.json`; the output is a [`Report`]. Reading files and printing is
@@ -43,9 +44,7 @@ mod text;
 
 use std::fmt;
 
-pub use report::{
-    EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report, SKIPPED_REASON,
-};
+pub use report::{EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report};
 
 use codegen::ir::{Api, EnumDef, Method, StructDef, TypeDef};
 
@@ -94,13 +93,17 @@ pub enum Format {
     Json,
 }
 
-/// How [`check_with`] treats the pages it is given.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How [`check_with`] treats the pages it is given and names the spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
-    /// The pages are the markdown files of a folder: a page that is not a MachineAction page
-    /// is listed in [`Report::skipped`] instead of being an [`InputError`]. At least one page
-    /// must still be recognised.
+    /// The pages are the markdown files of a folder: a page that is neither the resource page
+    /// nor a method's page is listed in [`Report::skipped`] instead of being an [`InputError`].
+    /// At least one page must still be recognised.
     pub skip_unrecognised: bool,
+    /// Where the spec was read from, such as `spec/machineaction.json`, for the report's advice
+    /// on drift ([`Report::spec_name`]); the check itself sees only the spec's text. `None`:
+    /// "the spec".
+    pub spec_name: Option<String>,
 }
 
 /// What the command prints and how it exits.
@@ -163,7 +166,11 @@ pub fn check_with(
     if pages.is_empty() {
         return Err(InputError::new("no pages to check"));
     }
-    let mut report = Report::default();
+    let mut report = Report {
+        resource: spec.resource.name.clone(),
+        spec_name: options.spec_name.clone().unwrap_or_else(|| "the spec".to_owned()),
+        ..Report::default()
+    };
     let mut findings = Vec::new();
     let mut saw_resource = false;
     for page in pages {
@@ -175,9 +182,10 @@ pub fn check_with(
             }
             return Err(InputError::new(format!(
                 "{} is not a page docs-check knows: neither its title, its request line, its \
-                 property table nor its file name names the MachineAction resource page or a \
-                 method's page; expected one of: {}",
+                 property table nor its file name names the {} resource page or a method's \
+                 page; expected one of: {}",
                 page.path,
+                spec.resource.name,
                 page_names(spec_text)?.join(", ")
             )));
         };
@@ -203,9 +211,10 @@ pub fn check_with(
     }
     if report.pages.is_empty() {
         return Err(InputError::new(format!(
-            "{} markdown page(s) read, none of them a MachineAction page docs-check knows (by \
-             title, request line, property table or file name: {})",
+            "{} markdown page(s) read, none of them a {} page docs-check knows (by title, \
+             request line, property table or file name: {})",
             report.skipped.len(),
+            spec.resource.name,
             page_names(spec_text)?.join(", ")
         )));
     }
@@ -311,7 +320,8 @@ fn page_name_of(method: &Method) -> String {
 #[derive(Debug)]
 pub(crate) struct Spec<'a> {
     pub api: &'a Api,
-    /// The model the resource page describes (`MachineAction`).
+    /// The model the resource page describes, named after the page (`MachineAction` for
+    /// `machineaction.md`).
     pub resource: &'a StructDef,
     /// The resource page's file name (`machineaction.md`).
     pub resource_page: String,

@@ -1,8 +1,8 @@
 //! Just enough Markdown to read Microsoft's reference pages: front matter, ATX headings, fenced
 //! code blocks and pipe tables, each with its 1-based line number.
 //!
-//! The pages are hand-edited and irregular (see `facts.md` §5 of the research notes), so the
-//! reader is forgiving where CommonMark is strict:
+//! The pages are hand-edited and irregular, so the reader is forgiving where CommonMark is
+//! strict:
 //!
 //! - a fence opener with an info string (` ```JSON `) met inside an open fence closes that fence
 //!   and opens a new one: the run-live-response page never closes its ` ```HTTP ` request block

@@ -2,7 +2,7 @@
 //! requests, the "Request body" table (and the value bullets under it), the documented limits,
 //! and the JSON examples.
 //!
-//! Tolerated, as documented spellings of the same request (`facts.md` §5.11, §5.12):
+//! Tolerated, as spellings of the same request that Microsoft's pages use:
 //!
 //! - any host of the spec's servers (`api.security.microsoft.com`, the legacy
 //!   `api.securitycenter.microsoft.com`, regional and government hosts);

@@ -132,18 +132,21 @@ pub struct Recognised {
     pub by: Vec<&'static str>,
 }
 
-/// Why a page in a folder was not checked.
-pub const SKIPPED_REASON: &str = "not a MachineAction page";
-
 /// Everything the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
+    /// The spec's resource type, the model its resource page describes (`MachineAction`): the
+    /// pages the check knows are that resource's pages.
+    pub resource: String,
+    /// How the advice on drift names the spec ([`Options::spec_name`](crate::Options), or
+    /// "the spec").
+    pub spec_name: String,
     /// The pages checked, in order.
     pub pages: Vec<String>,
     /// How each checked page was recognised, in the order of `pages`.
     pub recognised: Vec<Recognised>,
-    /// Markdown files of a folder that are not MachineAction pages, in order: listed, not
-    /// checked, not drift.
+    /// Markdown files of a folder that are not pages of the [`resource`](Self::resource), in
+    /// order: listed (with [`skipped_reason`](Self::skipped_reason)), not checked, not drift.
     pub skipped: Vec<String>,
     /// The differences, by page then line.
     pub findings: Vec<Finding>,
@@ -153,6 +156,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// Why a page in [`skipped`](Self::skipped) was not checked: `not a MachineAction page`,
+    /// with the spec's resource type.
+    pub fn skipped_reason(&self) -> String {
+        format!("not a {} page", self.resource)
+    }
+
     /// The differences no accepted entry explains.
     pub fn unexplained(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.accepted.is_none())
@@ -189,7 +198,8 @@ impl Report {
             }
         }
         if !self.skipped.is_empty() {
-            let _ = writeln!(out, "\nSkipped ({SKIPPED_REASON}) ({}):", self.skipped.len());
+            let _ =
+                writeln!(out, "\nSkipped ({}) ({}):", self.skipped_reason(), self.skipped.len());
             for page in &self.skipped {
                 let _ = writeln!(out, "  {page}");
             }
@@ -224,8 +234,9 @@ impl Report {
         if !unexplained.is_empty() {
             let _ = writeln!(
                 out,
-                "Update spec/machineaction.json to follow the pages, or record a deliberate \
-                 difference with its reason in spec/docs-accepted.json."
+                "Update {} to follow the pages, or record a deliberate difference with its \
+                 reason in spec/docs-accepted.json.",
+                self.spec_name
             );
         }
         out
@@ -254,11 +265,9 @@ impl Report {
             .iter()
             .map(|r| json!({ "page": r.page, "as": r.as_page, "by": r.by }))
             .collect();
-        let skipped: Vec<Value> = self
-            .skipped
-            .iter()
-            .map(|page| json!({ "page": page, "reason": SKIPPED_REASON }))
-            .collect();
+        let reason = self.skipped_reason();
+        let skipped: Vec<Value> =
+            self.skipped.iter().map(|page| json!({ "page": page, "reason": reason })).collect();
         json!({
             "pages": self.pages,
             "recognised": recognised,

@@ -1,9 +1,9 @@
 //! `cargo xtask docs-check`: the vendored resource page (`spec/docs/machineaction.md`) and the
 //! method pages under `tests/fixtures/docs-check/` (written in the format of Microsoft's method
-//! pages from `facts.md` §3) show no unexplained drift; copies mutated here by string
-//! replacement show exactly the one difference each mutation makes, with its page and line,
-//! and nothing else. The JSON rendering and the exit statuses are checked through
-//! [`docs_check::run`], which the xtask only feeds with files.
+//! pages, with their irregularities, but not copies of them) show no unexplained drift; copies
+//! mutated here by string replacement show exactly the one difference each mutation makes, with
+//! its page and line, and nothing else. The JSON rendering and the exit statuses are checked
+//! through [`docs_check::run`], which the xtask only feeds with files.
 
 use docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report};
 
@@ -98,6 +98,44 @@ fn expect_method_drift(name: &str, text: &str, expected: &[(Kind, usize, &str)])
     assert_eq!(drift(&report), expected, "{}", report.to_text());
 }
 
+/// A mutation of one page and exactly the unexplained findings it must cause.
+struct Mutation {
+    /// What the mutation shows, for failure messages.
+    case: &'static str,
+    /// [`RESOURCE`], or the file name of a method page fixture.
+    page: &'static str,
+    /// Replacements made in turn; each replaced text must occur exactly once.
+    edits: &'static [(&'static str, &'static str)],
+    /// The expected findings as `(kind, needle, subject)`: each is on the only line of the
+    /// mutated page that contains its needle.
+    drift: &'static [(Kind, &'static str, &'static str)],
+}
+
+/// Checks each mutated page on its own and expects exactly its findings (and, for the resource
+/// page, the drift exit status).
+#[track_caller]
+fn expect_mutations(mutations: &[Mutation]) {
+    for Mutation { case, page, edits, drift: expected } in mutations {
+        let (path, original) = if *page == RESOURCE {
+            (RESOURCE.to_owned(), vendored())
+        } else {
+            (method_path(page), method_page(page))
+        };
+        let text = edits.iter().fold(original, |text, (old, new)| mutate(&text, old, new));
+        let report = check(&[(&path, &text)]);
+        let expected: Vec<(Kind, String, usize, String)> = expected
+            .iter()
+            .map(|(kind, needle, subject)| {
+                (*kind, path.clone(), line_of(&text, needle), (*subject).to_owned())
+            })
+            .collect();
+        assert_eq!(drift(&report), expected, "{case}:\n{}", report.to_text());
+        if *page == RESOURCE {
+            assert_eq!(report.exit_status(), EXIT_DRIFT, "{case}");
+        }
+    }
+}
+
 // ---- The vendored resource page ----
 
 #[test]
@@ -131,187 +169,167 @@ fn vendored_page_has_no_unexplained_drift() {
 }
 
 #[test]
-fn added_enum_value() {
-    let text = mutate(
-        &vendored(),
-        "\"TimeOut\", and \"Cancelled\".",
-        "\"TimeOut\", \"Cancelled\", and \"Expired\".",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "|status|Enum|"), "status/Expired")],
-    );
+fn resource_page_mutations_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "added enum value",
+            page: RESOURCE,
+            edits: &[(
+                "\"TimeOut\", and \"Cancelled\".",
+                "\"TimeOut\", \"Cancelled\", and \"Expired\".",
+            )],
+            drift: &[(Kind::EnumValueAdded, "|status|Enum|", "status/Expired")],
+        },
+        Mutation {
+            case: "removed enum value",
+            page: RESOURCE,
+            edits: &[("\"Isolate\", \"Unisolate\",", "\"Isolate\",")],
+            drift: &[(Kind::EnumValueRemoved, "|type|Enum|", "type/Unisolate")],
+        },
+        Mutation {
+            case: "respelled enum value (case)",
+            page: RESOURCE,
+            edits: &[("\"TimeOut\"", "\"Timeout\"")],
+            drift: &[(Kind::EnumValueRenamed, "|status|Enum|", "status/Timeout")],
+        },
+        Mutation {
+            case: "respelled enum value (similar)",
+            page: RESOURCE,
+            edits: &[("\"Cancelled\"", "\"Canceled\"")],
+            drift: &[(Kind::EnumValueRenamed, "|status|Enum|", "status/Canceled")],
+        },
+        Mutation {
+            case: "an unrelated value in place of another is a removal and an addition",
+            page: RESOURCE,
+            edits: &[("\"Unisolate\"", "\"Contain\"")],
+            drift: &[
+                (Kind::EnumValueAdded, "|type|Enum|", "type/Contain"),
+                (Kind::EnumValueRemoved, "|type|Enum|", "type/Unisolate"),
+            ],
+        },
+        Mutation {
+            case: "added value of a class member",
+            page: RESOURCE,
+            edits: &[("\"Sha256\", and \"Md5\".", "\"Sha256\", \"Md5\", and \"Sha512\".")],
+            drift: &[(
+                Kind::EnumValueAdded,
+                "|relatedFileInfo|",
+                "relatedFileInfo.fileIdentifierType/Sha512",
+            )],
+        },
+        Mutation {
+            case: "added value of a plain string property",
+            page: RESOURCE,
+            edits: &[(
+                "\"Full\" or \"Selective\" for Isolation",
+                "\"Full\", \"Selective\" or \"Contained\" for Isolation",
+            )],
+            drift: &[(Kind::EnumValueAdded, "|scope|", "scope/Contained")],
+        },
+        Mutation {
+            case: "removed value of a plain string property",
+            page: RESOURCE,
+            edits: &[("\"Full\" or \"Selective\" for Isolation, ", "")],
+            drift: &[(Kind::EnumValueRemoved, "|scope|", "scope/Selective")],
+        },
+        Mutation {
+            case: "removed value of a plain string property, another cell",
+            page: RESOURCE,
+            edits: &[("\"Quick\" or \"Full\" for Anti-Virus scan", "\"Full\" for Anti-Virus scan")],
+            drift: &[(Kind::EnumValueRemoved, "|scope|", "scope/Quick")],
+        },
+        Mutation {
+            case: "added property",
+            page: RESOURCE,
+            edits: &[(
+                "|title|String|Machine action title.|\n",
+                "|title|String|Machine action title.|\n|priority|Int|Urgency.|\n",
+            )],
+            drift: &[(Kind::PropertyAdded, "|priority|", "priority")],
+        },
+        Mutation {
+            case: "retyped date-time",
+            page: RESOURCE,
+            edits: &[("|creationDateTimeUtc|DateTimeOffset|", "|creationDateTimeUtc|String|")],
+            drift: &[(Kind::PropertyRetyped, "|creationDateTimeUtc|", "creationDateTimeUtc")],
+        },
+        Mutation {
+            case: "retyped string",
+            page: RESOURCE,
+            edits: &[("|machineId|String|", "|machineId|Int64|")],
+            drift: &[(Kind::PropertyRetyped, "|machineId|", "machineId")],
+        },
+        Mutation {
+            case: "retyped enum",
+            page: RESOURCE,
+            edits: &[("|status|Enum|", "|status|String|")],
+            drift: &[(Kind::PropertyRetyped, "|status|", "status")],
+        },
+        Mutation {
+            case: "retyped string as guid",
+            page: RESOURCE,
+            edits: &[("|requestor|String|", "|requestor|Guid|")],
+            drift: &[(Kind::PropertyRetyped, "|requestor|", "requestor")],
+        },
+        Mutation {
+            case: "renamed wire name in the table (case)",
+            page: RESOURCE,
+            edits: &[("|computerDnsName|String|", "|computerDNSName|String|")],
+            drift: &[(Kind::PropertyRenamed, "|computerDNSName|", "computerDNSName")],
+        },
+        Mutation {
+            case: "renamed wire name in the table (similar)",
+            page: RESOURCE,
+            edits: &[("|requestorComment|String|", "|requesterComment|String|")],
+            drift: &[(Kind::PropertyRenamed, "|requesterComment|", "requesterComment")],
+        },
+        Mutation {
+            case: "renamed member of a class in the table",
+            page: RESOURCE,
+            edits: &[("Enum `fileIdentifierType`", "Enum `fileIdType`")],
+            drift: &[(Kind::PropertyRenamed, "|relatedFileInfo|", "relatedFileInfo.fileIdType")],
+        },
+        Mutation {
+            case: "renamed wire name in the JSON representation",
+            page: RESOURCE,
+            edits: &[(
+                "\"computerDnsName\": \"desktop-test\"",
+                "\"deviceDnsName\": \"desktop-test\"",
+            )],
+            drift: &[(Kind::ExampleUnknownKey, "\"deviceDnsName\"", "deviceDnsName")],
+        },
+        Mutation {
+            case: "a renamed required member: one finding, not \"unknown\" plus \"missing\"",
+            page: RESOURCE,
+            edits: &[("\"id\": \"5382f7ea", "\"Id\": \"5382f7ea")],
+            drift: &[(Kind::ExampleUnknownKey, "\"Id\"", "Id")],
+        },
+        Mutation {
+            case: "JSON representation value not in the enum",
+            page: RESOURCE,
+            edits: &[("\"status\": \"Succeeded\"", "\"status\": \"Done\"")],
+            drift: &[(Kind::ExampleInvalid, "\"status\"", "status")],
+        },
+        Mutation {
+            case: "JSON representation value not a date-time",
+            page: RESOURCE,
+            edits: &[(
+                "\"creationDateTimeUtc\": \"2019-01-02T14:39:38.2262283Z\"",
+                "\"creationDateTimeUtc\": \"yesterday\"",
+            )],
+            drift: &[(Kind::ExampleInvalid, "\"creationDateTimeUtc\"", "creationDateTimeUtc")],
+        },
+        Mutation {
+            case: "JSON representation value not an object",
+            page: RESOURCE,
+            edits: &[("\"relatedFileInfo\": null", "\"relatedFileInfo\": 7")],
+            drift: &[(Kind::ExampleInvalid, "\"relatedFileInfo\"", "relatedFileInfo")],
+        },
+    ]);
 }
 
 #[test]
-fn removed_enum_value() {
-    let text = mutate(&vendored(), "\"Isolate\", \"Unisolate\",", "\"Isolate\",");
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueRemoved, line_of(&text, "|type|Enum|"), "type/Unisolate")],
-    );
-}
-
-#[test]
-fn respelled_enum_values() {
-    let text = mutate(&vendored(), "\"TimeOut\"", "\"Timeout\"");
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueRenamed, line_of(&text, "|status|Enum|"), "status/Timeout")],
-    );
-    let text = mutate(&vendored(), "\"Cancelled\"", "\"Canceled\"");
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueRenamed, line_of(&text, "|status|Enum|"), "status/Canceled")],
-    );
-    // An unrelated value in place of another is a removal and an addition.
-    let text = mutate(&vendored(), "\"Unisolate\"", "\"Contain\"");
-    let line = line_of(&text, "|type|Enum|");
-    expect_resource_drift(
-        &text,
-        &[
-            (Kind::EnumValueAdded, line, "type/Contain"),
-            (Kind::EnumValueRemoved, line, "type/Unisolate"),
-        ],
-    );
-}
-
-#[test]
-fn added_value_of_a_class_member() {
-    let text =
-        mutate(&vendored(), "\"Sha256\", and \"Md5\".", "\"Sha256\", \"Md5\", and \"Sha512\".");
-    expect_resource_drift(
-        &text,
-        &[(
-            Kind::EnumValueAdded,
-            line_of(&text, "|relatedFileInfo|"),
-            "relatedFileInfo.fileIdentifierType/Sha512",
-        )],
-    );
-}
-
-#[test]
-fn added_value_of_a_plain_string_property() {
-    let text = mutate(
-        &vendored(),
-        "\"Full\" or \"Selective\" for Isolation",
-        "\"Full\", \"Selective\" or \"Contained\" for Isolation",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "|scope|"), "scope/Contained")],
-    );
-}
-
-#[test]
-fn removed_property_is_reported_where_its_row_was() {
-    let original = vendored();
-    let row_line = line_of(&original, "|title|String|");
-    let text = mutate(&original, "|title|String|Machine action title.|\n", "");
-    expect_resource_drift(&text, &[(Kind::PropertyRemoved, row_line, "title")]);
-}
-
-#[test]
-fn added_property() {
-    let text = mutate(
-        &vendored(),
-        "|title|String|Machine action title.|\n",
-        "|title|String|Machine action title.|\n|priority|Int|Urgency.|\n",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyAdded, line_of(&text, "|priority|"), "priority")],
-    );
-}
-
-#[test]
-fn retyped_properties() {
-    let text =
-        mutate(&vendored(), "|creationDateTimeUtc|DateTimeOffset|", "|creationDateTimeUtc|String|");
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyRetyped, line_of(&text, "|creationDateTimeUtc|"), "creationDateTimeUtc")],
-    );
-
-    let text = mutate(&vendored(), "|machineId|String|", "|machineId|Int64|");
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyRetyped, line_of(&text, "|machineId|"), "machineId")],
-    );
-
-    let text = mutate(&vendored(), "|status|Enum|", "|status|String|");
-    expect_resource_drift(&text, &[(Kind::PropertyRetyped, line_of(&text, "|status|"), "status")]);
-
-    let text = mutate(&vendored(), "|requestor|String|", "|requestor|Guid|");
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyRetyped, line_of(&text, "|requestor|"), "requestor")],
-    );
-}
-
-#[test]
-fn renamed_wire_names_in_the_table() {
-    let text = mutate(&vendored(), "|computerDnsName|String|", "|computerDNSName|String|");
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyRenamed, line_of(&text, "|computerDNSName|"), "computerDNSName")],
-    );
-
-    let text = mutate(&vendored(), "|requestorComment|String|", "|requesterComment|String|");
-    expect_resource_drift(
-        &text,
-        &[(Kind::PropertyRenamed, line_of(&text, "|requesterComment|"), "requesterComment")],
-    );
-
-    let text = mutate(&vendored(), "Enum `fileIdentifierType`", "Enum `fileIdType`");
-    expect_resource_drift(
-        &text,
-        &[(
-            Kind::PropertyRenamed,
-            line_of(&text, "|relatedFileInfo|"),
-            "relatedFileInfo.fileIdType",
-        )],
-    );
-}
-
-#[test]
-fn renamed_wire_names_in_the_json_representation() {
-    let text = mutate(
-        &vendored(),
-        "\"computerDnsName\": \"desktop-test\"",
-        "\"deviceDnsName\": \"desktop-test\"",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::ExampleUnknownKey, line_of(&text, "\"deviceDnsName\""), "deviceDnsName")],
-    );
-
-    // A renamed required member: one finding, not "unknown" plus "missing".
-    let text = mutate(&vendored(), "\"id\": \"5382f7ea", "\"Id\": \"5382f7ea");
-    expect_resource_drift(&text, &[(Kind::ExampleUnknownKey, line_of(&text, "\"Id\""), "Id")]);
-}
-
-#[test]
-fn json_representation_values_must_fit_the_types() {
-    let text = mutate(&vendored(), "\"status\": \"Succeeded\"", "\"status\": \"Done\"");
-    expect_resource_drift(&text, &[(Kind::ExampleInvalid, line_of(&text, "\"status\""), "status")]);
-
-    let text = mutate(
-        &vendored(),
-        "\"creationDateTimeUtc\": \"2019-01-02T14:39:38.2262283Z\"",
-        "\"creationDateTimeUtc\": \"yesterday\"",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::ExampleInvalid, line_of(&text, "\"creationDateTimeUtc\""), "creationDateTimeUtc")],
-    );
-
-    let text = mutate(&vendored(), "\"relatedFileInfo\": null", "\"relatedFileInfo\": 7");
-    expect_resource_drift(
-        &text,
-        &[(Kind::ExampleInvalid, line_of(&text, "\"relatedFileInfo\""), "relatedFileInfo")],
-    );
-
+fn json_representation_that_is_not_json() {
     let text = mutate(&vendored(), "\"relatedFileInfo\": null", "\"relatedFileInfo\": null,");
     expect_resource_drift(
         &text,
@@ -321,6 +339,14 @@ fn json_representation_values_must_fit_the_types() {
             "Json representation, JSON block 1",
         )],
     );
+}
+
+#[test]
+fn removed_property_is_reported_where_its_row_was() {
+    let original = vendored();
+    let row_line = line_of(&original, "|title|String|");
+    let text = mutate(&original, "|title|String|Machine action title.|\n", "");
+    expect_resource_drift(&text, &[(Kind::PropertyRemoved, row_line, "title")]);
 }
 
 #[test]
@@ -375,15 +401,320 @@ fn method_page_fixtures_have_no_unexplained_drift() {
 }
 
 #[test]
-fn isolate_changed_path() {
+fn method_page_mutations_show_exactly_their_difference() {
+    const ISOLATE: &str = "isolate-machine.md";
+    const LIST: &str = "get-machineactions-collection.md";
+    const LIVE: &str = "run-live-response.md";
+    const RESULT: &str = "get-live-response-result.md";
+    expect_mutations(&[
+        Mutation {
+            case: "changed path",
+            page: ISOLATE,
+            edits: &[("/api/machines/{id}/isolate\n", "/api/machines/{id}/contain\n")],
+            drift: &[(Kind::PathChanged, "{id}/contain", "/api/machines/{}/contain")],
+        },
+        Mutation {
+            case: "changed path in the example request",
+            page: ISOLATE,
+            edits: &[("d0cc07/isolate\n", "d0cc07/contain\n")],
+            drift: &[(
+                Kind::PathChanged,
+                "d0cc07/contain",
+                "/api/machines/1e5bc9d7e413ddd7902c2932e418702b84d0cc07/contain",
+            )],
+        },
+        Mutation {
+            case: "changed verb",
+            page: ISOLATE,
+            edits: &[(
+                "POST https://api.security.microsoft.com/api/machines/{id}",
+                "PUT https://api.security.microsoft.com/api/machines/{id}",
+            )],
+            drift: &[(Kind::VerbChanged, "PUT https", "PUT")],
+        },
+        Mutation {
+            case: "unknown host",
+            page: ISOLATE,
+            edits: &[(
+                "https://api.security.microsoft.com/api/machines/{id}",
+                "https://api.defender.example/api/machines/{id}",
+            )],
+            drift: &[(Kind::HostChanged, "api.defender.example", "api.defender.example")],
+        },
+        Mutation {
+            case: "changed path of another method",
+            page: RESULT,
+            edits: &[(
+                "{machine action\nid}/GetLiveResponseResultDownloadLink",
+                "{machine action\nid}/GetLiveResponseResultLink",
+            )],
+            drift: &[(
+                Kind::PathChanged,
+                "GET https://api.security.microsoft.com/api/machineactions/{machine action",
+                "/api/machineactions/{}/GetLiveResponseResultLink(index={})",
+            )],
+        },
+        Mutation {
+            case: "removed limits",
+            page: ISOLATE,
+            edits: &[(
+                "1. Rate limitations for this API are 100 calls per minute and 1,500 calls per hour.\n",
+                "",
+            )],
+            drift: &[
+                (Kind::LimitRemoved, "## Limitations", "per hour"),
+                (Kind::LimitRemoved, "## Limitations", "per minute"),
+            ],
+        },
+        Mutation {
+            case: "changed limit",
+            page: ISOLATE,
+            edits: &[("100 calls per minute", "50 calls per minute")],
+            drift: &[(Kind::LimitChanged, "50 calls per minute", "per minute")],
+        },
+        Mutation {
+            case: "changed limit of another method",
+            page: LIVE,
+            edits: &[("10 calls per minute", "20 calls per minute")],
+            drift: &[(Kind::LimitChanged, "20 calls per minute", "per minute")],
+        },
+        Mutation {
+            case: "changed limit of a third method",
+            page: "get-package-sas-uri.md",
+            edits: &[("2 calls per minute", "5 calls per minute")],
+            drift: &[(Kind::LimitChanged, "5 calls per minute", "per minute")],
+        },
+        Mutation {
+            case: "changed page size",
+            page: LIST,
+            edits: &[("page size is 10,000", "page size is 1,000")],
+            drift: &[(Kind::LimitChanged, "page size is 1,000", "page size")],
+        },
+        Mutation {
+            case: "changed $top maximum",
+            page: LIST,
+            edits: &[("with max value of 10,000", "with max value of 5,000")],
+            drift: &[(Kind::LimitChanged, "max value of 5,000", "$top")],
+        },
+        Mutation {
+            case: "changed $top maximum, with the page's `$stop` typo fixed",
+            page: LIST,
+            edits: &[("`$stop` with max value of 10,000", "`$top` with max value of 1000")],
+            drift: &[(Kind::LimitChanged, "max value of 1000", "$top")],
+        },
+        Mutation {
+            case: "removed $top maximum",
+            page: LIST,
+            edits: &[("`$stop` with max value of 10,000\n", "")],
+            drift: &[(Kind::LimitRemoved, "## Limitations", "$top")],
+        },
+        Mutation {
+            case: "changed recorded limit: concurrent sessions",
+            page: LIVE,
+            edits: &[(
+                "2. 50 concurrently running sessions",
+                "2. 25 concurrently running sessions",
+            )],
+            drift: &[(Kind::LimitChanged, "25 concurrently", "concurrent sessions")],
+        },
+        Mutation {
+            case: "changed recorded limit: offline queue time",
+            page: LIVE,
+            edits: &[("queued for up to 2 hours", "queued for up to three days")],
+            drift: &[(Kind::LimitChanged, "three days", "offline queue time")],
+        },
+        Mutation {
+            case: "changed recorded limit, split over lines: script timeout",
+            page: LIVE,
+            edits: &[("time-outs after 10 minutes", "times out after 20\nminutes")],
+            drift: &[(Kind::LimitChanged, "times out after 20", "RunScript timeout")],
+        },
+        Mutation {
+            case: "the same duration in other words is no change",
+            page: LIVE,
+            edits: &[("queued for up to 2 hours", "queued for up to 120 minutes")],
+            drift: &[],
+        },
+        Mutation {
+            case: "changed recorded limit: link validity",
+            page: RESULT,
+            edits: &[("valid for 30 minutes", "valid for 1 hour")],
+            drift: &[(Kind::LimitChanged, "valid for 1 hour", "link validity")],
+        },
+        Mutation {
+            case: "a recorded statement gone from a page with Limitations is reported there",
+            page: LIVE,
+            edits: &[("4. RunScript command time-outs after 10 minutes.\n", "")],
+            drift: &[(Kind::LimitRemoved, "## Limitations", "RunScript timeout")],
+        },
+        Mutation {
+            case: "a recorded statement gone from another page with Limitations",
+            page: RESULT,
+            edits: &[("This link is valid for 30 minutes and", "This link")],
+            drift: &[(Kind::LimitRemoved, "## Limitations", "link validity")],
+        },
+        Mutation {
+            case: "body field made required",
+            page: ISOLATE,
+            edits: &[("or **UnManagedDevice**.|", "or **UnManagedDevice**. **Required**.|")],
+            drift: &[(Kind::BodyFieldRequired, "|IsolationType|", "IsolationType")],
+        },
+        Mutation {
+            case: "body field renamed",
+            page: ISOLATE,
+            edits: &[("|Comment|String|", "|comment|String|")],
+            drift: &[(Kind::BodyFieldRenamed, "|comment|", "comment")],
+        },
+        Mutation {
+            case: "body field added",
+            page: ISOLATE,
+            edits: &[("|Comment|String|", "|Priority|Int|Urgency.|\n|Comment|String|")],
+            drift: &[(Kind::BodyFieldAdded, "|Priority|", "Priority")],
+        },
+        Mutation {
+            case: "allowed value added",
+            page: ISOLATE,
+            edits: &[(
+                "**Selective**, or **UnManagedDevice**",
+                "**Selective**, **Partial**, or **UnManagedDevice**",
+            )],
+            drift: &[(Kind::EnumValueAdded, "|IsolationType|", "IsolationType/Partial")],
+        },
+        Mutation {
+            case: "allowed value removed from the table and the bullets",
+            page: ISOLATE,
+            edits: &[
+                ("- UnManagedDevice: containment of an unmanaged device.\n", ""),
+                (", or **UnManagedDevice**", ""),
+            ],
+            drift: &[(Kind::EnumValueRemoved, "|IsolationType|", "IsolationType/UnManagedDevice")],
+        },
+        Mutation {
+            case: "allowed value removed from the table only: the table is authoritative",
+            page: ISOLATE,
+            edits: &[(
+                "**Full**, **Selective**, or **UnManagedDevice**",
+                "**Full** or **Selective**",
+            )],
+            drift: &[(Kind::EnumValueRemoved, "|IsolationType|", "IsolationType/UnManagedDevice")],
+        },
+        Mutation {
+            case: "a value only the bullets drop is not drift while the table still lists it",
+            page: ISOLATE,
+            edits: &[("- UnManagedDevice: containment of an unmanaged device.\n", "")],
+            drift: &[],
+        },
+        Mutation {
+            case: "a value only the bullets add is still reported, on its bullet",
+            page: ISOLATE,
+            edits: &[(
+                "- UnManagedDevice: containment",
+                "- Partial: some ports only.\n- UnManagedDevice: containment",
+            )],
+            drift: &[(Kind::EnumValueAdded, "- Partial", "IsolationType/Partial")],
+        },
+        Mutation {
+            case: "allowed value added to a table cell of another method",
+            page: LIVE,
+            edits: &[(
+                "Allowed values are PutFile, RunScript, GetFile",
+                "Allowed values are PutFile, RunScript, GetFile, RunCommand",
+            )],
+            drift: &[(Kind::EnumValueAdded, "|Commands|", "Commands/RunCommand")],
+        },
+        Mutation {
+            case: "allowed value added to bullets under the table",
+            page: "run-av-scan.md",
+            edits: &[(
+                "- **Full**: every file on the device\n",
+                "- **Full**: every file on the device\n- **Custom**: chosen folders\n",
+            )],
+            drift: &[(Kind::EnumValueAdded, "**Custom**", "ScanType/Custom")],
+        },
+        Mutation {
+            case: "possible value in prose added",
+            page: LIVE,
+            edits: &[(
+                "\"Created\", \"Completed\", and \"Failed\".",
+                "\"Created\", \"Completed\", \"Failed\", and \"Skipped\".",
+            )],
+            drift: &[(Kind::EnumValueAdded, "\"Skipped\"", "commands[].commandStatus/Skipped")],
+        },
+        Mutation {
+            case: "possible value in prose removed",
+            page: LIVE,
+            edits: &[(
+                "\"Created\", \"Completed\", and \"Failed\".",
+                "\"Created\" and \"Failed\".",
+            )],
+            drift: &[(
+                Kind::EnumValueRemoved,
+                "command status are",
+                "commands[].commandStatus/Completed",
+            )],
+        },
+        Mutation {
+            case: "request example value not in the enum",
+            page: ISOLATE,
+            edits: &[("\"IsolationType\": \"Full\" ", "\"IsolationType\": \"Complete\"")],
+            drift: &[(Kind::ExampleInvalid, "\"Complete\"", "IsolationType")],
+        },
+        Mutation {
+            case: "request example member the body does not have",
+            page: ISOLATE,
+            edits: &[(
+                "\"IsolationType\": \"Full\" ",
+                "\"IsolationType\": \"Full\",\n  \"Force\": true",
+            )],
+            drift: &[(Kind::ExampleUnknownKey, "\"Force\"", "Force")],
+        },
+        Mutation {
+            case: "$filter on an unknown property",
+            page: LIST,
+            edits: &[("$filter=machineId eq", "$filter=deviceId eq")],
+            drift: &[(Kind::ExampleFilterInvalid, "$filter=deviceId", "deviceId")],
+        },
+        Mutation {
+            case: "$filter on a property that is not filterable",
+            page: LIST,
+            edits: &[(
+                "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
+                "$filter=computerDnsName eq 'desktop-39g9tgl' and creationDateTimeUtc gt 2018-12-01T00:00:00Z",
+            )],
+            drift: &[(Kind::ExampleFilterInvalid, "$filter=", "computerDnsName")],
+        },
+        Mutation {
+            case: "$filter with an operator the property does not support",
+            page: LIST,
+            edits: &[("$filter=machineId eq", "$filter=status gt 'Pending' and machineId eq")],
+            drift: &[(Kind::ExampleFilterInvalid, "$filter=", "status gt")],
+        },
+        Mutation {
+            case: "well-formed $filter with functions, lists, dates and encoded spaces passes",
+            page: LIST,
+            edits: &[(
+                "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
+                "$filter=status%20in%20('Pending','InProgress')+and+creationDateTimeUtc+ge+2019-11-22T00:00:00Z and startswith(requestor,'a')",
+            )],
+            drift: &[],
+        },
+    ]);
+}
+
+#[test]
+fn isolate_body_field_removed_is_reported_where_its_row_was() {
     let original = method_page("isolate-machine.md");
-    let text = mutate(&original, "/api/machines/{id}/isolate\n", "/api/machines/{id}/contain\n");
-    let line = line_of(&text, "{id}/contain");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::PathChanged, line, "/api/machines/{}/contain")],
-    );
+    let row = "|Comment|String|Comment to associate with the action. **Required**.|\n";
+    let line = line_of(&original, "|Comment|String|");
+    let text = mutate(&original, row, "");
+    expect_method_drift("isolate-machine.md", &text, &[(Kind::BodyFieldRemoved, line, "Comment")]);
+}
+
+#[test]
+fn a_page_without_limitations_says_nothing_about_limits() {
+    let text = "# Run live response\n\n## HTTP request\n\n```http\nPOST https://api.security.microsoft.com/api/machines/{id}/runliveresponse\n```\n";
+    let report = check(&[("live.md", text)]);
+    assert!(report.findings.is_empty(), "{}", report.to_text());
 }
 
 #[test]
@@ -394,146 +725,6 @@ fn minimal_method_page_with_a_changed_path() {
         "isolate-machine.md",
         text,
         &[(Kind::PathChanged, 6, "/api/machines/{}/isolateDevice")],
-    );
-}
-
-#[test]
-fn isolate_removed_limits() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(
-        &original,
-        "1. Rate limitations for this API are 100 calls per minute and 1,500 calls per hour.\n",
-        "",
-    );
-    let heading = line_of(&text, "## Limitations");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::LimitRemoved, heading, "per hour"), (Kind::LimitRemoved, heading, "per minute")],
-    );
-}
-
-#[test]
-fn isolate_changed_path_in_the_example_request() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(&original, "d0cc07/isolate\n", "d0cc07/contain\n");
-    let line = line_of(&text, "d0cc07/contain");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(
-            Kind::PathChanged,
-            line,
-            "/api/machines/1e5bc9d7e413ddd7902c2932e418702b84d0cc07/contain",
-        )],
-    );
-}
-
-#[test]
-fn isolate_changed_verb() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(
-        &original,
-        "POST https://api.security.microsoft.com/api/machines/{id}",
-        "PUT https://api.security.microsoft.com/api/machines/{id}",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::VerbChanged, line_of(&text, "PUT https"), "PUT")],
-    );
-}
-
-#[test]
-fn isolate_body_field_made_required() {
-    let original = method_page("isolate-machine.md");
-    let text =
-        mutate(&original, "or **UnManagedDevice**.|", "or **UnManagedDevice**. **Required**.|");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::BodyFieldRequired, line_of(&text, "|IsolationType|"), "IsolationType")],
-    );
-}
-
-#[test]
-fn isolate_changed_limit() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(&original, "100 calls per minute", "50 calls per minute");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "50 calls per minute"), "per minute")],
-    );
-}
-
-#[test]
-fn isolate_body_field_renamed_added_removed() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(&original, "|Comment|String|", "|comment|String|");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::BodyFieldRenamed, line_of(&text, "|comment|"), "comment")],
-    );
-
-    let text = mutate(&original, "|Comment|String|", "|Priority|Int|Urgency.|\n|Comment|String|");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::BodyFieldAdded, line_of(&text, "|Priority|"), "Priority")],
-    );
-
-    let row = "|Comment|String|Comment to associate with the action. **Required**.|\n";
-    let line = line_of(&original, "|Comment|String|");
-    let text = mutate(&original, row, "");
-    expect_method_drift("isolate-machine.md", &text, &[(Kind::BodyFieldRemoved, line, "Comment")]);
-}
-
-#[test]
-fn isolate_allowed_values() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(
-        &original,
-        "**Selective**, or **UnManagedDevice**",
-        "**Selective**, **Partial**, or **UnManagedDevice**",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "|IsolationType|"), "IsolationType/Partial")],
-    );
-    let text = mutate(&original, "- UnManagedDevice: containment of an unmanaged device.\n", "");
-    let text = mutate(&text, ", or **UnManagedDevice**", "");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(
-            Kind::EnumValueRemoved,
-            line_of(&text, "|IsolationType|"),
-            "IsolationType/UnManagedDevice",
-        )],
-    );
-}
-
-#[test]
-fn isolate_request_example_must_fit_the_body() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(&original, "\"IsolationType\": \"Full\" ", "\"IsolationType\": \"Complete\"");
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::ExampleInvalid, line_of(&text, "\"Complete\""), "IsolationType")],
-    );
-    let text = mutate(
-        &original,
-        "\"IsolationType\": \"Full\" ",
-        "\"IsolationType\": \"Full\",\n  \"Force\": true",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::ExampleUnknownKey, line_of(&text, "\"Force\""), "Force")],
     );
 }
 
@@ -549,288 +740,6 @@ fn isolate_tolerated_spellings() {
     let report = check(&[(&method_path("isolate-machine.md"), &text)]);
     assert!(!report.has_drift(), "{}", report.to_text());
     assert!(report.findings.is_empty(), "{}", report.to_text());
-}
-
-#[test]
-fn isolate_unknown_host() {
-    let original = method_page("isolate-machine.md");
-    let text = mutate(
-        &original,
-        "https://api.security.microsoft.com/api/machines/{id}",
-        "https://api.defender.example/api/machines/{id}",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::HostChanged, line_of(&text, "api.defender.example"), "api.defender.example")],
-    );
-}
-
-#[test]
-fn other_method_pages_report_changes_precisely() {
-    let text =
-        mutate(&method_page("run-live-response.md"), "10 calls per minute", "20 calls per minute");
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "20 calls per minute"), "per minute")],
-    );
-
-    let text = mutate(
-        &method_page("run-live-response.md"),
-        "Allowed values are PutFile, RunScript, GetFile",
-        "Allowed values are PutFile, RunScript, GetFile, RunCommand",
-    );
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "|Commands|"), "Commands/RunCommand")],
-    );
-
-    let text =
-        mutate(&method_page("get-package-sas-uri.md"), "2 calls per minute", "5 calls per minute");
-    expect_method_drift(
-        "get-package-sas-uri.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "5 calls per minute"), "per minute")],
-    );
-
-    let text = mutate(
-        &method_page("get-machineactions-collection.md"),
-        "page size is 10,000",
-        "page size is 1,000",
-    );
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "page size is 1,000"), "page size")],
-    );
-
-    let text = mutate(
-        &method_page("get-live-response-result.md"),
-        "{machine action\nid}/GetLiveResponseResultDownloadLink",
-        "{machine action\nid}/GetLiveResponseResultLink",
-    );
-    expect_method_drift(
-        "get-live-response-result.md",
-        &text,
-        &[(
-            Kind::PathChanged,
-            line_of(
-                &text,
-                "GET https://api.security.microsoft.com/api/machineactions/{machine action",
-            ),
-            "/api/machineactions/{}/GetLiveResponseResultLink(index={})",
-        )],
-    );
-
-    let text = mutate(
-        &method_page("run-av-scan.md"),
-        "- **Full**: every file on the device\n",
-        "- **Full**: every file on the device\n- **Custom**: chosen folders\n",
-    );
-    expect_method_drift(
-        "run-av-scan.md",
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "**Custom**"), "ScanType/Custom")],
-    );
-}
-
-#[test]
-fn isolate_allowed_value_removed_from_the_table_only() {
-    // The bullets under the table still name UnManagedDevice; the table is authoritative.
-    let original = method_page("isolate-machine.md");
-    let text = mutate(
-        &original,
-        "**Full**, **Selective**, or **UnManagedDevice**",
-        "**Full** or **Selective**",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(
-            Kind::EnumValueRemoved,
-            line_of(&text, "|IsolationType|"),
-            "IsolationType/UnManagedDevice",
-        )],
-    );
-    // A value only the bullets drop is not drift while the table still lists it.
-    let text = mutate(&original, "- UnManagedDevice: containment of an unmanaged device.\n", "");
-    expect_method_drift("isolate-machine.md", &text, &[]);
-    // A value only the bullets add is still reported, on its bullet.
-    let text = mutate(
-        &original,
-        "- UnManagedDevice: containment",
-        "- Partial: some ports only.\n- UnManagedDevice: containment",
-    );
-    expect_method_drift(
-        "isolate-machine.md",
-        &text,
-        &[(Kind::EnumValueAdded, line_of(&text, "- Partial"), "IsolationType/Partial")],
-    );
-}
-
-#[test]
-fn removed_value_of_a_plain_string_property() {
-    let text = mutate(&vendored(), "\"Full\" or \"Selective\" for Isolation, ", "");
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueRemoved, line_of(&text, "|scope|"), "scope/Selective")],
-    );
-    let text = mutate(
-        &vendored(),
-        "\"Quick\" or \"Full\" for Anti-Virus scan",
-        "\"Full\" for Anti-Virus scan",
-    );
-    expect_resource_drift(
-        &text,
-        &[(Kind::EnumValueRemoved, line_of(&text, "|scope|"), "scope/Quick")],
-    );
-}
-
-#[test]
-fn top_maximum_is_compared_with_the_spec() {
-    let original = method_page("get-machineactions-collection.md");
-    let text = mutate(&original, "with max value of 10,000", "with max value of 5,000");
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "max value of 5,000"), "$top")],
-    );
-    let text =
-        mutate(&original, "`$stop` with max value of 10,000", "`$top` with max value of 1000");
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "max value of 1000"), "$top")],
-    );
-    let text = mutate(&original, "`$stop` with max value of 10,000\n", "");
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "$top")],
-    );
-}
-
-#[test]
-fn limits_the_spec_does_not_model_are_compared_with_the_recorded_values() {
-    let live = method_page("run-live-response.md");
-    let text =
-        mutate(&live, "2. 50 concurrently running sessions", "2. 25 concurrently running sessions");
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "25 concurrently"), "concurrent sessions")],
-    );
-    let text = mutate(&live, "queued for up to 2 hours", "queued for up to three days");
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "three days"), "offline queue time")],
-    );
-    let text = mutate(&live, "time-outs after 10 minutes", "times out after 20\nminutes");
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "times out after 20"), "RunScript timeout")],
-    );
-    // The same duration in other words is no change.
-    let text = mutate(&live, "queued for up to 2 hours", "queued for up to 120 minutes");
-    expect_method_drift("run-live-response.md", &text, &[]);
-
-    let result = method_page("get-live-response-result.md");
-    let text = mutate(&result, "valid for 30 minutes", "valid for 1 hour");
-    expect_method_drift(
-        "get-live-response-result.md",
-        &text,
-        &[(Kind::LimitChanged, line_of(&text, "valid for 1 hour"), "link validity")],
-    );
-
-    // A recorded statement that is gone from a page with Limitations is reported there.
-    let text = mutate(&live, "4. RunScript command time-outs after 10 minutes.\n", "");
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "RunScript timeout")],
-    );
-    let text = mutate(&result, "This link is valid for 30 minutes and", "This link");
-    expect_method_drift(
-        "get-live-response-result.md",
-        &text,
-        &[(Kind::LimitRemoved, line_of(&text, "## Limitations"), "link validity")],
-    );
-    // A page without a Limitations section says nothing about limits.
-    let text = "# Run live response\n\n## HTTP request\n\n```http\nPOST https://api.security.microsoft.com/api/machines/{id}/runliveresponse\n```\n";
-    let report = check(&[("live.md", text)]);
-    assert!(report.findings.is_empty(), "{}", report.to_text());
-}
-
-#[test]
-fn possible_values_in_prose_are_compared_with_the_closest_enum() {
-    let original = method_page("run-live-response.md");
-    let text = mutate(
-        &original,
-        "\"Created\", \"Completed\", and \"Failed\".",
-        "\"Created\", \"Completed\", \"Failed\", and \"Skipped\".",
-    );
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(
-            Kind::EnumValueAdded,
-            line_of(&text, "\"Skipped\""),
-            "commands[].commandStatus/Skipped",
-        )],
-    );
-    let text = mutate(
-        &original,
-        "\"Created\", \"Completed\", and \"Failed\".",
-        "\"Created\" and \"Failed\".",
-    );
-    expect_method_drift(
-        "run-live-response.md",
-        &text,
-        &[(
-            Kind::EnumValueRemoved,
-            line_of(&text, "command status are"),
-            "commands[].commandStatus/Completed",
-        )],
-    );
-}
-
-#[test]
-fn filter_of_an_example_request_must_use_filterable_properties() {
-    let original = method_page("get-machineactions-collection.md");
-    let text = mutate(&original, "$filter=machineId eq", "$filter=deviceId eq");
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter=deviceId"), "deviceId")],
-    );
-    let text = mutate(
-        &original,
-        "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
-        "$filter=computerDnsName eq 'desktop-39g9tgl' and creationDateTimeUtc gt 2018-12-01T00:00:00Z",
-    );
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter="), "computerDnsName")],
-    );
-    let text =
-        mutate(&original, "$filter=machineId eq", "$filter=status gt 'Pending' and machineId eq");
-    expect_method_drift(
-        "get-machineactions-collection.md",
-        &text,
-        &[(Kind::ExampleFilterInvalid, line_of(&text, "$filter="), "status gt")],
-    );
-    // Well-formed expressions with functions, lists, dates and encoded spaces pass.
-    let text = mutate(
-        &original,
-        "$filter=machineId eq 'f46b9bb259ed4a7fb9981b73510e3cc7aa81ec1f'",
-        "$filter=status%20in%20('Pending','InProgress')+and+creationDateTimeUtc+ge+2019-11-22T00:00:00Z and startswith(requestor,'a')",
-    );
-    expect_method_drift("get-machineactions-collection.md", &text, &[]);
 }
 
 // ---- Recognising pages ----
@@ -933,7 +842,7 @@ fn unrecognised_pages_in_a_folder_are_listed_as_skipped() {
     .iter()
     .map(|(path, text)| Page { path: (*path).to_owned(), text: (*text).to_owned() })
     .collect();
-    let options = Options { skip_unrecognised: true };
+    let options = Options { skip_unrecognised: true, ..Options::default() };
     let report = docs_check::check_with(&spec_text(), &pages, &accepted_text(), &options)
         .unwrap_or_else(|e| panic!("input error: {e}"));
     assert!(!report.has_drift(), "{}", report.to_text());
@@ -1143,6 +1052,44 @@ fn page_names_follow_the_docs_urls() {
         assert!(names.iter().any(|n| n == page), "{page} missing from {names:?}");
     }
     assert_eq!(names.len(), 15);
+}
+
+#[test]
+fn messages_take_their_names_from_the_spec() {
+    // The golden spec of an unrelated API, its docs URL pointed at its resource's page.
+    let spec = mutate(
+        &read(&fixture("golden/second_resource/spec.json")),
+        "\"https://example.test/docs/library\"",
+        "\"https://example.test/docs/libraryfile\"",
+    );
+    let page = |path: &str, text: &str| Page { path: path.to_owned(), text: text.to_owned() };
+    let alerts = page("docs/alerts.md", "# Alert resource type\n");
+    let resource = page("docs/libraryfile.md", "# LibraryFile resource type\n");
+    let options = Options { skip_unrecognised: true, spec_name: Some("library.json".to_owned()) };
+
+    let report = docs_check::check_with(&spec, &[alerts.clone(), resource.clone()], "[]", &options)
+        .unwrap_or_else(|e| panic!("input error: {e}"));
+    assert_eq!(report.skipped, vec!["docs/alerts.md"]);
+    assert_eq!(report.skipped_reason(), "not a LibraryFile page");
+    assert_eq!(drift(&report).first().map(|d| d.0), Some(Kind::TableMissing));
+    let text = report.to_text();
+    assert!(text.contains("Skipped (not a LibraryFile page) (1):\n  docs/alerts.md\n"), "{text}");
+    assert!(text.contains("Update library.json to follow the pages"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("machineaction"), "{text}");
+    assert_eq!(report.to_json()["skipped"][0]["reason"], "not a LibraryFile page");
+
+    // Without a spec name, the advice names "the spec".
+    let report = docs_check::check(&spec, std::slice::from_ref(&resource), "[]")
+        .unwrap_or_else(|e| panic!("input error: {e}"));
+    assert!(report.to_text().contains("Update the spec to follow the pages"), "{report:?}");
+
+    // Input errors name the spec's resource too.
+    let none = docs_check::check_with(&spec, std::slice::from_ref(&alerts), "[]", &options)
+        .expect_err("no page of the spec's resource");
+    assert!(none.message().contains("none of them a LibraryFile page"), "{none}");
+    let unknown = docs_check::check(&spec, std::slice::from_ref(&alerts), "[]")
+        .expect_err("a single page the check does not know");
+    assert!(unknown.message().contains("names the LibraryFile resource page"), "{unknown}");
 }
 
 // ---- Robustness ----

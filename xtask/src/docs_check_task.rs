@@ -6,7 +6,8 @@
 //! decided by its content (title, request line, property table) and only then by its name, so
 //! renamed copies are checked too; in a folder, files that are not MachineAction pages are
 //! listed as skipped. The pages and `spec/machineaction.json` and `spec/docs-accepted.json` go
-//! to [`docs_check::run_with`], which does the recognising and comparing.
+//! to [`docs_check::run_with`], which does the recognising and comparing (and names the spec
+//! file in its advice on drift).
 //!
 //! Exit status: 0 when every difference is accepted, 1 when there is unexplained drift, 2 when
 //! the input cannot be read (missing or non-UTF-8 files, a single page that is not a
@@ -19,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use docs_check::{self, EXIT_INPUT, Format, Options, Page};
+
+use crate::files::SPEC;
 
 /// Usage of this task, for the error message on bad arguments.
 const USAGE: &str = "usage: cargo xtask docs-check PATH [--json]";
@@ -44,7 +47,7 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     };
     let format = if json { Format::Json } else { Format::Text };
 
-    let spec_path = root.join("spec/machineaction.json");
+    let spec_path = root.join(SPEC);
     let accepted_path = root.join("spec/docs-accepted.json");
     let spec = match read_text(&spec_path) {
         Ok(text) => text,
@@ -59,7 +62,7 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
         Err(message) => return input_error(json, &message),
     };
 
-    let options = Options { skip_unrecognised: folder };
+    let options = Options { skip_unrecognised: folder, spec_name: Some(SPEC.to_owned()) };
     let outcome = docs_check::run_with(&spec, &pages, &accepted, &options, format);
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
