@@ -1,5 +1,6 @@
 //! A local, stateful simulator of the Microsoft Defender for Endpoint **MachineAction** API,
-//! for trying the `mde_machine_actions` SDK without a tenant and for end-to-end tests.
+//! for trying the [`mde_machine_actions`] SDK without a tenant and for testing code that uses
+//! it.
 //!
 //! [`Simulator::start`] serves every operation of the SDK on 127.0.0.1 with the documented
 //! behaviour and the quirks integrations have recorded from the service: bearer
@@ -15,20 +16,56 @@
 //! by hand. An operation of the SDK the simulator has no handler for is answered with
 //! **501 Not Implemented** (and logged as a warning at start); [`Route::is_handled`] tells.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # In your tests
+//!
+//! Add the simulator as a dev-dependency, with tokio's test macros:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! mde-simulator = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt", "test-util"] }
+//! ```
+//!
+//! Then start one per test. With tokio's paused clock (`start_paused`, which needs tokio's
+//! `test-util` feature), simulated seconds pass as soon as the test waits, so an action that
+//! takes three seconds and a wait that polls every five finish at once:
+//!
+//! ```test_harness
+//! use mde_machine_actions::models::{IsolateRequest, MachineActionStatus, MachineActionType};
+//! use mde_machine_actions::{Client, WaitOptions};
 //! use mde_simulator::{Config, Simulator};
 //!
-//! let simulator = Simulator::start(Config::default()).await?;
-//! let client = simulator.client_builder().build()?; // base URL and token set
-//! let machine = simulator.machines()[0].id.clone();
-//! let request = mde_machine_actions::models::IsolateRequest::new("try it");
-//! let action = client.isolate_machine(&machine, &request).await?;
-//! assert_eq!(simulator.actions().len(), 1);
-//! # let _ = action;
-//! simulator.shutdown().await;
-//! # Ok(()) }
+//! #[tokio::test(start_paused = true)]
+//! async fn isolation_succeeds() -> Result<(), Box<dyn std::error::Error>> {
+//!     let simulator = Simulator::start(Config::default()).await?;
+//!     let client = Client::builder()
+//!         .base_url(simulator.base_url())
+//!         .bearer_token(simulator.token())
+//!         .timeout(None) // under paused time, a request timeout would fire at once
+//!         .connect_timeout(None)
+//!         .build()?;
+//!     let machine = simulator.machines()[0].id.clone();
+//!
+//!     let request = IsolateRequest::new("Isolate due to alert 1234");
+//!     let action = client.isolate_machine(&machine, &request).await?;
+//!     let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+//!     assert!(outcome.succeeded());
+//!
+//!     let actions = simulator.actions();
+//!     assert_eq!(actions.len(), 1);
+//!     assert_eq!(actions[0].r#type, MachineActionType::Isolate);
+//!     assert_eq!(actions[0].status, MachineActionStatus::Succeeded);
+//!     assert_eq!(actions[0].machine_id.as_ref(), Some(&machine));
+//!     simulator.shutdown().await;
+//!     Ok(())
+//! }
 //! ```
+//!
+//! [`Config`] sets the devices, the timing and outcome of each action type, a manual clock
+//! ([`ClockMode::Manual`] with [`Simulator::advance`]) and fault rules per route
+//! ([`FaultRule`]: latency, 5xx before or after the request is processed, dropped
+//! connections, truncated or malformed JSON, unknown enum values and fields, next links that
+//! do not advance). [`Simulator::stats`] counts the answers, per route and status.
 
 #![deny(missing_docs)]
 
@@ -70,6 +107,11 @@ pub use stats::Stats;
 
 use app::{App, lock};
 use route::Operation;
+
+/// The examples of `README.md`, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// A running simulator. Dropping it stops the server without waiting; [`Simulator::shutdown`]
 /// waits for open requests to finish.
