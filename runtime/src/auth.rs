@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tokio::sync::Mutex;
 
+use ::http::StatusCode;
+
 use crate::http::{is_loopback, push_segment};
 
 /// A boxed, sendable future (what [`TokenCredential::get_token`] returns).
@@ -82,11 +84,12 @@ pub struct TokenRequest<'a> {
 
 /// Why no token could be obtained. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AuthError {
     /// What went wrong.
     pub message: String,
     /// HTTP status of the token endpoint's answer, if it answered.
-    pub status: Option<u16>,
+    pub status: Option<StatusCode>,
 }
 
 impl AuthError {
@@ -94,13 +97,20 @@ impl AuthError {
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into(), status: None }
     }
+
+    /// The same error, with the HTTP status the token service answered with.
+    #[must_use]
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
+    }
 }
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
         if let Some(status) = self.status {
-            write!(f, " (HTTP {status})")?;
+            write!(f, " (HTTP {})", status.as_u16())?;
         }
         Ok(())
     }
@@ -396,11 +406,11 @@ impl ClientSecretCredential {
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| self.network_error(e))?;
         if !status.is_success() {
-            return Err(self.rejection(status.as_u16(), &bytes));
+            return Err(self.rejection(status, &bytes));
         }
         let malformed = |what: &str| AuthError {
             message: format!("{}: the token endpoint's answer {what}", self.context()),
-            status: Some(status.as_u16()),
+            status: Some(status),
         };
         let answer: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|_| malformed("is not JSON"))?;
@@ -453,7 +463,7 @@ impl ClientSecretCredential {
 
     /// The token endpoint's refusal: its OAuth2 `error` and `error_description` (Entra ID's
     /// `AADSTS…` explanation, with trace and correlation ids).
-    fn rejection(&self, status: u16, body: &[u8]) -> AuthError {
+    fn rejection(&self, status: StatusCode, body: &[u8]) -> AuthError {
         const LIMIT: usize = 1024;
         let answer = serde_json::from_slice::<serde_json::Value>(body).ok();
         let field = |name: &str| {
@@ -610,18 +620,18 @@ mod tests {
     fn rejection_keeps_the_oauth2_error_and_never_the_secret() {
         let credential = ClientSecretCredential::new("tenant-1", "client-2", "hunter2-secret");
         let body = br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: abc\r\nCorrelation ID: def","error_codes":[7000215]}"#;
-        let error = credential.rejection(401, body);
-        assert_eq!(error.status, Some(401));
+        let error = credential.rejection(StatusCode::UNAUTHORIZED, body);
+        assert_eq!(error.status, Some(StatusCode::UNAUTHORIZED));
         assert_eq!(
             error.message,
             "token request for client client-2 in tenant tenant-1 was refused: invalid_client: \
              AADSTS7000215: Invalid client secret provided. Trace ID: abc Correlation ID: def"
         );
         let echo = br#"{"error":"invalid_request","error_description":"bad value hunter2-secret"}"#;
-        let error = credential.rejection(400, echo);
+        let error = credential.rejection(StatusCode::BAD_REQUEST, echo);
         assert!(!error.to_string().contains("hunter2-secret"), "{error}");
         assert!(error.message.ends_with("bad value ***"), "{error}");
-        let error = credential.rejection(502, b"<html>Bad gateway</html>");
+        let error = credential.rejection(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>");
         assert!(error.message.ends_with("(no OAuth2 error in the answer)"), "{error}");
         assert_eq!(error.to_string(), format!("{} (HTTP 502)", error.message));
     }

@@ -19,9 +19,9 @@ use crate::config::Config;
 use crate::faults::{self, Faults, Plan};
 use crate::limits::{RateLimiter, retry_after_seconds};
 use crate::machine::guid;
-use crate::reply::{ApiFailure, Body as ReplyBody, Reply, to_bytes};
+use crate::reply::{ApiFailure, Body as ReplyBody, Reply};
 use crate::route::Route;
-use crate::routes::{self, Ctx, Incoming, Target};
+use crate::routes::{self, Ctx, Incoming, RouteTable, Target};
 use crate::signing::Signer;
 use crate::state::{Rules, State};
 use crate::stats::Stats;
@@ -38,6 +38,8 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct App {
     pub base_url: String,
+    /// The routes, derived from the SDK's operations.
+    pub routes: RouteTable,
     pub clock: Clock,
     pub config: Config,
     pub signer: Signer,
@@ -126,7 +128,7 @@ impl App {
         let authorization =
             parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let incoming = Incoming::new(parts.method.clone(), &parts.uri, authorization, body);
-        let target = routes::resolve(&incoming.method, &incoming.segments);
+        let target = self.routes.resolve(&incoming.method, &incoming.segments);
         let route = target.route();
         let (reply, plan) = match route {
             Some(route) => self.route(route, &target, &incoming, &correlation, &kill).await,
@@ -249,14 +251,14 @@ impl App {
             "request"
         );
         let (content_type, mut data): (Option<&'static str>, Vec<u8>) = match reply.body {
-            ReplyBody::Json(mut value) => {
+            ReplyBody::Json(mut json) => {
                 if plan.unknown_enums {
-                    faults::rename_enums(&mut value);
+                    faults::rename_enums(&mut json);
                 }
                 if plan.unknown_fields {
-                    faults::add_unknown_fields(&mut value);
+                    faults::add_unknown_fields(&mut json);
                 }
-                let mut data = to_bytes(&value);
+                let mut data = json.to_bytes();
                 if plan.malformed {
                     data.splice(0..0, b"json".iter().copied());
                 }

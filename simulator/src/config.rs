@@ -292,10 +292,11 @@ impl Config {
         self
     }
 
-    /// Sets the fault rule of `route`.
+    /// Sets the fault rule of `route` (a [`Route`], or the SDK's operation constant such as
+    /// `&operations::ISOLATE_MACHINE`).
     #[must_use]
-    pub fn with_fault(mut self, route: Route, rule: FaultRule) -> Self {
-        self.faults.insert(route, rule);
+    pub fn with_fault(mut self, route: impl Into<Route>, rule: FaultRule) -> Self {
+        self.faults.insert(route.into(), rule);
         self
     }
 }

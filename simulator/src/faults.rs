@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::reply::Json;
 use crate::route::Route;
 
 /// When an injected error or dropped connection happens.
@@ -214,10 +213,10 @@ impl Faults {
 }
 
 /// Replaces the transient enum values the SDK knows with ones it does not.
-pub(crate) fn rename_enums(value: &mut Value) {
+pub(crate) fn rename_enums(value: &mut Json) {
     match value {
-        Value::Object(map) => {
-            for (key, member) in map.iter_mut() {
+        Json::Object(members) => {
+            for (key, member) in members.iter_mut() {
                 let replacement = match (key.as_str(), member.as_str()) {
                     ("status", Some("Pending")) => Some("Queued"),
                     ("status", Some("InProgress")) => Some("Running"),
@@ -225,44 +224,44 @@ pub(crate) fn rename_enums(value: &mut Value) {
                     _ => None,
                 };
                 match replacement {
-                    Some(text) => *member = Value::String(text.to_owned()),
+                    Some(text) => *member = Json::from(text),
                     None => rename_enums(member),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(rename_enums),
-        _ => {}
+        Json::Array(items) => items.iter_mut().for_each(rename_enums),
+        Json::Scalar(_) => {}
     }
 }
 
 /// Adds a member the SDK does not model to every object.
-pub(crate) fn add_unknown_fields(value: &mut Value) {
+pub(crate) fn add_unknown_fields(value: &mut Json) {
     match value {
-        Value::Object(map) => {
-            map.values_mut().for_each(add_unknown_fields);
-            map.insert(
-                "futureField".to_owned(),
-                serde_json::json!({"addedBy": "mde-simulator", "nested": [1, 2]}),
-            );
+        Json::Object(members) => {
+            members.iter_mut().for_each(|(_, member)| add_unknown_fields(member));
+            let future = serde_json::json!({"addedBy": "mde-simulator", "nested": [1, 2]});
+            members.retain(|(key, _)| key != "futureField");
+            members.push(("futureField".to_owned(), Json::from(future)));
         }
-        Value::Array(items) => items.iter_mut().for_each(add_unknown_fields),
-        _ => {}
+        Json::Array(items) => items.iter_mut().for_each(add_unknown_fields),
+        Json::Scalar(_) => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use mde_machine_actions::operations;
+
     use super::*;
 
     #[test]
     fn plans_are_deterministic_and_follow_rates() {
-        let rules = BTreeMap::from([(
-            Route::IsolateMachine,
-            FaultRule::new().with_errors(0.2, FaultPhase::Either),
-        )]);
+        let isolate = Route::from(&operations::ISOLATE_MACHINE);
+        let rules =
+            BTreeMap::from([(isolate, FaultRule::new().with_errors(0.2, FaultPhase::Either))]);
         let draw = || {
             let mut faults = Faults::new(rules.clone(), 9);
-            (0..1000).map(|_| faults.plan(Route::IsolateMachine).error).collect::<Vec<_>>()
+            (0..1000).map(|_| faults.plan(isolate).error).collect::<Vec<_>>()
         };
         let plans = draw();
         assert_eq!(plans, draw());
@@ -271,17 +270,20 @@ mod tests {
         assert!(plans.iter().flatten().any(|(_, after)| *after));
         assert!(plans.iter().flatten().any(|(_, after)| !*after));
         let mut faults = Faults::new(rules, 9);
-        assert_eq!(faults.plan(Route::GetMachineAction), Plan::default());
+        assert_eq!(faults.plan(Route::from(&operations::GET_MACHINE_ACTION)), Plan::default());
     }
 
     #[test]
     fn mutations() {
-        let mut value =
-            serde_json::json!({"status": "Pending", "commands": [{"commandStatus": "Created"}]});
-        rename_enums(&mut value);
+        let mut json = Json::from(serde_json::json!(
+            {"status": "Pending", "commands": [{"commandStatus": "Created"}]}
+        ));
+        rename_enums(&mut json);
+        let value: serde_json::Value = serde_json::from_slice(&json.to_bytes()).unwrap();
         assert_eq!(value["status"], "Queued");
         assert_eq!(value["commands"][0]["commandStatus"], "Scheduled");
-        add_unknown_fields(&mut value);
+        add_unknown_fields(&mut json);
+        let value: serde_json::Value = serde_json::from_slice(&json.to_bytes()).unwrap();
         assert!(value["futureField"].is_object());
         assert!(value["commands"][0]["futureField"].is_object());
     }

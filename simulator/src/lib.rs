@@ -1,28 +1,71 @@
 //! A local, stateful simulator of the Microsoft Defender for Endpoint **MachineAction** API,
-//! for trying the `mde_machine_actions` SDK without a tenant and for end-to-end tests.
+//! for trying the [`mde_machine_actions`] SDK without a tenant and for testing code that uses
+//! it.
 //!
-//! [`Simulator::start`] serves the 14 documented methods on 127.0.0.1 with the documented
-//! behaviour and the known quirks (`shared/api/facts.md`): bearer authentication and a local
-//! OAuth2 token endpoint; actions that go `Pending` → `InProgress` → `Succeeded`, `Failed` or
-//! `TimeOut` on a controllable [`Clock`]; cancellation; the "already in progress" and
-//! "active live response session" rules; signed, expiring download links; OData `$filter`,
-//! `$top`, `$skip` and `@odata.nextLink`; the documented rate limits; and fault injection per
-//! route. Responses are built from the SDK's own models.
+//! [`Simulator::start`] serves every operation of the SDK on 127.0.0.1 with the documented
+//! behaviour and the quirks integrations have recorded from the service: bearer
+//! authentication and a local OAuth2 token endpoint; actions that go `Pending` →
+//! `InProgress` → `Succeeded`, `Failed` or `TimeOut` on a controllable [`Clock`];
+//! cancellation; the "already in progress" and "active live response session" rules; signed,
+//! expiring download links; OData `$filter`, `$top`, `$skip` and `@odata.nextLink`; the
+//! documented rate limits; and fault injection per route.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! The simulator follows the SDK's spec: its routes (verbs and path templates), quotas and
+//! success statuses are the SDK's operation constants (`mde_machine_actions::operations`),
+//! and its answers are the SDK's own models. Only the behaviour of each operation is written
+//! by hand. An operation of the SDK the simulator has no handler for is answered with
+//! **501 Not Implemented** (and logged as a warning at start); [`Route::is_handled`] tells.
+//!
+//! # In your tests
+//!
+//! Add the simulator as a dev-dependency, with tokio's test macros:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! mde-simulator = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt", "test-util"] }
+//! ```
+//!
+//! Then start one per test. With tokio's paused clock (`start_paused`, which needs tokio's
+//! `test-util` feature), simulated seconds pass as soon as the test waits, so an action that
+//! takes three seconds and a wait that polls every five finish at once:
+//!
+//! ```test_harness
+//! use mde_machine_actions::models::{IsolateRequest, MachineActionStatus, MachineActionType};
+//! use mde_machine_actions::{Client, WaitOptions};
 //! use mde_simulator::{Config, Simulator};
 //!
-//! let simulator = Simulator::start(Config::default()).await?;
-//! let client = simulator.client_builder().build()?; // base URL and token set
-//! let machine = simulator.machines()[0].id.clone();
-//! let request = mde_machine_actions::models::IsolateRequest::new("try it");
-//! let action = client.isolate_machine(&machine, &request).await?;
-//! assert_eq!(simulator.actions().len(), 1);
-//! # let _ = action;
-//! simulator.shutdown().await;
-//! # Ok(()) }
+//! #[tokio::test(start_paused = true)]
+//! async fn isolation_succeeds() -> Result<(), Box<dyn std::error::Error>> {
+//!     let simulator = Simulator::start(Config::default()).await?;
+//!     let client = Client::builder()
+//!         .base_url(simulator.base_url())
+//!         .bearer_token(simulator.token())
+//!         .timeout(None) // under paused time, a request timeout would fire at once
+//!         .connect_timeout(None)
+//!         .build()?;
+//!     let machine = simulator.machines()[0].id.clone();
+//!
+//!     let request = IsolateRequest::new("Isolate due to alert 1234");
+//!     let action = client.isolate_machine(&machine, &request).await?;
+//!     let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+//!     assert!(outcome.succeeded());
+//!
+//!     let actions = simulator.actions();
+//!     assert_eq!(actions.len(), 1);
+//!     assert_eq!(actions[0].r#type, MachineActionType::Isolate);
+//!     assert_eq!(actions[0].status, MachineActionStatus::Succeeded);
+//!     assert_eq!(actions[0].machine_id.as_ref(), Some(&machine));
+//!     simulator.shutdown().await;
+//!     Ok(())
+//! }
 //! ```
+//!
+//! [`Config`] sets the devices, the timing and outcome of each action type, a manual clock
+//! ([`ClockMode::Manual`] with [`Simulator::advance`]) and fault rules per route
+//! ([`FaultRule`]: latency, 5xx before or after the request is processed, dropped
+//! connections, truncated or malformed JSON, unknown enum values and fields, next links that
+//! do not advance). [`Simulator::stats`] counts the answers, per route and status.
 
 #![deny(missing_docs)]
 
@@ -49,7 +92,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mde_machine_actions::models::{MachineAction, MachineActionType};
-use mde_machine_actions::{Client, ClientBuilder, Timestamp};
+use mde_machine_actions::{Client, ClientBuilder, Timestamp, operations};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -58,12 +101,17 @@ use tokio::task::JoinHandle;
 pub use clock::{Clock, ClockMode};
 pub use config::{Config, Credentials, Outcome, PerType, Timing};
 pub use faults::{FaultPhase, FaultRule};
-pub use limits::documented_quotas;
 pub use machine::{Machine, OsPlatform};
 pub use route::Route;
 pub use stats::Stats;
 
 use app::{App, lock};
+use route::Operation;
+
+/// The examples of `README.md`, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// A running simulator. Dropping it stops the server without waiting; [`Simulator::shutdown`]
 /// waits for open requests to finish.
@@ -86,7 +134,23 @@ impl Simulator {
     /// Starts serving on an already bound listener (its port overrides `config.port`). Must
     /// be called inside a tokio runtime, which the server then runs on.
     pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<Simulator> {
+        Self::serve_operations(listener, config, operations::ALL)
+    }
+
+    /// [`Simulator::serve`] with the routes of `operations`.
+    pub(crate) fn serve_operations(
+        listener: TcpListener,
+        config: Config,
+        operations: &[&'static Operation],
+    ) -> std::io::Result<Simulator> {
         let addr = listener.local_addr()?;
+        let routes = routes::RouteTable::new(operations);
+        for operation in routes.operations().filter(|op| routes::handler(op.name).is_none()) {
+            tracing::warn!(
+                operation = operation.name,
+                "the simulator has no handler for this operation; it answers 501 Not Implemented"
+            );
+        }
         let base_url = format!("http://{addr}");
         let mut rng = fastrand::Rng::with_seed(config.seed);
         let mut machines = machine::generate(config.machine_count, &config.platforms, &mut rng);
@@ -107,6 +171,7 @@ impl Simulator {
         );
         let app = Arc::new(App {
             base_url,
+            routes,
             clock,
             signer,
             state: Mutex::new(state),
@@ -209,9 +274,10 @@ impl Simulator {
         self.app.state().outcomes.set(&kind, outcome);
     }
 
-    /// Sets (or, with `None`, removes) the fault rule of `route`.
-    pub fn set_fault(&self, route: Route, rule: Option<FaultRule>) {
-        lock(&self.app.faults).set(route, rule);
+    /// Sets (or, with `None`, removes) the fault rule of `route` (a [`Route`], or the SDK's
+    /// operation constant such as `&operations::ISOLATE_MACHINE`).
+    pub fn set_fault(&self, route: impl Into<Route>, rule: Option<FaultRule>) {
+        lock(&self.app.faults).set(route.into(), rule);
     }
 
     /// Removes every fault rule.
@@ -236,5 +302,57 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    use super::*;
+    use crate::route::Verb;
+
+    /// An operation the SDK might gain, which the simulator has no handler for.
+    static PING_MACHINE: Operation = Operation {
+        name: "pingMachine",
+        verb: Verb::Post,
+        path: "/api/machines/{id}/ping",
+        success: &[201],
+        retry_safe: false,
+        rate_limits: &[],
+        application_permissions: &[],
+        delegated_permissions: &[],
+        docs_url: "",
+    };
+
+    #[tokio::test]
+    async fn an_operation_without_a_handler_is_answered_501() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind");
+        let mut operations = operations::ALL.to_vec();
+        operations.push(&PING_MACHINE);
+        let simulator = Simulator::serve_operations(listener, Config::default(), &operations)
+            .expect("starts anyway");
+        assert!(!Route::from(&PING_MACHINE).is_handled());
+        assert!(Route::all().all(Route::is_handled), "every operation of the SDK is handled");
+
+        let machine = simulator.machines()[0].id.clone();
+        let request = format!(
+            "POST /api/machines/{machine}/PING HTTP/1.1\r\nhost: localhost\r\n\
+             authorization: Bearer {}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}",
+            simulator.token()
+        );
+        let mut stream = TcpStream::connect(simulator.addr()).await.expect("connect");
+        stream.write_all(request.as_bytes()).await.expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.expect("answer");
+        assert!(answer.starts_with("HTTP/1.1 501"), "{answer}");
+        assert!(answer.contains(r#""code":"NotImplemented""#), "{answer}");
+        assert!(
+            answer.contains("no handler for operation pingMachine (POST /api/machines/{id}/ping)"),
+            "{answer}"
+        );
+        assert_eq!(simulator.stats().count(&PING_MACHINE, 501), 1);
+        simulator.shutdown().await;
     }
 }

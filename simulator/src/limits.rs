@@ -1,26 +1,13 @@
-//! Per-operation rate limits with the documented quotas, counted in sliding windows on the
-//! simulator's clock: 100 calls a minute and 1,500 an hour for most methods, 2 a minute and
-//! 120 an hour for the package URI, 10 a minute for live response. A call over a quota gets
-//! 429 with `Retry-After` (seconds) and is not counted.
+//! Per-operation rate limits with the quotas the spec documents for each operation
+//! (`Operation::rate_limits`: 100 calls a minute and 1,500 an hour for most methods, 2 a
+//! minute and 120 an hour for the package URI, 10 a minute for live response), counted in
+//! sliding windows on the simulator's clock. A call over a quota gets 429 with `Retry-After`
+//! (seconds) and is not counted. The token and download routes have none.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use crate::route::Route;
-
-const MINUTE: Duration = Duration::from_secs(60);
-const HOUR: Duration = Duration::from_secs(3600);
-
-/// The documented quotas of `route`, as (calls, window); empty for the token and download
-/// routes.
-pub fn documented_quotas(route: Route) -> &'static [(u32, Duration)] {
-    match route {
-        Route::GetPackageUri => &[(2, MINUTE), (120, HOUR)],
-        Route::RunLiveResponse => &[(10, MINUTE)],
-        Route::Token | Route::Download => &[],
-        _ => &[(100, MINUTE), (1500, HOUR)],
-    }
-}
 
 #[derive(Debug)]
 struct Window {
@@ -48,9 +35,14 @@ impl RateLimiter {
             return Ok(());
         }
         let windows = self.windows.entry(route).or_insert_with(|| {
-            documented_quotas(route)
+            route
+                .rate_limits()
                 .iter()
-                .map(|&(calls, per)| Window { calls: calls as usize, per, hits: VecDeque::new() })
+                .map(|limit| Window {
+                    calls: limit.calls as usize,
+                    per: limit.per,
+                    hits: VecDeque::new(),
+                })
                 .collect()
         });
         let mut wait = Duration::ZERO;
@@ -81,33 +73,42 @@ pub(crate) fn retry_after_seconds(wait: Duration) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use mde_machine_actions::operations;
+
     use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+    const HOUR: Duration = Duration::from_secs(3600);
 
     #[test]
     fn package_uri_allows_two_a_minute() {
         let mut limiter = RateLimiter::new(true);
+        let package = Route::from(&operations::GET_PACKAGE_URI);
         let t = Duration::from_secs(10);
-        assert!(limiter.check(Route::GetPackageUri, t).is_ok());
-        assert!(limiter.check(Route::GetPackageUri, t).is_ok());
-        let wait = limiter.check(Route::GetPackageUri, t + Duration::from_millis(500)).unwrap_err();
+        assert!(limiter.check(package, t).is_ok());
+        assert!(limiter.check(package, t).is_ok());
+        let wait = limiter.check(package, t + Duration::from_millis(500)).unwrap_err();
         assert_eq!(wait, Duration::from_millis(59_500));
         assert_eq!(retry_after_seconds(wait), 60);
-        assert!(limiter.check(Route::GetPackageUri, t + MINUTE).is_ok());
-        assert!(limiter.check(Route::Token, t).is_ok());
+        assert!(limiter.check(package, t + MINUTE).is_ok());
+        for _ in 0..1000 {
+            assert!(limiter.check(Route::Token, t).is_ok());
+        }
     }
 
     #[test]
     fn hundred_a_minute_then_hourly_quota() {
         let mut limiter = RateLimiter::new(true);
-        for minute in 0..15u64 {
+        let isolate = Route::from(&operations::ISOLATE_MACHINE);
+        for minute in 0..15u32 {
             for _ in 0..100 {
-                assert!(limiter.check(Route::IsolateMachine, MINUTE * minute as u32).is_ok());
+                assert!(limiter.check(isolate, MINUTE * minute).is_ok());
             }
-            assert!(limiter.check(Route::IsolateMachine, MINUTE * minute as u32).is_err());
+            assert!(limiter.check(isolate, MINUTE * minute).is_err());
         }
         // 1,500 calls in the hour: the next minute is refused by the hourly window.
-        let wait = limiter.check(Route::IsolateMachine, MINUTE * 15).unwrap_err();
+        let wait = limiter.check(isolate, MINUTE * 15).unwrap_err();
         assert_eq!(wait, HOUR - MINUTE * 15);
-        assert!(RateLimiter::new(false).check(Route::IsolateMachine, Duration::ZERO).is_ok());
+        assert!(RateLimiter::new(false).check(isolate, Duration::ZERO).is_ok());
     }
 }

@@ -25,9 +25,10 @@ impl Stats {
         *self.dropped.entry(route).or_default() += 1;
     }
 
-    /// Answers with `status` on `route`.
-    pub fn count(&self, route: Route, status: u16) -> u64 {
-        self.answers.get(&(route, status)).copied().unwrap_or(0)
+    /// Answers with `status` on `route` (a [`Route`], or the SDK's operation constant such
+    /// as `&operations::ISOLATE_MACHINE`).
+    pub fn count(&self, route: impl Into<Route>, status: u16) -> u64 {
+        self.answers.get(&(route.into(), status)).copied().unwrap_or(0)
     }
 
     /// Answers with `status` on every route.
@@ -36,13 +37,14 @@ impl Stats {
     }
 
     /// Answers on `route`, whatever their status (dropped connections not included).
-    pub fn requests(&self, route: Route) -> u64 {
+    pub fn requests(&self, route: impl Into<Route>) -> u64 {
+        let route = route.into();
         self.answers.iter().filter(|((r, _), _)| *r == route).map(|(_, n)| n).sum()
     }
 
     /// Connections dropped on `route` by fault injection.
-    pub fn dropped(&self, route: Route) -> u64 {
-        self.dropped.get(&route).copied().unwrap_or(0)
+    pub fn dropped(&self, route: impl Into<Route>) -> u64 {
+        self.dropped.get(&route.into()).copied().unwrap_or(0)
     }
 
     /// Every answer, dropped connections not included.

@@ -338,7 +338,7 @@ async fn a_refusal_from_the_token_endpoint_is_an_auth_error_with_the_aadsts_code
     let error = get(&client).await.expect_err("no token");
 
     let Error::Auth(auth) = &error else { panic!("expected Error::Auth, got {error:?}") };
-    assert_eq!(auth.status, Some(400));
+    assert_eq!(auth.status, Some(StatusCode::BAD_REQUEST));
     for expected in ["AADSTS7000215", "invalid_client", CLIENT_ID, TENANT, "Correlation ID"] {
         assert!(auth.message.contains(expected), "no `{expected}` in {auth}");
     }
@@ -426,7 +426,11 @@ async fn no_secret_or_token_shows_in_logs_debug_output_or_errors() {
         "{:?}",
         errors[0]
     );
-    assert!(matches!(&errors[1], Error::Auth(a) if a.status == Some(400)), "{:?}", errors[1]);
+    assert!(
+        matches!(&errors[1], Error::Auth(a) if a.status == Some(StatusCode::BAD_REQUEST)),
+        "{:?}",
+        errors[1]
+    );
     assert!(matches!(&errors[2], Error::Auth(a) if a.status.is_none()), "{:?}", errors[2]);
     for error in &errors {
         assert_no_secret("an error's Display", &error.to_string());

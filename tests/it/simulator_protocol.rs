@@ -1,8 +1,11 @@
-//! The simulator's protocol, checked from outside: documented error bodies, the token
-//! endpoint, rate limits, the "already in progress" rules, failed actions and live response
-//! commands, listing and paging, the clock, and every kind of fault, with raw HTTP where the
-//! SDK would not send the request and with the SDK elsewhere.
+//! The simulator's protocol, checked from outside: that it follows the spec (a handler and a
+//! route for every operation, answers with the spec's members in the recorded order),
+//! documented error bodies, the token endpoint, rate limits, the "already in progress" rules,
+//! failed actions and live response commands, listing and paging, the clock, and every kind
+//! of fault, with raw HTTP where the SDK would not send the request and with the SDK
+//! elsewhere.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -13,11 +16,15 @@ use mde_machine_actions::models::{
     MachineId, RestrictCodeExecutionRequest, RunAntiVirusScanRequest, RunLiveResponseRequest,
     ScanType, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
-use mde_machine_actions::{Client, Error, ServiceErrorExt as _, StatusCode, WaitOptions};
+use mde_machine_actions::{
+    Client, Error, ServiceErrorExt as _, StatusCode, WaitOptions, operations,
+};
 use mde_simulator::{
     ClockMode, Config, FaultPhase, FaultRule, OsPlatform, Outcome, Route, Simulator, Timing,
 };
 use serde_json::{Value, json};
+
+use crate::support::{fixture, read, spec_json};
 
 fn client(simulator: &Simulator) -> Client {
     Client::builder()
@@ -71,6 +78,108 @@ fn assert_error(answer: &(u16, reqwest::header::HeaderMap, Value), status: u16, 
     assert!(body["error"]["message"].is_string(), "{body}");
     let target = headers.get("request-id").and_then(|v| v.to_str().ok()).expect("request-id");
     assert_eq!(body["error"]["target"], target);
+}
+
+/// Every operation of the SDK has a handler in the simulator. A new operation in the spec
+/// fails here until its behaviour is written; until then the simulator answers it with 501.
+#[test]
+fn every_operation_has_a_handler() {
+    let missing: Vec<&str> = operations::ALL
+        .iter()
+        .filter(|operation| !Route::from(**operation).is_handled())
+        .map(|operation| operation.name)
+        .collect();
+    assert!(missing.is_empty(), "operations the simulator answers with 501: {missing:?}");
+}
+
+/// Each operation is served at its own verb and path template, in any case, and counted under
+/// its route: the route table is the spec's.
+#[tokio::test]
+async fn every_operation_is_served_at_its_template() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let token = simulator.token();
+    let machine = windows(&simulator);
+    for operation in operations::ALL {
+        let id = if operation.path.starts_with("/api/machines/") {
+            machine.as_str()
+        } else {
+            "00000000-0000-4000-8000-000000000000"
+        };
+        let path = operation.path.replace("{id}", id).replace("{index}", "0");
+        let body = Some(r#"{"Comment":"routing check"}"#);
+        for path in [path.clone(), path.to_ascii_uppercase()] {
+            let method = operation.verb.to_method();
+            let (status, _, answer) = raw(&simulator, method, &path, Some(&token), body).await;
+            assert!(
+                ![405, 501].contains(&status) && answer["error"]["code"] != "NotFound",
+                "{} {path}: {status} {answer}",
+                operation.name
+            );
+        }
+        assert_eq!(simulator.stats().requests(*operation), 2, "{}", operation.name);
+    }
+    assert_eq!(simulator.stats().unmatched(), 0);
+    simulator.shutdown().await;
+}
+
+/// `keys` in the order they first appear as members (`"key":`) in `text`.
+fn in_text_order<'k>(text: &str, keys: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
+    let mut found: Vec<(usize, &str)> = keys
+        .into_iter()
+        .map(|key| (text.find(&format!("\"{key}\":")).unwrap_or(usize::MAX), key))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, key)| key).collect()
+}
+
+/// An action as the simulator writes it has every member of the spec's MachineAction (null
+/// when empty) in the order recorded from the service, with a status the spec lists as
+/// success.
+#[tokio::test]
+async fn actions_carry_the_spec_members_in_the_recorded_order() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let machine = windows(&simulator);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/machines/{machine}/isolate", simulator.base_url()))
+        .bearer_auth(simulator.token())
+        .header("content-type", "application/json")
+        .body(r#"{"Comment":"shape check"}"#)
+        .send()
+        .await
+        .expect("isolate");
+    let status = response.status().as_u16();
+    assert!(operations::ISOLATE_MACHINE.success.contains(&status), "{status}");
+    let text = response.text().await.expect("body");
+    let body: Value = serde_json::from_str(&text).expect("JSON");
+
+    let spec = spec_json();
+    let properties = spec["$defs"]["MachineAction"]["properties"].as_object().expect("properties");
+    let members: BTreeSet<&str> =
+        body.as_object().expect("object").keys().map(String::as_str).collect();
+    let mut expected: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
+    expected.insert("@odata.context");
+    assert_eq!(members, expected, "every member of the spec's MachineAction, and no other");
+
+    let recorded = read(&fixture("real-world/isolate-pending-full-field-set.json"));
+    assert_eq!(
+        in_text_order(&text, expected.iter().copied()),
+        in_text_order(&recorded, expected.iter().copied()),
+        "members in the order of the recorded answer"
+    );
+
+    let list = raw(
+        &simulator,
+        reqwest::Method::GET,
+        "/api/machineactions",
+        Some(&simulator.token()),
+        None,
+    )
+    .await;
+    let item: BTreeSet<&str> =
+        list.2["value"][0].as_object().expect("item").keys().map(String::as_str).collect();
+    expected.remove("@odata.context");
+    assert_eq!(item, expected, "listed actions carry every member too");
+    simulator.shutdown().await;
 }
 
 #[tokio::test]
@@ -257,7 +366,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     let (status, _, _) = raw(&simulator, reqwest::Method::GET, path, Some(&token), None).await;
     assert_eq!(status, 404, "the quota has room again");
-    assert_eq!(simulator.stats().count(Route::GetPackageUri, 429), 1);
+    assert_eq!(simulator.stats().count(&operations::GET_PACKAGE_URI, 429), 1);
     simulator.shutdown().await;
 }
 
@@ -311,8 +420,8 @@ async fn live_response_allows_ten_calls_a_minute() {
     simulator.advance(Duration::from_secs(1));
     let (status, _, body) = run(&machines[10].id).await;
     assert_eq!(status, 201, "a minute after the first call there is room again: {body}");
-    assert_eq!(simulator.stats().count(Route::RunLiveResponse, 201), 11);
-    assert_eq!(simulator.stats().count(Route::RunLiveResponse, 429), 2);
+    assert_eq!(simulator.stats().count(&operations::RUN_LIVE_RESPONSE, 201), 11);
+    assert_eq!(simulator.stats().count(&operations::RUN_LIVE_RESPONSE, 429), 2);
     simulator.shutdown().await;
 }
 
@@ -670,7 +779,7 @@ async fn faults() {
 
     // A connection dropped before processing: an error, and no action.
     simulator.set_fault(
-        Route::IsolateMachine,
+        &operations::ISOLATE_MACHINE,
         Some(FaultRule::new().with_drops(1.0, FaultPhase::BeforeProcessing)),
     );
     let error = client.isolate_machine(&machines[0], &request).await.expect_err("dropped");
@@ -678,35 +787,39 @@ async fn faults() {
     assert!(simulator.actions().is_empty());
     // ... after processing: an error, and the action exists.
     simulator.set_fault(
-        Route::IsolateMachine,
+        &operations::ISOLATE_MACHINE,
         Some(FaultRule::new().with_drops(1.0, FaultPhase::AfterProcessing)),
     );
     client.isolate_machine(&machines[0], &request).await.expect_err("dropped");
     assert_eq!(simulator.actions().len(), 1);
-    assert_eq!(simulator.stats().dropped(Route::IsolateMachine), 2);
+    assert_eq!(simulator.stats().dropped(&operations::ISOLATE_MACHINE), 2);
     // A 5xx after processing on a read is retried by the SDK and succeeds.
-    simulator.set_fault(Route::IsolateMachine, None);
+    simulator.set_fault(&operations::ISOLATE_MACHINE, None);
     let action = client.isolate_machine(&machines[1], &request).await.expect("isolate");
     simulator.set_fault(
-        Route::GetMachineAction,
+        &operations::GET_MACHINE_ACTION,
         Some(FaultRule::new().with_errors(0.5, FaultPhase::Either)),
     );
     for _ in 0..6 {
         client.get_machine_action(&action.id).await.expect("retried");
     }
-    assert!(simulator.stats().count(Route::GetMachineAction, 500) > 0);
+    assert!(simulator.stats().count(&operations::GET_MACHINE_ACTION, 500) > 0);
 
     // Truncated and malformed bodies fail to decode.
-    simulator.set_fault(Route::GetMachineAction, Some(FaultRule::new().with_truncation(1.0)));
+    simulator
+        .set_fault(&operations::GET_MACHINE_ACTION, Some(FaultRule::new().with_truncation(1.0)));
     let error = client.get_machine_action(&action.id).await.expect_err("truncated");
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
-    simulator.set_fault(Route::GetMachineAction, Some(FaultRule::new().with_malformed_json(1.0)));
+    simulator.set_fault(
+        &operations::GET_MACHINE_ACTION,
+        Some(FaultRule::new().with_malformed_json(1.0)),
+    );
     let error = client.get_machine_action(&action.id).await.expect_err("malformed");
     assert!(matches!(error, Error::Decode { status: StatusCode::OK, .. }), "{error:?}");
 
     // Unknown enum values and fields are kept; waiting goes on through unknown statuses.
     let rule = FaultRule::new().with_unknown_enum_values(1.0).with_unknown_fields(1.0);
-    simulator.set_fault(Route::GetMachineAction, Some(rule));
+    simulator.set_fault(&operations::GET_MACHINE_ACTION, Some(rule));
     let fresh = client.isolate_machine(&machines[2], &request).await.expect("isolate");
     let read = client.get_machine_action(&fresh.id).await.expect("get");
     assert_eq!(read.status, MachineActionStatus::Unknown("Queued".to_owned()));
@@ -722,7 +835,7 @@ async fn faults() {
 
     // Latency.
     simulator.set_fault(
-        Route::GetMachineAction,
+        &operations::GET_MACHINE_ACTION,
         Some(FaultRule::new().with_latency(Duration::from_secs(7))),
     );
     let started = tokio::time::Instant::now();
@@ -731,7 +844,7 @@ async fn faults() {
 
     // A next link that does not advance ends the SDK's stream with an error.
     simulator.set_fault(
-        Route::ListMachineActions,
+        &operations::LIST_MACHINE_ACTIONS,
         Some(FaultRule::new().with_non_advancing_next_links()),
     );
     let query = client.list_machine_actions().filter(F::r#type().eq(MachineActionType::Isolate));

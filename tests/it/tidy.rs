@@ -1,6 +1,5 @@
 //! House rules for hand-written Rust in the workspace: every file opens with a `//!` doc saying
-//! what it is for, and no unfinished-work macros (`todo!`, `dbg!`, `unimplemented!`) are left in
-//! code that ships (anything outside integration tests and `#[cfg(test)]` items).
+//! what it is for. (Unfinished-work macros are refused by the workspace's clippy lints.)
 //!
 //! Files that carry the `@generated` header are the generator's business (see `freshness`), and
 //! `target/` and fixture directories hold no source (the golden crates under
@@ -19,22 +18,6 @@ const CRATES: &[&str] =
 /// the `@generated` header and `freshness` keeps them in step with the generator.
 const FIXTURE_MEMBERS: &[&str] = &["tests/fixtures/golden/*"];
 
-/// Directories, relative to the workspace root, that hold integration tests rather than code
-/// that ships.
-const TEST_DIRS: &[&str] = &[
-    "codegen/tests",
-    "docs-check/tests",
-    "generated/tests",
-    "runtime/tests",
-    "tests/it",
-    "xtask/tests",
-];
-
-/// Macros that mark unfinished or debugging code. Spelled in pieces so that this file itself
-/// never matches a search for them.
-const FORBIDDEN: &[&str] =
-    &[concat!("todo", "!("), concat!("dbg", "!("), concat!("unimplemented", "!(")];
-
 /// A `.rs` file of the workspace, with its path relative to the root (`/` separators).
 struct SourceFile {
     relative: String,
@@ -44,10 +27,6 @@ struct SourceFile {
 impl SourceFile {
     fn is_generated(&self) -> bool {
         self.text.starts_with("// @generated")
-    }
-
-    fn is_test_code(&self) -> bool {
-        TEST_DIRS.iter().any(|dir| self.relative.starts_with(&format!("{dir}/")))
     }
 }
 
@@ -99,78 +78,12 @@ fn module_doc_problem(text: &str) -> Option<String> {
     }
 }
 
-/// `text` with every item marked `#[cfg(test)]` blanked out (lines kept, so line numbers stay
-/// right). The item runs from the attribute to the end of its first `{ … }` block, or to the
-/// first `;` if that comes before any `{`.
-fn without_test_items(text: &str) -> Vec<&str> {
-    let mut lines: Vec<&str> = text.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].trim() != "#[cfg(test)]" {
-            i += 1;
-            continue;
-        }
-        let mut depth = 0usize;
-        let mut opened = false;
-        let mut j = i;
-        'item: while j < lines.len() {
-            for c in lines[j].chars() {
-                match c {
-                    '{' => {
-                        depth += 1;
-                        opened = true;
-                    }
-                    '}' => depth = depth.saturating_sub(1),
-                    ';' if !opened => break 'item,
-                    _ => {}
-                }
-                if opened && depth == 0 {
-                    break 'item;
-                }
-            }
-            j += 1;
-        }
-        let end = j.min(lines.len() - 1);
-        for line in &mut lines[i..=end] {
-            *line = "";
-        }
-        i = end + 1;
-    }
-    lines
-}
-
-/// Each use of a forbidden macro in `text` outside `#[cfg(test)]` items, as `line N: …`.
-fn forbidden_macro_uses(text: &str) -> Vec<String> {
-    without_test_items(text)
-        .iter()
-        .enumerate()
-        .filter(|(_, line)| {
-            let code = line.trim_start();
-            !code.starts_with("//") && FORBIDDEN.iter().any(|needle| code.contains(needle))
-        })
-        .map(|(n, line)| format!("line {}: {}", n + 1, line.trim()))
-        .collect()
-}
-
 /// Asserts that the hand-written file `file` opens with a `//!` doc.
 #[track_caller]
 fn check_module_doc(file: &SourceFile) {
     if let Some(problem) = module_doc_problem(&file.text) {
         panic!("{}: {problem}", file.relative);
     }
-}
-
-/// Asserts that the shipped file `file` uses no forbidden macro outside `#[cfg(test)]` items.
-#[track_caller]
-fn check_no_forbidden_macros(file: &SourceFile) {
-    let uses = forbidden_macro_uses(&file.text);
-    assert!(
-        uses.is_empty(),
-        "{} uses {} outside tests:\n  {}",
-        file.relative,
-        FORBIDDEN.join(" / "),
-        uses.join("\n  ")
-    );
 }
 
 #[test]
@@ -240,23 +153,6 @@ fn every_hand_written_rust_file_starts_with_a_module_doc() {
 }
 
 #[test]
-fn shipped_code_has_no_unfinished_work_macros() {
-    let files = source_files();
-    let shipped: Vec<&SourceFile> = files.iter().filter(|file| !file.is_test_code()).collect();
-    assert!(
-        shipped.iter().any(|file| file.relative == "codegen/src/lower.rs")
-            && shipped.iter().any(|file| file.relative == "generated/src/models.rs")
-            && shipped.iter().any(|file| file.relative == "runtime/src/http.rs")
-            && !shipped.iter().any(|file| file.relative.starts_with("tests/it/")),
-        "the set of shipped files is wrong: {:?}",
-        shipped.iter().map(|file| &file.relative).collect::<Vec<_>>()
-    );
-    for file in shipped {
-        check_no_forbidden_macros(file);
-    }
-}
-
-#[test]
 fn the_rules_catch_what_they_are_meant_to_catch() {
     // The checks above pass on a clean tree; prove they would not pass on a dirty one.
     assert_eq!(module_doc_problem("//! What this is.\n\nfn f() {}\n"), None);
@@ -265,23 +161,6 @@ fn the_rules_catch_what_they_are_meant_to_catch() {
     {
         assert!(module_doc_problem(text).is_some(), "{text:?} should be rejected");
     }
-
-    let todo = concat!("    ", "todo", "!(\"later\")");
-    let dbg = concat!("    let x = ", "dbg", "!(1);");
-    let unimplemented = concat!("    ", "unimplemented", "!()");
-    let shipped = format!(
-        "//! m\nfn a() {{\n{todo}\n}}\n\n#[cfg(test)]\nmod tests {{\n    fn t() {{\n{dbg}\n    }}\n}}\n\nfn b() {{\n{unimplemented}\n}}\n"
-    );
-    let uses = forbidden_macro_uses(&shipped);
-    assert_eq!(uses.len(), 2, "{uses:?}");
-    assert!(uses[0].starts_with("line 3: todo"), "{uses:?}");
-    assert!(uses[1].starts_with("line 14: unimplemented"), "{uses:?}");
-
-    // A `#[cfg(test)]` item without a body (`mod tests;`) hides nothing after it.
-    let after_decl = format!("//! m\n#[cfg(test)]\nmod tests;\nfn c() {{\n{dbg}\n}}\n");
-    assert_eq!(forbidden_macro_uses(&after_decl).len(), 1);
-    // Mentions in comments are allowed.
-    assert!(forbidden_macro_uses(&format!("//! m\n// never {todo}\n")).is_empty());
 
     // The members array is read on one line or on several.
     let one_line = "[workspace]\nmembers = [\"a\", \"b/*\"]\nresolver = \"3\"\n";

@@ -19,6 +19,7 @@ use mde_machine_actions::models::{
 };
 use mde_machine_actions::{
     Client, ClientSecretCredential, DownloadLink, ServiceErrorExt as _, StatusCode, WaitOptions,
+    operations,
 };
 use mde_simulator::{Config, FaultPhase, FaultRule, OsPlatform, Outcome, Route, Simulator, Timing};
 
@@ -421,14 +422,15 @@ async fn bulk_isolation_of_200_devices_stays_under_the_quota() {
     assert!(listed.iter().all(|a| a.status == MachineActionStatus::Succeeded));
     let stats = simulator.stats();
     assert_eq!(stats.with_status(429), 0, "the rate budget kept every call under the quota");
-    assert_eq!(stats.count(Route::IsolateMachine, 201), 200);
+    assert_eq!(stats.count(&operations::ISOLATE_MACHINE, 201), 200);
     simulator.shutdown().await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn bulk_isolation_with_injected_server_errors_creates_no_duplicates() {
     let rule = FaultRule::new().with_errors(0.2, FaultPhase::Either).with_error_status(503);
-    let (simulator, client) = start(fleet(200).with_fault(Route::IsolateMachine, rule)).await;
+    let (simulator, client) =
+        start(fleet(200).with_fault(&operations::ISOLATE_MACHINE, rule)).await;
     let machines = simulator.machines();
 
     // An isolation answered with a 5xx may or may not exist: the SDK does not replay it, so the
@@ -477,7 +479,7 @@ async fn bulk_isolation_with_injected_server_errors_creates_no_duplicates() {
     assert_eq!(ids.len(), 200, "each caller holds its own device's action");
 
     let stats = simulator.stats();
-    assert!(stats.count(Route::IsolateMachine, 503) >= 20, "{stats:?}");
+    assert!(stats.count(&operations::ISOLATE_MACHINE, 503) >= 20, "{stats:?}");
     assert!(adopted > 0, "some isolations were created although the caller saw a 5xx");
     assert_eq!(stats.with_status(429), 0);
     simulator.shutdown().await;

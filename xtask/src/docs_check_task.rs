@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use docs_check::{self, EXIT_INPUT, Format, Options, Page};
 
-use crate::files::SPEC;
+use xtask::derived::SPEC;
 
 /// Usage of this task, for the error message on bad arguments.
 const USAGE: &str = "usage: cargo xtask docs-check PATH [--json]";

@@ -194,8 +194,30 @@ impl Client {
     ///
     /// Intervals grow from `options.initial_interval` by half each time up to
     /// `options.max_interval`. The deadline also bounds a poll that is itself waiting out
-    /// retries. A 404 within `options.not_found_grace` of the start is tolerated. A status this crate does not know keeps the wait going and is reported in the
-    /// outcome. Dropping the returned future stops polling.
+    /// retries. A 404 within `options.not_found_grace` of the start is tolerated. A status this
+    /// crate does not know keeps the wait going and is reported in the outcome. Dropping the
+    /// returned future stops polling.
+    ///
+    /// Each poll is a [`get_machine_action`](Self::get_machine_action) call: it needs that
+    /// operation's permissions and counts against its rate budget.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client, action: mde_machine_actions::models::MachineAction) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use mde_machine_actions::WaitOptions;
+    ///
+    /// let options = WaitOptions::default().with_deadline(Duration::from_secs(10 * 60));
+    /// let outcome = client.wait_for_completion(&action.id, &options).await?;
+    /// if !outcome.succeeded() {
+    ///     for command in &outcome.commands {
+    ///         println!("{command:?}");
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn wait_for_completion(
         &self,
         id: &MachineActionId,

@@ -133,14 +133,12 @@ pub(crate) fn platform_names() -> String {
 }
 
 /// The routes `name` stands for: one route by the SDK's operation name (any case), or `*`
-/// for the 14 API routes.
+/// for every API route.
 pub(crate) fn routes(name: &str) -> Result<Vec<Route>, String> {
     if name == "*" {
-        return Ok(Route::ALL.iter().copied().filter(|route| route.is_api()).collect());
+        return Ok(Route::all().filter(|route| route.is_api()).collect());
     }
-    Route::ALL
-        .iter()
-        .copied()
+    Route::all()
         .find(|route| route.name().eq_ignore_ascii_case(name))
         .map(|route| vec![route])
         .ok_or_else(|| format!("unknown route `{name}` (known: *, {})", route_names()))
@@ -148,7 +146,7 @@ pub(crate) fn routes(name: &str) -> Result<Vec<Route>, String> {
 
 /// Every route name, as `--help` and the errors list them.
 pub(crate) fn route_names() -> String {
-    Route::ALL.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
+    Route::all().map(Route::name).collect::<Vec<_>>().join(", ")
 }
 
 /// `value` as a probability.
@@ -386,6 +384,8 @@ impl RawFault {
 
 #[cfg(test)]
 mod tests {
+    use mde_machine_actions::operations;
+
     use super::*;
 
     /// The example file of the README parses, and says what the README says it does.
@@ -409,7 +409,7 @@ mod tests {
             Outcome::Random { .. }
         ));
         assert_eq!(*config.outcomes.get(&MachineActionType::Isolate), Outcome::Succeeded);
-        let rule = &config.faults[&Route::GetMachineAction];
+        let rule = &config.faults[&Route::Api(&operations::GET_MACHINE_ACTION)];
         assert_eq!((rule.error_rate, rule.error_status), (0.1, 503));
         assert_eq!(rule.latency, Duration::from_millis(300));
     }
@@ -471,17 +471,24 @@ mod tests {
             *config.outcomes.get(&MachineActionType::RunAntiVirusScan),
             Outcome::Random { failed: 0.25, timed_out: 0.5 }
         );
-        assert_eq!(config.faults.len(), 14, "`*` covers the API routes, not token and download");
-        assert_eq!(config.faults[&Route::GetPackageUri], FaultRule::new().with_latency(ms(5)));
         assert_eq!(
-            config.faults[&Route::IsolateMachine],
+            config.faults.len(),
+            operations::ALL.len(),
+            "`*` covers the API routes, not token and download"
+        );
+        assert_eq!(
+            config.faults[&Route::Api(&operations::GET_PACKAGE_URI)],
+            FaultRule::new().with_latency(ms(5))
+        );
+        assert_eq!(
+            config.faults[&Route::Api(&operations::ISOLATE_MACHINE)],
             FaultRule::new()
                 .with_errors(0.5, FaultPhase::Either)
                 .with_drops(1.0, FaultPhase::AfterProcessing),
             "a route's own entry replaces `*`"
         );
         assert_eq!(
-            config.faults[&Route::ListMachineActions],
+            config.faults[&Route::Api(&operations::LIST_MACHINE_ACTIONS)],
             FaultRule::new()
                 .with_non_advancing_next_links()
                 .with_truncation(0.1)

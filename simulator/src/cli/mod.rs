@@ -270,6 +270,7 @@ fn fault_spec(
 
 #[cfg(test)]
 mod tests {
+    use mde_machine_actions::operations;
     use mde_simulator::{Machine, OsPlatform};
 
     use super::*;
@@ -375,10 +376,10 @@ mod tests {
         .expect("parses")
         .config;
         let faults = &config.faults;
-        assert_eq!(faults.len(), 16);
+        assert_eq!(faults.len(), operations::ALL.len() + 2, "every route has a rule");
         let enums = |rule: FaultRule| rule.with_unknown_enum_values(0.1);
         assert_eq!(
-            faults[&Route::GetMachineAction],
+            faults[&Route::Api(&operations::GET_MACHINE_ACTION)],
             enums(
                 FaultRule::new()
                     .with_errors(0.2, FaultPhase::BeforeProcessing)
@@ -386,23 +387,26 @@ mod tests {
             )
         );
         assert_eq!(
-            faults[&Route::IsolateMachine],
+            faults[&Route::Api(&operations::ISOLATE_MACHINE)],
             enums(FaultRule::new().with_drops(1.0, FaultPhase::AfterProcessing))
         );
         assert_eq!(
-            faults[&Route::ListMachineActions],
+            faults[&Route::Api(&operations::LIST_MACHINE_ACTIONS)],
             enums(FaultRule::new().with_non_advancing_next_links().with_unknown_fields(0.5))
         );
-        assert_eq!(faults[&Route::OffboardMachine], enums(FaultRule::new()));
+        assert_eq!(faults[&Route::Api(&operations::OFFBOARD_MACHINE)], enums(FaultRule::new()));
         assert_eq!(
             faults[&Route::Token],
             FaultRule::new().with_errors(1.0, FaultPhase::AfterProcessing),
             "`*` is the API routes only"
         );
         assert_eq!(faults[&Route::Download], FaultRule::new().with_truncation(0.0));
-        assert_eq!(faults[&Route::GetPackageUri], enums(FaultRule::new().with_malformed_json(1.0)));
         assert_eq!(
-            faults[&Route::CancelMachineAction],
+            faults[&Route::Api(&operations::GET_PACKAGE_URI)],
+            enums(FaultRule::new().with_malformed_json(1.0))
+        );
+        assert_eq!(
+            faults[&Route::Api(&operations::CANCEL_MACHINE_ACTION)],
             enums(FaultRule::new().with_drops(0.3, FaultPhase::BeforeProcessing))
         );
     }
@@ -434,7 +438,7 @@ mod tests {
         let ids: Vec<_> = config.machines.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["f1", "c1"], "file devices, then flag devices");
         assert_eq!(
-            config.faults[&Route::IsolateMachine],
+            config.faults[&Route::Api(&operations::ISOLATE_MACHINE)],
             FaultRule::new()
                 .with_errors(0.5, FaultPhase::BeforeProcessing)
                 .with_error_status(503)

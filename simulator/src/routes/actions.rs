@@ -1,5 +1,6 @@
-//! The action methods (isolate, release, restrict, unrestrict, scan, offboard, stop and
-//! quarantine, collect package, live response), get and cancel.
+//! The handlers of the action methods (isolate, release, restrict, unrestrict, scan,
+//! offboard, stop and quarantine, collect package, live response), get and cancel: one per
+//! operation, each validating its body with the SDK's request model.
 
 use mde_machine_actions::models::{
     CancelMachineActionRequest, CollectInvestigationPackageRequest, IsolateRequest, IsolationType,
@@ -8,94 +9,120 @@ use mde_machine_actions::models::{
     StopAndQuarantineFileRequest, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
 
-use super::{Ctx, optional_comment, parse_body};
-use crate::reply::{ApiFailure, Reply};
-use crate::route::Route;
+use super::{Ctx, Params, id, optional_comment, parse_body};
+use crate::reply::{ApiFailure, Json, entity};
 use crate::state::NewAction;
 
-/// `POST /api/machines/{id}/<action>`: validates the body, then creates the action.
-pub(crate) fn create(ctx: &Ctx<'_>, route: Route, machine: &str) -> Result<Reply, ApiFailure> {
-    let body = &ctx.req.body;
-    let mut new = NewAction {
-        kind: MachineActionType::Isolate,
-        machine_id: machine.to_owned(),
+/// A new action of `kind` on the device in the path, requested by the caller.
+fn new_action(
+    ctx: &Ctx<'_>,
+    params: &Params,
+    kind: MachineActionType,
+    comment: Option<String>,
+) -> NewAction {
+    NewAction {
+        kind,
+        machine_id: id(params).to_owned(),
         requestor: ctx.requestor.clone(),
-        comment: None,
+        comment,
         scope: None,
         isolation_type: None,
         related_file: None,
         commands: Vec::new(),
-    };
-    let comment = match route {
-        Route::IsolateMachine => {
-            let request: IsolateRequest = parse_body(body)?;
-            let isolation = request.isolation_type.unwrap_or(IsolationType::Full);
-            new.scope = Some(isolation.to_string());
-            new.isolation_type = Some(isolation);
-            request.comment
-        }
-        Route::UnisolateMachine => {
-            new.kind = MachineActionType::Unisolate;
-            parse_body::<UnisolateRequest>(body)?.comment
-        }
-        Route::RestrictCodeExecution => {
-            new.kind = MachineActionType::RestrictCodeExecution;
-            parse_body::<RestrictCodeExecutionRequest>(body)?.comment
-        }
-        Route::UnrestrictCodeExecution => {
-            new.kind = MachineActionType::UnrestrictCodeExecution;
-            parse_body::<UnrestrictCodeExecutionRequest>(body)?.comment
-        }
-        Route::CollectInvestigationPackage => {
-            new.kind = MachineActionType::CollectInvestigationPackage;
-            parse_body::<CollectInvestigationPackageRequest>(body)?.comment
-        }
-        Route::OffboardMachine => {
-            new.kind = MachineActionType::Offboard;
-            parse_body::<OffboardRequest>(body)?.comment
-        }
-        Route::RunAntiVirusScan => {
-            new.kind = MachineActionType::RunAntiVirusScan;
-            let request: RunAntiVirusScanRequest = parse_body(body)?;
-            new.scope = Some(request.scan_type.to_string());
-            request.comment
-        }
-        Route::StopAndQuarantineFile => {
-            new.kind = MachineActionType::StopAndQuarantineFile;
-            let request: StopAndQuarantineFileRequest = parse_body(body)?;
-            let sha1 = request.sha1.trim();
-            if sha1.len() != 40 || !sha1.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ApiFailure::bad_request(
-                    mde_machine_actions::models::ErrorCode::InvalidHashValue,
-                    format!("Hash value {} is invalid.", request.sha1),
-                ));
-            }
-            new.related_file = Some(sha1.to_ascii_lowercase());
-            request.comment
-        }
-        Route::RunLiveResponse => {
-            new.kind = MachineActionType::LiveResponse;
-            let (body, sent) = optional_comment(body)?;
-            let request: RunLiveResponseRequest = parse_body(&body)?;
-            check_commands(&request.commands)?;
-            new.commands = request.commands;
-            if !sent {
-                new.comment = None;
-                return finish(ctx, new);
-            }
-            request.comment
-        }
-        _ => return Err(ApiFailure::not_found("No such action")),
-    };
-    new.comment = Some(comment);
+    }
+}
+
+/// Creates the action and answers it.
+fn finish(ctx: &Ctx<'_>, new: NewAction) -> Result<Json, ApiFailure> {
+    let mut state = ctx.app.state();
+    let action = state.create(new, ctx.now, ctx.app.rules())?;
+    entity(&action.to_model(ctx.now, &ctx.app.clock), &ctx.app.base_url)
+}
+
+/// `isolateMachine`: `IsolationType` defaults to `Full`, which is also the action's scope.
+pub(crate) fn isolate(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: IsolateRequest = parse_body(&ctx.req.body)?;
+    let isolation = request.isolation_type.unwrap_or(IsolationType::Full);
+    let mut new = new_action(ctx, params, MachineActionType::Isolate, Some(request.comment));
+    new.scope = Some(isolation.to_string());
+    new.isolation_type = Some(isolation);
     finish(ctx, new)
 }
 
-fn finish(ctx: &Ctx<'_>, new: NewAction) -> Result<Reply, ApiFailure> {
-    let mut state = ctx.app.state();
-    let action = state.create(new, ctx.now, ctx.app.rules())?;
-    let model = action.to_model(ctx.now, &ctx.app.clock);
-    Ok(Reply::entity(201, &model, &ctx.app.base_url))
+/// `unisolateMachine`.
+pub(crate) fn unisolate(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: UnisolateRequest = parse_body(&ctx.req.body)?;
+    finish(ctx, new_action(ctx, params, MachineActionType::Unisolate, Some(request.comment)))
+}
+
+/// `restrictCodeExecution`.
+pub(crate) fn restrict_code_execution(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: RestrictCodeExecutionRequest = parse_body(&ctx.req.body)?;
+    let kind = MachineActionType::RestrictCodeExecution;
+    finish(ctx, new_action(ctx, params, kind, Some(request.comment)))
+}
+
+/// `unrestrictCodeExecution`.
+pub(crate) fn unrestrict_code_execution(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Json, ApiFailure> {
+    let request: UnrestrictCodeExecutionRequest = parse_body(&ctx.req.body)?;
+    let kind = MachineActionType::UnrestrictCodeExecution;
+    finish(ctx, new_action(ctx, params, kind, Some(request.comment)))
+}
+
+/// `collectInvestigationPackage`.
+pub(crate) fn collect_investigation_package(
+    ctx: &Ctx<'_>,
+    params: &Params,
+) -> Result<Json, ApiFailure> {
+    let request: CollectInvestigationPackageRequest = parse_body(&ctx.req.body)?;
+    let kind = MachineActionType::CollectInvestigationPackage;
+    finish(ctx, new_action(ctx, params, kind, Some(request.comment)))
+}
+
+/// `offboardMachine`.
+pub(crate) fn offboard(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: OffboardRequest = parse_body(&ctx.req.body)?;
+    finish(ctx, new_action(ctx, params, MachineActionType::Offboard, Some(request.comment)))
+}
+
+/// `runAntiVirusScan`: the scan type is the action's scope.
+pub(crate) fn run_anti_virus_scan(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: RunAntiVirusScanRequest = parse_body(&ctx.req.body)?;
+    let kind = MachineActionType::RunAntiVirusScan;
+    let mut new = new_action(ctx, params, kind, Some(request.comment));
+    new.scope = Some(request.scan_type.to_string());
+    finish(ctx, new)
+}
+
+/// `stopAndQuarantineFile`: the SHA-1 must be 40 hexadecimal digits.
+pub(crate) fn stop_and_quarantine_file(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let request: StopAndQuarantineFileRequest = parse_body(&ctx.req.body)?;
+    let sha1 = request.sha1.trim();
+    if sha1.len() != 40 || !sha1.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiFailure::bad_request(
+            mde_machine_actions::models::ErrorCode::InvalidHashValue,
+            format!("Hash value {} is invalid.", request.sha1),
+        ));
+    }
+    let related_file = sha1.to_ascii_lowercase();
+    let kind = MachineActionType::StopAndQuarantineFile;
+    let mut new = new_action(ctx, params, kind, Some(request.comment));
+    new.related_file = Some(related_file);
+    finish(ctx, new)
+}
+
+/// `runLiveResponse`: the comment is optional, and the commands follow the documented rules.
+pub(crate) fn run_live_response(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
+    let (body, sent) = optional_comment(&ctx.req.body)?;
+    let request: RunLiveResponseRequest = parse_body(&body)?;
+    check_commands(&request.commands)?;
+    let comment = sent.then_some(request.comment);
+    let mut new = new_action(ctx, params, MachineActionType::LiveResponse, comment);
+    new.commands = request.commands;
+    finish(ctx, new)
 }
 
 /// The documented rules for live response commands: at least one; known types in the order
@@ -147,23 +174,21 @@ fn check_commands(commands: &[LiveResponseCommand]) -> Result<(), ApiFailure> {
     Ok(())
 }
 
-/// `GET /api/machineactions/{id}`.
-pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiFailure> {
+/// `getMachineAction`.
+pub(crate) fn get(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
     let state = ctx.app.state();
-    let action = ctx.app.visible(&state, id, ctx.now)?;
-    let model = action.to_model(ctx.now, &ctx.app.clock);
-    Ok(Reply::entity(200, &model, &ctx.app.base_url))
+    let action = ctx.app.visible(&state, id(params), ctx.now)?;
+    entity(&action.to_model(ctx.now, &ctx.app.clock), &ctx.app.base_url)
 }
 
-/// `POST /api/machineactions/{id}/cancel`.
-pub(crate) fn cancel(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiFailure> {
+/// `cancelMachineAction`: the comment is optional.
+pub(crate) fn cancel(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
     let (body, sent) = optional_comment(&ctx.req.body)?;
     let request: CancelMachineActionRequest = parse_body(&body)?;
     let comment = sent.then_some(request.comment);
     let mut state = ctx.app.state();
-    let action = state.cancel(id, ctx.now, &ctx.requestor, comment)?;
-    let model = action.to_model(ctx.now, &ctx.app.clock);
-    Ok(Reply::entity(200, &model, &ctx.app.base_url))
+    let action = state.cancel(id(params), ctx.now, &ctx.requestor, comment)?;
+    entity(&action.to_model(ctx.now, &ctx.app.clock), &ctx.app.base_url)
 }
 
 #[cfg(test)]

@@ -8,18 +8,18 @@ use mde_machine_actions::models::{
 };
 use serde::Serialize;
 
-use super::Ctx;
+use super::{Ctx, Params, id};
 use crate::action::ActionRecord;
 use crate::clock::Clock;
-use crate::reply::{ApiFailure, Reply};
+use crate::reply::{ApiFailure, Json, Reply};
 use crate::signing::LinkError;
 use crate::zip;
 
-/// `GET /api/machineactions/{id}/GetPackageUri`.
-pub(crate) fn package_uri(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiFailure> {
+/// `getPackageUri`.
+pub(crate) fn package_uri(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
     let app = ctx.app;
     let state = app.state();
-    let action = app.visible(&state, id, ctx.now)?;
+    let action = app.visible(&state, id(params), ctx.now)?;
     if action.kind != MachineActionType::CollectInvestigationPackage {
         return Err(ApiFailure::bad_request(
             ErrorCode::BadRequest,
@@ -43,18 +43,14 @@ pub(crate) fn package_uri(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiFailure> 
     let path = format!("/safedownload/{}/WDATP_Investigation_Package.zip", action.id);
     let url = link(ctx, &path, app.config.package_link_lifetime);
     let value = if app.config.quote_package_uri { format!("\"{url}\"") } else { url };
-    Ok(string_value(ctx, value))
+    string_value(ctx, value)
 }
 
-/// `GET /api/machineactions/{id}/GetLiveResponseResultDownloadLink(index={index})`.
-pub(crate) fn result_link(
-    ctx: &Ctx<'_>,
-    id: &str,
-    index: Option<&str>,
-) -> Result<Reply, ApiFailure> {
+/// `getLiveResponseResultDownloadLink`: the index is the `index` argument of the path.
+pub(crate) fn result_link(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFailure> {
     let app = ctx.app;
     let state = app.state();
-    let action = app.visible(&state, id, ctx.now)?;
+    let action = app.visible(&state, id(params), ctx.now)?;
     if action.kind != MachineActionType::LiveResponse {
         return Err(ApiFailure::bad_request(
             ErrorCode::BadRequest,
@@ -64,7 +60,7 @@ pub(crate) fn result_link(
             ),
         ));
     }
-    let index_text = index.ok_or_else(|| ApiFailure::missing("index"))?;
+    let index_text = params.get("index").ok_or_else(|| ApiFailure::missing("index"))?;
     let index: usize =
         index_text.parse().map_err(|_| ApiFailure::invalid_input(format!("index {index_text}")))?;
     let Some(command) = action.commands.get(index) else {
@@ -90,7 +86,7 @@ pub(crate) fn result_link(
     let path =
         format!("/investigation-actions-data/{}/CustomPlaybookCommandOutput/{index}", action.id);
     let url = link(ctx, &path, app.config.result_link_lifetime);
-    Ok(string_value(ctx, url))
+    string_value(ctx, url)
 }
 
 fn link(ctx: &Ctx<'_>, path: &str, lifetime: std::time::Duration) -> String {
@@ -99,9 +95,9 @@ fn link(ctx: &Ctx<'_>, path: &str, lifetime: std::time::Duration) -> String {
     format!("{}{path}?{}", app.base_url, app.signer.query(path, expiry))
 }
 
-fn string_value(ctx: &Ctx<'_>, value: String) -> Reply {
+fn string_value(ctx: &Ctx<'_>, value: String) -> Result<Json, ApiFailure> {
     let context = format!("{}/api/$metadata#Edm.String", ctx.app.base_url);
-    Reply::model(200, &StringValue::new(value).with_odata_context(context))
+    Json::of(&StringValue::new(value).with_odata_context(context))
 }
 
 /// A storage-style error (XML, like Azure blob storage).

@@ -2,11 +2,10 @@
 //! (at most 10,000) and `$skip`, split into server pages with `@odata.nextLink`.
 
 use mde_machine_actions::models::MachineActionCollection;
-use serde_json::Value;
 
-use super::Ctx;
+use super::{Ctx, Params};
 use crate::odata::{self, Expr, Subject};
-use crate::reply::{ApiFailure, Reply, fill_action_nulls};
+use crate::reply::{ApiFailure, Json, action_json};
 
 /// Largest `$top` the service accepts.
 const MAX_TOP: usize = 10_000;
@@ -64,8 +63,8 @@ fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
     Ok(options)
 }
 
-/// The handler.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Reply, ApiFailure> {
+/// The handler of `listMachineActions`.
+pub(crate) fn list(ctx: &Ctx<'_>, _: &Params) -> Result<Json, ApiFailure> {
     let options = options(&ctx.req.query)?;
     let app = ctx.app;
     let state = app.state();
@@ -116,13 +115,20 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Reply, ApiFailure> {
         let query = next.finish().replace("%24", "$");
         collection = collection.with_odata_next_link(format!("{base}/api/machineactions?{query}"));
     }
-    let mut reply = Reply::model(200, &collection);
-    if let crate::reply::Body::Json(Value::Object(map)) = &mut reply.body
-        && let Some(Value::Array(items)) = map.get_mut("value")
-    {
-        items.iter_mut().for_each(fill_action_nulls);
+    let mut json = Json::of(&collection)?;
+    if let Some(Json::Array(items)) = json.get_mut("value") {
+        for (item, action) in items.iter_mut().zip(&collection.value) {
+            *item = action_json(action)?;
+        }
     }
-    Ok(reply)
+    // The next link goes after the page, where OData services write it.
+    if let Json::Object(members) = &mut json
+        && let Some(at) = members.iter().position(|(key, _)| key == "@odata.nextLink")
+    {
+        let next = members.remove(at);
+        members.push(next);
+    }
+    Ok(json)
 }
 
 #[cfg(test)]

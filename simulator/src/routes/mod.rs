@@ -1,11 +1,14 @@
-//! Routing: which [`Route`] a method and path name (paths match without case, as the
-//! documented paths mix `isolate`, `StopAndQuarantineFile`, `/API/` and `GetPackageUri`),
-//! the handler of each route, and request-body parsing with the SDK's request models.
+//! Routing and handling: the route table derived from the SDK's operations ([`table`]), the
+//! hand-written handler of each operation, looked up by the operation's name, and
+//! request-body parsing with the SDK's request models.
 
 mod actions;
 mod downloads;
 mod listing;
+mod table;
 mod token;
+
+pub(crate) use table::{Params, RouteTable, Target};
 
 use std::time::Duration;
 
@@ -16,8 +19,8 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::faults::Plan;
-use crate::reply::{ApiFailure, Reply};
-use crate::route::Route;
+use crate::reply::{ApiFailure, Json, Reply};
+use crate::route::Operation;
 
 /// A request, read in full.
 #[derive(Debug, Clone)]
@@ -59,101 +62,6 @@ impl Incoming {
     }
 }
 
-/// What a request addresses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target {
-    /// One of the 14 methods, with the id in its path and, for live response results, the
-    /// text of its `index=` argument.
-    Api { route: Route, id: String, index: Option<String> },
-    /// The token endpoint of `tenant`.
-    Token { tenant: String },
-    /// A signed download link.
-    Download,
-    /// A known path with the wrong method.
-    MethodNotAllowed,
-    /// Nothing here.
-    NotFound,
-}
-
-impl Target {
-    /// The route, when the request matched one.
-    pub fn route(&self) -> Option<Route> {
-        match self {
-            Target::Api { route, .. } => Some(*route),
-            Target::Token { .. } => Some(Route::Token),
-            Target::Download => Some(Route::Download),
-            Target::MethodNotAllowed | Target::NotFound => None,
-        }
-    }
-}
-
-fn expect(method: &Method, wanted: Method, target: Target) -> Target {
-    if *method == wanted { target } else { Target::MethodNotAllowed }
-}
-
-/// Matches a request's method and path segments.
-pub(crate) fn resolve(method: &Method, segments: &[String]) -> Target {
-    let lower: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let s: Vec<&str> = lower.iter().map(String::as_str).collect();
-    if let [_, "oauth2", "v2.0", "token"] = s.as_slice() {
-        return expect(method, Method::POST, Target::Token { tenant: segments[0].clone() });
-    }
-    if matches!(s.first(), Some(&"safedownload") | Some(&"investigation-actions-data")) {
-        return expect(method, Method::GET, Target::Download);
-    }
-    let Some((&"api", mut rest)) = s.split_first() else { return Target::NotFound };
-    let mut original = &segments[1..];
-    if rest.first() == Some(&"v1.0") {
-        rest = &rest[1..];
-        original = &original[1..];
-    }
-    let id = || original.get(1).cloned().unwrap_or_default();
-    let api = |route: Route, index: Option<String>| Target::Api { route, id: id(), index };
-    match rest {
-        ["machineactions"] => expect(
-            method,
-            Method::GET,
-            Target::Api { route: Route::ListMachineActions, id: String::new(), index: None },
-        ),
-        ["machineactions", _] => expect(method, Method::GET, api(Route::GetMachineAction, None)),
-        ["machineactions", _, "getpackageuri"] => {
-            expect(method, Method::GET, api(Route::GetPackageUri, None))
-        }
-        ["machineactions", _, "cancel"] => {
-            expect(method, Method::POST, api(Route::CancelMachineAction, None))
-        }
-        ["machineactions", _, function]
-            if function.starts_with("getliveresponseresultdownloadlink") =>
-        {
-            let index = original[2]
-                .get("getliveresponseresultdownloadlink".len()..)
-                .and_then(|args| args.trim().strip_prefix('('))
-                .and_then(|args| args.strip_suffix(')'))
-                .and_then(|args| {
-                    let (name, value) = args.split_once('=')?;
-                    name.trim().eq_ignore_ascii_case("index").then(|| value.trim().to_owned())
-                });
-            expect(method, Method::GET, api(Route::GetLiveResponseResultDownloadLink, index))
-        }
-        ["machines", _, action] => {
-            let route = match *action {
-                "collectinvestigationpackage" => Route::CollectInvestigationPackage,
-                "isolate" => Route::IsolateMachine,
-                "unisolate" => Route::UnisolateMachine,
-                "restrictcodeexecution" => Route::RestrictCodeExecution,
-                "unrestrictcodeexecution" => Route::UnrestrictCodeExecution,
-                "runantivirusscan" => Route::RunAntiVirusScan,
-                "offboard" => Route::OffboardMachine,
-                "stopandquarantinefile" => Route::StopAndQuarantineFile,
-                "runliveresponse" => Route::RunLiveResponse,
-                _ => return Target::NotFound,
-            };
-            expect(method, Method::POST, api(route, None))
-        }
-        _ => Target::NotFound,
-    }
-}
-
 /// What a handler gets: the simulator, the request, the time, the caller and the faults
 /// drawn for this request.
 #[derive(Debug)]
@@ -166,19 +74,57 @@ pub(crate) struct Ctx<'a> {
     pub plan: &'a Plan,
 }
 
+/// A handler: the JSON body of a successful answer, whose status the spec gives
+/// ([`success_status`]), or the documented error.
+pub(crate) type Handler = fn(&Ctx<'_>, &Params) -> Result<Json, ApiFailure>;
+
+/// The hand-written part of the simulator: the behaviour of each operation, by its name in
+/// the spec. Everything else about an operation (verb, path, quotas, success status) comes
+/// from the SDK's operation constants; an operation missing here is answered with 501.
+const HANDLERS: &[(&str, Handler)] = &[
+    ("listMachineActions", listing::list),
+    ("getMachineAction", actions::get),
+    ("collectInvestigationPackage", actions::collect_investigation_package),
+    ("getPackageUri", downloads::package_uri),
+    ("isolateMachine", actions::isolate),
+    ("unisolateMachine", actions::unisolate),
+    ("restrictCodeExecution", actions::restrict_code_execution),
+    ("unrestrictCodeExecution", actions::unrestrict_code_execution),
+    ("runAntiVirusScan", actions::run_anti_virus_scan),
+    ("offboardMachine", actions::offboard),
+    ("stopAndQuarantineFile", actions::stop_and_quarantine_file),
+    ("runLiveResponse", actions::run_live_response),
+    ("getLiveResponseResultDownloadLink", downloads::result_link),
+    ("cancelMachineAction", actions::cancel),
+];
+
+/// The handler of the operation named `name`.
+pub(crate) fn handler(name: &str) -> Option<Handler> {
+    HANDLERS.iter().find(|(known, _)| *known == name).map(|(_, handler)| *handler)
+}
+
+/// The status of a successful answer to `operation`: 201 when the spec lists it (the methods
+/// that start an action, whose recorded answers are 201 Created even where the docs also
+/// allow 200), otherwise the first status the spec lists.
+pub(crate) fn success_status(operation: &Operation) -> u16 {
+    if operation.success.contains(&201) {
+        201
+    } else {
+        operation.success.first().copied().unwrap_or(200)
+    }
+}
+
+/// The path parameter `id` (empty when the path has none).
+pub(crate) fn id(params: &Params) -> &str {
+    params.get("id").unwrap_or_default()
+}
+
 /// Runs the handler of `target`.
 pub(crate) fn dispatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply, ApiFailure> {
     match target {
-        Target::Api { route, id, index } => match route {
-            Route::ListMachineActions => listing::list(ctx),
-            Route::GetMachineAction => actions::get(ctx, id),
-            Route::CancelMachineAction => actions::cancel(ctx, id),
-            Route::GetPackageUri => downloads::package_uri(ctx, id),
-            Route::GetLiveResponseResultDownloadLink => {
-                downloads::result_link(ctx, id, index.as_deref())
-            }
-            Route::Token | Route::Download => Err(ApiFailure::not_found("No such method")),
-            action => actions::create(ctx, *action, id),
+        Target::Api { operation, params } => match handler(operation.name) {
+            Some(handle) => Ok(Reply::json(success_status(operation), handle(ctx, params)?)),
+            None => Err(ApiFailure::not_implemented(operation)),
         },
         Target::Token { tenant } => Ok(token::token(ctx, tenant)),
         Target::Download => Ok(downloads::download(ctx)),
@@ -238,64 +184,29 @@ pub(crate) fn optional_comment(body: &[u8]) -> Result<(Vec<u8>, bool), ApiFailur
 #[cfg(test)]
 mod tests {
     use mde_machine_actions::models::{ErrorCode, IsolateRequest};
+    use mde_machine_actions::operations;
 
     use super::*;
 
-    fn target(method: Method, path: &str) -> Target {
-        let uri: hyper::Uri = path.parse().unwrap();
-        resolve(&method, &Incoming::new(method.clone(), &uri, None, Bytes::new()).segments)
+    #[test]
+    fn every_operation_has_a_handler_and_every_handler_an_operation() {
+        let names: Vec<&str> = operations::ALL.iter().map(|operation| operation.name).collect();
+        let unhandled: Vec<&str> =
+            names.iter().copied().filter(|name| handler(name).is_none()).collect();
+        assert!(unhandled.is_empty(), "operations without a handler: {unhandled:?}");
+        for (name, _) in HANDLERS {
+            assert!(names.contains(name), "the handler `{name}` names no operation of the spec");
+        }
     }
 
     #[test]
-    fn documented_paths_in_every_casing() {
-        let api = |route, id: &str, index: Option<&str>| Target::Api {
-            route,
-            id: id.to_owned(),
-            index: index.map(str::to_owned),
-        };
-        assert_eq!(
-            target(Method::GET, "/api/machineactions?$top=2"),
-            api(Route::ListMachineActions, "", None)
-        );
-        assert_eq!(
-            target(Method::GET, "/api/v1.0/machineactions/abc"),
-            api(Route::GetMachineAction, "abc", None)
-        );
-        assert_eq!(
-            target(Method::GET, "/api/machineactions/abc/GetPackageUri"),
-            api(Route::GetPackageUri, "abc", None)
-        );
-        assert_eq!(
-            target(Method::GET, "/api/machineactions/abc/getPackageUri"),
-            api(Route::GetPackageUri, "abc", None)
-        );
-        assert_eq!(
-            target(
-                Method::GET,
-                "/api/machineactions/abc/GetLiveResponseResultDownloadLink(index=2)"
-            ),
-            api(Route::GetLiveResponseResultDownloadLink, "abc", Some("2"))
-        );
-        assert_eq!(
-            target(Method::POST, "/API/machines/m1/runliveresponse"),
-            api(Route::RunLiveResponse, "m1", None)
-        );
-        assert_eq!(
-            target(Method::POST, "/api/machines/m1/StopAndQuarantineFile"),
-            api(Route::StopAndQuarantineFile, "m1", None)
-        );
-        assert_eq!(
-            target(Method::POST, "/api/machines/m%31/isolate"),
-            api(Route::IsolateMachine, "m1", None)
-        );
-        assert_eq!(target(Method::GET, "/api/machines/m1/isolate"), Target::MethodNotAllowed);
-        assert_eq!(target(Method::POST, "/api/machines/m1/reboot"), Target::NotFound);
-        assert_eq!(
-            target(Method::POST, "/t/oauth2/v2.0/token"),
-            Target::Token { tenant: "t".into() }
-        );
-        assert_eq!(target(Method::GET, "/safedownload/x/y.zip?sig=1"), Target::Download);
-        assert_eq!(target(Method::GET, "/"), Target::NotFound);
+    fn success_statuses_come_from_the_spec() {
+        let status = |operation| success_status(operation);
+        assert_eq!(status(&operations::ISOLATE_MACHINE), 201);
+        assert_eq!(status(&operations::OFFBOARD_MACHINE), 201, "200 and 201 are documented");
+        assert_eq!(status(&operations::RUN_LIVE_RESPONSE), 201, "201 and 200 are documented");
+        assert_eq!(status(&operations::CANCEL_MACHINE_ACTION), 200);
+        assert_eq!(status(&operations::LIST_MACHINE_ACTIONS), 200);
     }
 
     #[test]

@@ -7,21 +7,22 @@ use serde_json::json;
 use super::Ctx;
 use crate::auth::ACCEPTED_SCOPES;
 use crate::clock::timestamp;
-use crate::reply::Reply;
+use crate::reply::{Json, Reply};
 
 fn entra_error(ctx: &Ctx<'_>, status: u16, error: &str, code: u32, description: &str) -> Reply {
     let trace = ctx.app.new_id();
     let now = timestamp(ctx.app.clock.wall_at(ctx.now), false);
+    let description = format!("AADSTS{code}: {description} Trace ID: {trace} Timestamp: {now}");
     Reply::json(
         status,
-        json!({
-            "error": error,
-            "error_description": format!("AADSTS{code}: {description} Trace ID: {trace} Timestamp: {now}"),
-            "error_codes": [code],
-            "timestamp": now.as_str(),
-            "trace_id": trace,
-            "correlation_id": trace,
-        }),
+        Json::object([
+            ("error", Json::from(error)),
+            ("error_description", Json::from(description.as_str())),
+            ("error_codes", Json::from(json!([code]))),
+            ("timestamp", Json::from(now.as_str())),
+            ("trace_id", Json::from(trace.as_str())),
+            ("correlation_id", Json::from(trace.as_str())),
+        ]),
     )
 }
 
@@ -76,11 +77,11 @@ pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str) -> Reply {
     let token = ctx.app.issue_token(ctx.now, lifetime, audience_ok, client_id);
     Reply::json(
         200,
-        json!({
-            "token_type": "Bearer",
-            "expires_in": lifetime.as_secs(),
-            "ext_expires_in": lifetime.as_secs(),
-            "access_token": token,
-        }),
+        Json::object([
+            ("token_type", Json::from("Bearer")),
+            ("expires_in", Json::from(json!(lifetime.as_secs()))),
+            ("ext_expires_in", Json::from(json!(lifetime.as_secs()))),
+            ("access_token", Json::from(token.as_str())),
+        ]),
     )
 }

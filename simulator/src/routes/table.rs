@@ -1,0 +1,477 @@
+//! The route table: each operation's verb and path template, as the SDK's operation constants
+//! give them, compiled into a matcher, plus the two routes outside the API (the token
+//! endpoint and the signed download links).
+//!
+//! Paths match without regard to ASCII case, as the documented paths mix `isolate`,
+//! `StopAndQuarantineFile`, `/API/` and `GetPackageUri`, and `/api/v1.0/...` is the same as
+//! `/api/...`, as on the service. A template segment is literal text, a `{parameter}`, an OData
+//! function call such as `GetLiveResponseResultDownloadLink(index={index})`, or any other mix
+//! of text and parameters.
+
+use hyper::Method;
+
+use crate::route::{Operation, Route};
+
+/// The values of a request's path parameters, under the names the template gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Params(Vec<(&'static str, String)>);
+
+impl Params {
+    /// The value of parameter `name`, if the path had one.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(key, _)| *key == name).map(|(_, value)| value.as_str())
+    }
+}
+
+/// What a request addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An operation of the API, with the parameters found in its path.
+    Api { operation: &'static Operation, params: Params },
+    /// The token endpoint of `tenant`.
+    Token { tenant: String },
+    /// A signed download link.
+    Download,
+    /// A known path with the wrong method.
+    MethodNotAllowed,
+    /// Nothing here.
+    NotFound,
+}
+
+impl Target {
+    /// The route, when the request matched one.
+    pub fn route(&self) -> Option<Route> {
+        match self {
+            Target::Api { operation, .. } => Some(Route::Api(operation)),
+            Target::Token { .. } => Some(Route::Token),
+            Target::Download => Some(Route::Download),
+            Target::MethodNotAllowed | Target::NotFound => None,
+        }
+    }
+}
+
+/// One piece of a template segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(&'static str),
+    Param(&'static str),
+}
+
+/// One segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    /// Text only: the same text in any ASCII case.
+    Literal(&'static str),
+    /// `{name}`: any one segment.
+    Param(&'static str),
+    /// An OData function call, `Name(key={param},...)`: the name in any case, then nothing or
+    /// the arguments in parentheses, in any order, keys in any case, spaces allowed. Arguments
+    /// that are missing or malformed are left out, for the handler to report as missing.
+    Call { name: &'static str, args: Vec<(&'static str, &'static str)> },
+    /// Any other mix of text (in any case) and parameters (each at least one character).
+    Mixed(Vec<Part>),
+}
+
+impl Segment {
+    /// Compiles one segment of a template.
+    fn parse(template: &'static str) -> Segment {
+        let parts = parts(template);
+        match parts.as_slice() {
+            [] => Segment::Literal(""),
+            [Part::Text(text)] => Segment::Literal(text),
+            [Part::Param(name)] => Segment::Param(name),
+            _ => call(&parts).unwrap_or(Segment::Mixed(parts)),
+        }
+    }
+
+    /// How specific the segment is: a template of literal text wins over one with parameters
+    /// where both match.
+    fn specificity(&self) -> usize {
+        match self {
+            Segment::Literal(_) => 3,
+            Segment::Call { .. } => 2,
+            Segment::Mixed(_) => 1,
+            Segment::Param(_) => 0,
+        }
+    }
+
+    /// Matches one request segment (percent-decoded), adding the parameters it holds.
+    fn matches(&self, segment: &str, params: &mut Vec<(&'static str, String)>) -> bool {
+        match self {
+            Segment::Literal(text) => segment.eq_ignore_ascii_case(text),
+            Segment::Param(name) => {
+                params.push((name, segment.to_owned()));
+                true
+            }
+            Segment::Call { name, args } => {
+                let Some(rest) = strip_prefix_ignore_case(segment, name) else { return false };
+                let rest = rest.trim();
+                if rest.is_empty() {
+                    return true;
+                }
+                let Some(inside) = rest.strip_prefix('(') else { return false };
+                for argument in inside.strip_suffix(')').unwrap_or_default().split(',') {
+                    let Some((key, value)) = argument.split_once('=') else { continue };
+                    if let Some((_, param)) =
+                        args.iter().find(|(known, _)| known.eq_ignore_ascii_case(key.trim()))
+                    {
+                        params.push((param, value.trim().to_owned()));
+                    }
+                }
+                true
+            }
+            Segment::Mixed(parts) => {
+                let mark = params.len();
+                let matched = match_parts(parts, segment, params);
+                if !matched {
+                    params.truncate(mark);
+                }
+                matched
+            }
+        }
+    }
+}
+
+/// `segment` split into text and `{parameter}` pieces. A brace that does not open a
+/// parameter name is text.
+fn parts(segment: &'static str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut text_start = 0;
+    let mut rest = segment;
+    let mut offset = 0;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}');
+        let name = close.map(|close| &after[..close]);
+        match name {
+            Some(name) if !name.is_empty() && !name.contains('{') => {
+                let start = offset + open;
+                if start > text_start {
+                    parts.push(Part::Text(&segment[text_start..start]));
+                }
+                parts.push(Part::Param(name));
+                let consumed = open + 1 + name.len() + 1;
+                offset += consumed;
+                rest = &rest[consumed..];
+                text_start = offset;
+            }
+            _ => {
+                offset += open + 1;
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    if text_start < segment.len() {
+        parts.push(Part::Text(&segment[text_start..]));
+    }
+    parts
+}
+
+/// `Name(key={param},key={param})` as a [`Segment::Call`], if `parts` has that shape.
+fn call(parts: &[Part]) -> Option<Segment> {
+    let (Part::Text(first), rest) = parts.split_first()? else { return None };
+    let (name, first_key) = first.split_once('(')?;
+    let first_key = first_key.strip_suffix('=')?;
+    if name.is_empty() || name.contains(')') {
+        return None;
+    }
+    let (Part::Text(last), middle) = rest.split_last()? else { return None };
+    if *last != ")" {
+        return None;
+    }
+    // `middle` alternates parameter, separator (`,key=`), parameter, ...
+    let mut args = Vec::new();
+    let mut key = first_key;
+    for (i, part) in middle.iter().enumerate() {
+        match (i % 2, part) {
+            (0, Part::Param(param)) => args.push((key, *param)),
+            (1, Part::Text(separator)) => {
+                key = separator.strip_prefix(',')?.strip_suffix('=')?;
+            }
+            _ => return None,
+        }
+    }
+    let well_formed = middle.len() % 2 == 1
+        && args.iter().all(|(key, _)| !key.is_empty() && !key.contains(['(', ')', ',', '=']));
+    well_formed.then_some(Segment::Call { name, args })
+}
+
+/// `text` without `prefix`, compared without regard to ASCII case.
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+/// Matches `text` against `parts`; each parameter takes the shortest value that lets the rest
+/// match.
+fn match_parts(parts: &[Part], text: &str, params: &mut Vec<(&'static str, String)>) -> bool {
+    match parts.split_first() {
+        None => text.is_empty(),
+        Some((Part::Text(literal), rest)) => strip_prefix_ignore_case(text, literal)
+            .is_some_and(|remaining| match_parts(rest, remaining, params)),
+        Some((Part::Param(name), rest)) => {
+            for end in (1..=text.len()).filter(|&end| text.is_char_boundary(end)) {
+                let mark = params.len();
+                params.push((name, text[..end].to_owned()));
+                if match_parts(rest, &text[end..], params) {
+                    return true;
+                }
+                params.truncate(mark);
+            }
+            false
+        }
+    }
+}
+
+/// One operation's matcher.
+#[derive(Debug, Clone)]
+struct Entry {
+    operation: &'static Operation,
+    method: Method,
+    segments: Vec<Segment>,
+}
+
+impl Entry {
+    fn new(operation: &'static Operation) -> Self {
+        let segments =
+            operation.path.split('/').filter(|s| !s.is_empty()).map(Segment::parse).collect();
+        Self { operation, method: operation.verb.to_method(), segments }
+    }
+
+    fn specificity(&self) -> usize {
+        self.segments.iter().map(Segment::specificity).sum()
+    }
+
+    /// The path parameters, if `path` is this operation's path.
+    fn matches(&self, path: &[&str]) -> Option<Params> {
+        if path.len() != self.segments.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        let all =
+            self.segments.iter().zip(path).all(|(segment, s)| segment.matches(s, &mut params));
+        all.then_some(Params(params))
+    }
+}
+
+/// Every route the simulator serves, as matchers.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteTable {
+    /// Most specific first.
+    entries: Vec<Entry>,
+}
+
+impl RouteTable {
+    /// The table of `operations` (the SDK's `operations::ALL`), plus the token and download
+    /// routes.
+    pub fn new(operations: &[&'static Operation]) -> Self {
+        let mut entries: Vec<Entry> = operations.iter().copied().map(Entry::new).collect();
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.specificity()));
+        Self { entries }
+    }
+
+    /// The operations the table serves.
+    pub fn operations(&self) -> impl Iterator<Item = &'static Operation> + '_ {
+        self.entries.iter().map(|entry| entry.operation)
+    }
+
+    /// Matches a request's method and path segments (percent-decoded, empty ones left out).
+    pub fn resolve(&self, method: &Method, segments: &[String]) -> Target {
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let is = |i: usize, text: &str| path.get(i).is_some_and(|s| s.eq_ignore_ascii_case(text));
+        if path.len() == 4 && is(1, "oauth2") && is(2, "v2.0") && is(3, "token") {
+            return expect(method, Method::POST, Target::Token { tenant: segments[0].clone() });
+        }
+        if is(0, "safedownload") || is(0, "investigation-actions-data") {
+            return expect(method, Method::GET, Target::Download);
+        }
+        let mut path = path.clone();
+        if is(0, "api") && is(1, "v1.0") {
+            path.remove(1);
+        }
+        let mut known_path = false;
+        for entry in &self.entries {
+            if let Some(params) = entry.matches(&path) {
+                if entry.method == *method {
+                    return Target::Api { operation: entry.operation, params };
+                }
+                known_path = true;
+            }
+        }
+        if known_path { Target::MethodNotAllowed } else { Target::NotFound }
+    }
+}
+
+fn expect(method: &Method, wanted: Method, target: Target) -> Target {
+    if *method == wanted { target } else { Target::MethodNotAllowed }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use mde_machine_actions::operations;
+
+    use super::*;
+    use crate::route::Verb;
+    use crate::routes::Incoming;
+
+    #[test]
+    fn templates_compile_to_segments() {
+        let segment = |template| Segment::parse(template);
+        assert_eq!(segment("isolate"), Segment::Literal("isolate"));
+        assert_eq!(segment("{id}"), Segment::Param("id"));
+        assert_eq!(
+            segment("GetLiveResponseResultDownloadLink(index={index})"),
+            Segment::Call {
+                name: "GetLiveResponseResultDownloadLink",
+                args: vec![("index", "index")]
+            }
+        );
+        assert_eq!(
+            segment("Range(from={a},To={b})"),
+            Segment::Call { name: "Range", args: vec![("from", "a"), ("To", "b")] }
+        );
+        assert_eq!(
+            segment("{name}.{ext}"),
+            Segment::Mixed(vec![Part::Param("name"), Part::Text("."), Part::Param("ext")])
+        );
+        assert_eq!(segment("a{}b"), Segment::Literal("a{}b"));
+        assert_eq!(segment("F(x={x}"), Segment::Mixed(vec![Part::Text("F(x="), Part::Param("x")]));
+    }
+
+    fn matched(template: &'static str, segment: &str) -> Option<Vec<(&'static str, String)>> {
+        let mut params = Vec::new();
+        Segment::parse(template).matches(segment, &mut params).then_some(params)
+    }
+
+    #[test]
+    fn segments_match_without_case_and_calls_leniently() {
+        let call = "GetLiveResponseResultDownloadLink(index={index})";
+        let index = |value: &str| Some(vec![("index", value.to_owned())]);
+        assert_eq!(matched(call, "getliveresponseresultdownloadlink(index=2)"), index("2"));
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLink ( INDEX = 3 ) "), index("3"));
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLink(index=x)"), index("x"));
+        // Still this operation, so that the handler can say what is missing.
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLink"), Some(vec![]));
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLink(other=1)"), Some(vec![]));
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLink(index=1"), Some(vec![]));
+        assert_eq!(matched(call, "GetLiveResponseResultDownloadLinks"), None);
+        assert_eq!(matched(call, "GetPackageUri"), None);
+        let range = "Range(from={a},to={b})";
+        assert_eq!(
+            matched(range, "range(TO=9, from=1)"),
+            Some(vec![("b", "9".to_owned()), ("a", "1".to_owned())])
+        );
+        assert_eq!(
+            matched("{name}.{ext}", "report.tar.gz"),
+            Some(vec![("name", "report".to_owned()), ("ext", "tar.gz".to_owned())])
+        );
+        assert_eq!(matched("v{n}", "V2"), Some(vec![("n", "2".to_owned())]));
+        assert_eq!(matched("v{n}", "v"), None);
+        assert_eq!(matched("Isolate", "ISOLATE"), Some(vec![]));
+    }
+
+    fn target(method: Method, path: &str) -> Target {
+        let uri: hyper::Uri = path.parse().expect("URI");
+        let request = Incoming::new(method.clone(), &uri, None, Bytes::new());
+        RouteTable::new(operations::ALL).resolve(&method, &request.segments)
+    }
+
+    fn api(operation: &'static Operation, params: &[(&'static str, &str)]) -> Target {
+        let params = params.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        Target::Api { operation, params: Params(params) }
+    }
+
+    #[test]
+    fn documented_paths_in_every_casing() {
+        use operations::*;
+        assert_eq!(
+            target(Method::GET, "/api/machineactions?$top=2"),
+            api(&LIST_MACHINE_ACTIONS, &[])
+        );
+        assert_eq!(
+            target(Method::GET, "/api/v1.0/machineactions/abc"),
+            api(&GET_MACHINE_ACTION, &[("id", "abc")])
+        );
+        assert_eq!(
+            target(Method::GET, "/api/machineactions/abc/GetPackageUri"),
+            api(&GET_PACKAGE_URI, &[("id", "abc")])
+        );
+        assert_eq!(
+            target(Method::GET, "/api/machineactions/abc/getPackageUri"),
+            api(&GET_PACKAGE_URI, &[("id", "abc")])
+        );
+        assert_eq!(
+            target(
+                Method::GET,
+                "/api/machineactions/abc/GetLiveResponseResultDownloadLink(index=2)"
+            ),
+            api(&GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK, &[("id", "abc"), ("index", "2")])
+        );
+        assert_eq!(
+            target(Method::POST, "/API/machines/m1/runliveresponse"),
+            api(&RUN_LIVE_RESPONSE, &[("id", "m1")])
+        );
+        assert_eq!(
+            target(Method::POST, "/api/machines/m1/StopAndQuarantineFile"),
+            api(&STOP_AND_QUARANTINE_FILE, &[("id", "m1")])
+        );
+        assert_eq!(
+            target(Method::POST, "/api/machines/m%31/isolate"),
+            api(&ISOLATE_MACHINE, &[("id", "m1")])
+        );
+        assert_eq!(
+            target(Method::POST, "/api/machineactions/abc/Cancel"),
+            api(&CANCEL_MACHINE_ACTION, &[("id", "abc")])
+        );
+        assert_eq!(target(Method::GET, "/api/machines/m1/isolate"), Target::MethodNotAllowed);
+        assert_eq!(target(Method::POST, "/api/machines/m1/reboot"), Target::NotFound);
+        assert_eq!(target(Method::DELETE, "/api/machineactions"), Target::MethodNotAllowed);
+        assert_eq!(
+            target(Method::POST, "/t/oauth2/v2.0/token"),
+            Target::Token { tenant: "t".into() }
+        );
+        assert_eq!(target(Method::GET, "/t/oauth2/v2.0/token"), Target::MethodNotAllowed);
+        assert_eq!(target(Method::GET, "/safedownload/x/y.zip?sig=1"), Target::Download);
+        assert_eq!(target(Method::GET, "/"), Target::NotFound);
+        assert_eq!(target(Method::GET, "/api"), Target::NotFound);
+    }
+
+    #[test]
+    fn every_operation_matches_its_own_template() {
+        let table = RouteTable::new(operations::ALL);
+        for operation in operations::ALL {
+            let path = operation.path.replace("{id}", "abc").replace("{index}", "0");
+            let segments: Vec<String> =
+                path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            match table.resolve(&operation.verb.to_method(), &segments) {
+                Target::Api { operation: found, .. } => assert_eq!(found.name, operation.name),
+                other => panic!("{} {path}: {other:?}", operation.name),
+            }
+        }
+    }
+
+    #[test]
+    fn literal_templates_win_over_parameters() {
+        static BY_ID: Operation = Operation {
+            name: "getThing",
+            verb: Verb::Get,
+            path: "/api/things/{id}",
+            success: &[200],
+            retry_safe: true,
+            rate_limits: &[],
+            application_permissions: &[],
+            delegated_permissions: &[],
+            docs_url: "",
+        };
+        static COUNT: Operation =
+            Operation { name: "countThings", path: "/api/things/count", ..BY_ID };
+        let table = RouteTable::new(&[&BY_ID, &COUNT]);
+        let resolve = |path: &[&str]| {
+            let segments: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+            table.resolve(&Method::GET, &segments)
+        };
+        assert_eq!(resolve(&["api", "things", "COUNT"]), api(&COUNT, &[]));
+        assert_eq!(resolve(&["api", "things", "c1"]), api(&BY_ID, &[("id", "c1")]));
+    }
+}
