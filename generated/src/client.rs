@@ -217,6 +217,20 @@ impl runtime::FromCore for Client {
 
 impl Client {
     /// Starts configuring a client (default cloud, documented rate budget, retries).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), mde_machine_actions::Error> {
+    /// let client = mde_machine_actions::Client::builder()
+    ///     .cloud(mde_machine_actions::Cloud::Global)
+    ///     .bearer_token(std::env::var("API_TOKEN").unwrap_or_default())
+    ///     .timeout(Some(std::time::Duration::from_secs(30)))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> runtime::ClientBuilder<Self> {
         runtime::ClientBuilder::new(Cloud::default())
     }
@@ -764,8 +778,22 @@ impl Client {
         }
     }
 
-    /// Downloads what a link points at into `writer`, chunk by chunk. The bearer token
-    /// is not sent to the download host. Returns the number of bytes written.
+    /// Downloads what a link points at into `writer`, chunk by chunk. The bearer token is not sent to the download host. Returns the number of bytes written.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use mde_machine_actions::models;
+    ///
+    /// let id = models::MachineActionId::from("<id>");
+    /// let link = client.get_package_uri(&id).await?;
+    /// let mut file = tokio::fs::File::create("download.bin").await?;
+    /// let bytes = client.download(&link, &mut file).await?;
+    /// # let _ = bytes;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn download<W>(
         &self,
         link: &runtime::DownloadLink,

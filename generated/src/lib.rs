@@ -120,6 +120,46 @@
 //! # }
 //! ```
 //!
+//! ## Test against the local simulator
+//!
+//! The `mde-simulator` crate is a local, stateful stand-in for the service (devices, actions
+//! that finish on a clock you control, the documented rate limits, fault injection), listening
+//! on 127.0.0.1 only. Add it as a dev-dependency and point the client at it:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! mde-simulator = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt", "test-util"] }
+//! ```
+//!
+//! ```rust,test_harness
+//! use mde_machine_actions::models::IsolateRequest;
+//! use mde_machine_actions::{Client, WaitOptions};
+//! use mde_simulator::{Config, Simulator};
+//!
+//! #[tokio::test(start_paused = true)] // simulated minutes pass in milliseconds
+//! async fn isolation_succeeds() -> Result<(), Box<dyn std::error::Error>> {
+//!     let simulator = Simulator::start(Config::default()).await?;
+//!     let client = Client::builder()
+//!         .base_url(simulator.base_url())
+//!         .bearer_token(simulator.token())
+//!         .timeout(None) // under paused time a request timeout would fire at once
+//!         .connect_timeout(None)
+//!         .build()?;
+//!     let machine = simulator.machines()[0].id.clone();
+//!     let action = client.isolate_machine(&machine, &IsolateRequest::new("alert 1234")).await?;
+//!     let outcome = client.wait_for_completion(&action.id, &WaitOptions::default()).await?;
+//!     assert!(outcome.succeeded());
+//!     assert_eq!(simulator.actions().len(), 1);
+//!     simulator.shutdown().await;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Outside tests, `cargo run -p mde-simulator` (or the installed `mde-simulator` binary)
+//! prints its base URL and a token to use with [`Client::from_env`] (`MDE_BASE_URL`,
+//! `MDE_TOKEN`).
+//!
 //! # Models
 //!
 //! The [`models`] are generated from the spec by `cargo xtask codegen`. They are built for a

@@ -140,10 +140,17 @@ fn expand_client_struct(api: &Api, target: &Target<'_>) -> TokenStream {
         quote!(Cloud::default())
     };
     let methods = api.methods.iter().map(|m| expand_method(api, m, target));
+    let builder_doc = doc_attrs(&paragraphs(&[
+        "Starts configuring a client (default cloud, documented rate budget, retries).",
+        &example::builder_example(api, target.crate_name),
+    ]));
+    let download_doc = doc_attrs(&paragraphs(&[
+        "Downloads what a link points at into `writer`, chunk by chunk. The bearer token is not sent to the download host. Returns the number of bytes written.",
+        &example::download_example(api, target.crate_name),
+    ]));
     let download = api.methods.iter().any(|m| m.link_field.is_some()).then(|| {
         quote! {
-            /// Downloads what a link points at into `writer`, chunk by chunk. The bearer token
-            /// is not sent to the download host. Returns the number of bytes written.
+            #download_doc
             pub async fn download<W>(&self, link: &runtime::DownloadLink, writer: &mut W) -> Result<u64, runtime::Error>
             where
                 W: ::tokio::io::AsyncWrite + Unpin + ?Sized,
@@ -168,7 +175,7 @@ fn expand_client_struct(api: &Api, target: &Target<'_>) -> TokenStream {
         }
 
         impl Client {
-            /// Starts configuring a client (default cloud, documented rate budget, retries).
+            #builder_doc
             pub fn builder() -> runtime::ClientBuilder<Self> {
                 runtime::ClientBuilder::new(#endpoint)
             }

@@ -33,9 +33,66 @@ pub fn method_example(api: &Api, method: &Method, crate_name: &str) -> String {
     lines.extend(call_lines(method, &call));
     lines.push("# Ok(())".to_owned());
     lines.push("# }".to_owned());
+    fence(&lines)
+}
+
+/// The `# Example` section of `Client::builder`: a client for the first cloud of the spec (or a
+/// custom base URL) with a static token.
+pub fn builder_example(api: &Api, crate_name: &str) -> String {
+    let endpoint = match api.servers.first() {
+        Some(server) => format!("    .cloud({crate_name}::Cloud::{})", server.name),
+        None => "    .base_url(\"https://api.example.test\")".to_owned(),
+    };
+    fence(&[
+        format!("# fn main() -> Result<(), {crate_name}::Error> {{"),
+        format!("let client = {crate_name}::Client::builder()"),
+        endpoint,
+        "    .bearer_token(std::env::var(\"API_TOKEN\").unwrap_or_default())".to_owned(),
+        "    .timeout(Some(std::time::Duration::from_secs(30)))".to_owned(),
+        "    .build()?;".to_owned(),
+        "# let _ = client;".to_owned(),
+        "# Ok(())".to_owned(),
+        "# }".to_owned(),
+    ])
+}
+
+/// The `# Example` section of `Client::download`: the first link method's link, into a file.
+pub fn download_example(api: &Api, crate_name: &str) -> String {
+    let Some(method) = api.methods.iter().find(|m| m.link_field.is_some()) else {
+        return String::new();
+    };
+    let mut lines = vec![
+        format!(
+            "# async fn example(client: &{crate_name}::Client) -> Result<(), Box<dyn std::error::Error>> {{"
+        ),
+        format!("use {crate_name}::models;"),
+        String::new(),
+    ];
+    let mut args = Vec::new();
+    for param in method.params.iter().filter(|p| is_argument(p)) {
+        let name = names::bare(&param.name);
+        let (binding, arg) = param_value(api, param, crate_name);
+        lines.push(format!("let {name} = {binding};"));
+        args.push(arg.replace("{}", name));
+    }
+    lines.push(format!(
+        "let link = client.{}({}).await?;",
+        names::bare(&method.name),
+        args.join(", ")
+    ));
+    lines.push("let mut file = tokio::fs::File::create(\"download.bin\").await?;".to_owned());
+    lines.push("let bytes = client.download(&link, &mut file).await?;".to_owned());
+    lines.push("# let _ = bytes;".to_owned());
+    lines.push("# Ok(())".to_owned());
+    lines.push("# }".to_owned());
+    fence(&lines)
+}
+
+/// `lines` as an `# Example` section with a `no_run` doctest.
+fn fence(lines: &[String]) -> String {
     let mut text = String::from("# Example\n\n```no_run\n");
     for line in lines {
-        text.push_str(&line);
+        text.push_str(line);
         text.push('\n');
     }
     text.push_str("```");
