@@ -167,23 +167,25 @@ impl ::std::str::FromStr for Cloud {
             .iter()
             .copied()
             .find(|c| c.name() == value)
-            .ok_or_else(|| runtime::UnknownVariant {
-                enum_name: "Cloud",
-                value: value.to_owned(),
-                expected: &[
-                    "global",
-                    "us",
-                    "eu",
-                    "uk",
-                    "au",
-                    "swa",
-                    "ina",
-                    "aea",
-                    "legacy",
-                    "gcc",
-                    "gcc-high",
-                    "dod",
-                ],
+            .ok_or_else(|| {
+                runtime::UnknownVariant::new(
+                    "Cloud",
+                    value,
+                    &[
+                        "global",
+                        "us",
+                        "eu",
+                        "uk",
+                        "au",
+                        "swa",
+                        "ina",
+                        "aea",
+                        "legacy",
+                        "gcc",
+                        "gcc-high",
+                        "dod",
+                    ],
+                )
             })
     }
 }

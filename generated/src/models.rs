@@ -1705,11 +1705,13 @@ impl ::std::str::FromStr for IsolationType {
                 "Selective" => Self::Selective,
                 "UnManagedDevice" => Self::UnManagedDevice,
                 other => {
-                    return Err(runtime::UnknownVariant {
-                        enum_name: "IsolationType",
-                        value: other.to_owned(),
-                        expected: &["Full", "Selective", "UnManagedDevice"],
-                    });
+                    return Err(
+                        runtime::UnknownVariant::new(
+                            "IsolationType",
+                            other,
+                            &["Full", "Selective", "UnManagedDevice"],
+                        ),
+                    );
                 }
             },
         )
@@ -1773,11 +1775,13 @@ impl ::std::str::FromStr for ScanType {
                 "Quick" => Self::Quick,
                 "Full" => Self::Full,
                 other => {
-                    return Err(runtime::UnknownVariant {
-                        enum_name: "ScanType",
-                        value: other.to_owned(),
-                        expected: &["Quick", "Full"],
-                    });
+                    return Err(
+                        runtime::UnknownVariant::new(
+                            "ScanType",
+                            other,
+                            &["Quick", "Full"],
+                        ),
+                    );
                 }
             },
         )

@@ -7,325 +7,279 @@
 use ::mde_runtime::__private as runtime;
 
 /// `listMachineActions`: Lists the machine actions of the tenant, optionally filtered and paged.
-pub static LIST_MACHINE_ACTIONS: runtime::Operation = runtime::Operation {
-    name: "listMachineActions",
-    verb: runtime::Verb::Get,
-    path: "/api/machineactions",
-    success: &[200u16],
-    retry_safe: true,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.ReadWrite.All"],
-    delegated_permissions: &["Machine.ReadWrite"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machineactions-collection",
-};
-
+pub static LIST_MACHINE_ACTIONS: runtime::Operation = runtime::Operation::new(
+        "listMachineActions",
+        runtime::Verb::Get,
+        "/api/machineactions",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.ReadWrite.All"], &["Machine.ReadWrite"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machineactions-collection",
+    );
 /// `getMachineAction`: Fetches one machine action by its id.
-pub static GET_MACHINE_ACTION: runtime::Operation = runtime::Operation {
-    name: "getMachineAction",
-    verb: runtime::Verb::Get,
-    path: "/api/machineactions/{id}",
-    success: &[200u16],
-    retry_safe: true,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.ReadWrite.All"],
-    delegated_permissions: &["Machine.ReadWrite"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machineaction-object",
-};
-
+pub static GET_MACHINE_ACTION: runtime::Operation = runtime::Operation::new(
+        "getMachineAction",
+        runtime::Verb::Get,
+        "/api/machineactions/{id}",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.ReadWrite.All"], &["Machine.ReadWrite"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machineaction-object",
+    );
 /// `collectInvestigationPackage`: Starts collecting an investigation package from a device.
-pub static COLLECT_INVESTIGATION_PACKAGE: runtime::Operation = runtime::Operation {
-    name: "collectInvestigationPackage",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/collectInvestigationPackage",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.CollectForensics"],
-    delegated_permissions: &["Machine.CollectForensics"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/collect-investigation-package",
-};
-
+pub static COLLECT_INVESTIGATION_PACKAGE: runtime::Operation = runtime::Operation::new(
+        "collectInvestigationPackage",
+        runtime::Verb::Post,
+        "/api/machines/{id}/collectInvestigationPackage",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.CollectForensics"], &["Machine.CollectForensics"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/collect-investigation-package",
+    );
 /// `getPackageUri`: Gets a short-lived download link for a collected investigation package.
-pub static GET_PACKAGE_URI: runtime::Operation = runtime::Operation {
-    name: "getPackageUri",
-    verb: runtime::Verb::Get,
-    path: "/api/machineactions/{id}/GetPackageUri",
-    success: &[200u16],
-    retry_safe: true,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 2u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 120u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.Read.All", "Machine.ReadWrite.All"],
-    delegated_permissions: &["Machine.CollectForensics"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/get-package-sas-uri",
-};
-
+pub static GET_PACKAGE_URI: runtime::Operation = runtime::Operation::new(
+        "getPackageUri",
+        runtime::Verb::Get,
+        "/api/machineactions/{id}/GetPackageUri",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(2u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(120u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.Read.All", "Machine.ReadWrite.All"],
+        &["Machine.CollectForensics"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-package-sas-uri",
+    );
 /// `isolateMachine`: Isolates a device from the network.
-pub static ISOLATE_MACHINE: runtime::Operation = runtime::Operation {
-    name: "isolateMachine",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/isolate",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.Isolate"],
-    delegated_permissions: &["Machine.Isolate"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/isolate-machine",
-};
-
+pub static ISOLATE_MACHINE: runtime::Operation = runtime::Operation::new(
+        "isolateMachine",
+        runtime::Verb::Post,
+        "/api/machines/{id}/isolate",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.Isolate"], &["Machine.Isolate"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/isolate-machine",
+    );
 /// `unisolateMachine`: Releases a device from network isolation.
-pub static UNISOLATE_MACHINE: runtime::Operation = runtime::Operation {
-    name: "unisolateMachine",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/unisolate",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.Isolate"],
-    delegated_permissions: &["Machine.Isolate"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/unisolate-machine",
-};
-
+pub static UNISOLATE_MACHINE: runtime::Operation = runtime::Operation::new(
+        "unisolateMachine",
+        runtime::Verb::Post,
+        "/api/machines/{id}/unisolate",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.Isolate"], &["Machine.Isolate"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/unisolate-machine",
+    );
 /// `restrictCodeExecution`: Restricts a device to running an allowed set of applications.
-pub static RESTRICT_CODE_EXECUTION: runtime::Operation = runtime::Operation {
-    name: "restrictCodeExecution",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/restrictCodeExecution",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.RestrictExecution"],
-    delegated_permissions: &["Machine.RestrictExecution"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/restrict-code-execution",
-};
-
+pub static RESTRICT_CODE_EXECUTION: runtime::Operation = runtime::Operation::new(
+        "restrictCodeExecution",
+        runtime::Verb::Post,
+        "/api/machines/{id}/restrictCodeExecution",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.RestrictExecution"], &["Machine.RestrictExecution"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/restrict-code-execution",
+    );
 /// `unrestrictCodeExecution`: Lifts an application execution restriction from a device.
-pub static UNRESTRICT_CODE_EXECUTION: runtime::Operation = runtime::Operation {
-    name: "unrestrictCodeExecution",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/unrestrictCodeExecution",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.RestrictExecution"],
-    delegated_permissions: &["Machine.RestrictExecution"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/unrestrict-code-execution",
-};
-
+pub static UNRESTRICT_CODE_EXECUTION: runtime::Operation = runtime::Operation::new(
+        "unrestrictCodeExecution",
+        runtime::Verb::Post,
+        "/api/machines/{id}/unrestrictCodeExecution",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.RestrictExecution"], &["Machine.RestrictExecution"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/unrestrict-code-execution",
+    );
 /// `runAntiVirusScan`: Starts a Microsoft Defender Antivirus scan on a device.
-pub static RUN_ANTI_VIRUS_SCAN: runtime::Operation = runtime::Operation {
-    name: "runAntiVirusScan",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/runAntiVirusScan",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.Scan"],
-    delegated_permissions: &["Machine.Scan"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/run-av-scan",
-};
-
+pub static RUN_ANTI_VIRUS_SCAN: runtime::Operation = runtime::Operation::new(
+        "runAntiVirusScan",
+        runtime::Verb::Post,
+        "/api/machines/{id}/runAntiVirusScan",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.Scan"], &["Machine.Scan"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/run-av-scan",
+    );
 /// `offboardMachine`: Offboards a device from Defender for Endpoint.
-pub static OFFBOARD_MACHINE: runtime::Operation = runtime::Operation {
-    name: "offboardMachine",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/offboard",
-    success: &[200u16, 201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.Offboard"],
-    delegated_permissions: &["Machine.Offboard"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/offboard-machine-api",
-};
-
+pub static OFFBOARD_MACHINE: runtime::Operation = runtime::Operation::new(
+        "offboardMachine",
+        runtime::Verb::Post,
+        "/api/machines/{id}/offboard",
+    )
+    .with_success(&[200u16, 201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.Offboard"], &["Machine.Offboard"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/offboard-machine-api",
+    );
 /// `stopAndQuarantineFile`: Stops a file on a device and moves it to quarantine.
-pub static STOP_AND_QUARANTINE_FILE: runtime::Operation = runtime::Operation {
-    name: "stopAndQuarantineFile",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/StopAndQuarantineFile",
-    success: &[201u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.StopAndQuarantine", "Machine.ReadWrite.All"],
-    delegated_permissions: &["Machine.StopAndQuarantine"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/stop-and-quarantine-file",
-};
-
+pub static STOP_AND_QUARANTINE_FILE: runtime::Operation = runtime::Operation::new(
+        "stopAndQuarantineFile",
+        runtime::Verb::Post,
+        "/api/machines/{id}/StopAndQuarantineFile",
+    )
+    .with_success(&[201u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.StopAndQuarantine", "Machine.ReadWrite.All"],
+        &["Machine.StopAndQuarantine"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/stop-and-quarantine-file",
+    );
 /// `runLiveResponse`: Runs a sequence of live response commands on a device.
-pub static RUN_LIVE_RESPONSE: runtime::Operation = runtime::Operation {
-    name: "runLiveResponse",
-    verb: runtime::Verb::Post,
-    path: "/api/machines/{id}/runliveresponse",
-    success: &[201u16, 200u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 10u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-    ],
-    application_permissions: &["Machine.LiveResponse"],
-    delegated_permissions: &["Machine.LiveResponse"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/run-live-response",
-};
-
+pub static RUN_LIVE_RESPONSE: runtime::Operation = runtime::Operation::new(
+        "runLiveResponse",
+        runtime::Verb::Post,
+        "/api/machines/{id}/runliveresponse",
+    )
+    .with_success(&[201u16, 200u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[runtime::RateLimit::new(10u32, ::std::time::Duration::from_secs(60u64))],
+    )
+    .with_permissions(&["Machine.LiveResponse"], &["Machine.LiveResponse"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/run-live-response",
+    );
 /// `getLiveResponseResultDownloadLink`: Gets the download link for the output of one live response command.
-pub static GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK: runtime::Operation = runtime::Operation {
-    name: "getLiveResponseResultDownloadLink",
-    verb: runtime::Verb::Get,
-    path: "/api/machineactions/{id}/GetLiveResponseResultDownloadLink(index={index})",
-    success: &[200u16],
-    retry_safe: true,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &["Machine.ReadWrite.All"],
-    delegated_permissions: &["Machine.LiveResponse"],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/get-live-response-result",
-};
-
+pub static GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK: runtime::Operation = runtime::Operation::new(
+        "getLiveResponseResultDownloadLink",
+        runtime::Verb::Get,
+        "/api/machineactions/{id}/GetLiveResponseResultDownloadLink(index={index})",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(&["Machine.ReadWrite.All"], &["Machine.LiveResponse"])
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-live-response-result",
+    );
 /// `cancelMachineAction`: Cancels a machine action that has not finished yet.
-pub static CANCEL_MACHINE_ACTION: runtime::Operation = runtime::Operation {
-    name: "cancelMachineAction",
-    verb: runtime::Verb::Post,
-    path: "/api/machineactions/{id}/cancel",
-    success: &[200u16],
-    retry_safe: false,
-    rate_limits: &[
-        runtime::RateLimit {
-            calls: 100u32,
-            per: ::std::time::Duration::from_secs(60u64),
-        },
-        runtime::RateLimit {
-            calls: 1500u32,
-            per: ::std::time::Duration::from_secs(3600u64),
-        },
-    ],
-    application_permissions: &[
-        "Machine.CollectForensics",
-        "Machine.Isolate",
-        "Machine.RestrictExecution",
-        "Machine.Scan",
-        "Machine.Offboard",
-        "Machine.StopAndQuarantine",
-        "Machine.LiveResponse",
-    ],
-    delegated_permissions: &[
-        "Machine.CollectForensics",
-        "Machine.Isolate",
-        "Machine.RestrictExecution",
-        "Machine.Scan",
-        "Machine.Offboard",
-        "Machine.StopAndQuarantine",
-        "Machine.LiveResponse",
-    ],
-    docs_url: "https://learn.microsoft.com/en-us/defender-endpoint/api/cancel-machine-action",
-};
-
+pub static CANCEL_MACHINE_ACTION: runtime::Operation = runtime::Operation::new(
+        "cancelMachineAction",
+        runtime::Verb::Post,
+        "/api/machineactions/{id}/cancel",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(false)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &[
+            "Machine.CollectForensics",
+            "Machine.Isolate",
+            "Machine.RestrictExecution",
+            "Machine.Scan",
+            "Machine.Offboard",
+            "Machine.StopAndQuarantine",
+            "Machine.LiveResponse",
+        ],
+        &[
+            "Machine.CollectForensics",
+            "Machine.Isolate",
+            "Machine.RestrictExecution",
+            "Machine.Scan",
+            "Machine.Offboard",
+            "Machine.StopAndQuarantine",
+            "Machine.LiveResponse",
+        ],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/cancel-machine-action",
+    );
 /// Every operation, in spec order.
 pub static ALL: &[&runtime::Operation] = &[
     &LIST_MACHINE_ACTIONS,

@@ -60,6 +60,7 @@ impl From<&str> for Secret {
 
 /// A bearer token and when it stops working.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// The token.
     pub token: Secret,
@@ -69,6 +70,7 @@ pub struct AccessToken {
 
 /// What a credential is asked for.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct TokenRequest<'a> {
     /// OAuth2 scope, e.g. `https://api.securitycenter.microsoft.com/.default`.
     pub scope: &'a str,
@@ -80,6 +82,27 @@ pub struct TokenRequest<'a> {
     /// callers refused the same token share one refresh: whoever comes second finds a different
     /// token in the cache.
     pub rejected: Option<&'a Secret>,
+}
+
+impl AccessToken {
+    /// A token and, if known, when it expires (a credential caches it until shortly before).
+    pub fn new(token: impl Into<Secret>, expires_at: Option<SystemTime>) -> Self {
+        Self { token: token.into(), expires_at }
+    }
+}
+
+impl<'a> TokenRequest<'a> {
+    /// A request for a token of `scope` from `authority`, made with the client's pool `http`.
+    pub fn new(scope: &'a str, authority: &'a str, http: &'a reqwest::Client) -> Self {
+        Self { scope, authority, http, rejected: None }
+    }
+
+    /// The same request, saying which token the service just refused.
+    #[must_use]
+    pub fn with_rejected(mut self, rejected: Option<&'a Secret>) -> Self {
+        self.rejected = rejected;
+        self
+    }
 }
 
 /// Why no token could be obtained. Never contains a secret.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
-use crate::auth::{Secret, StaticToken, TokenCredential, TokenRequest};
+use crate::auth::{BoxFuture, Secret, StaticToken, TokenCredential, TokenRequest};
 use crate::budget::RateBudget;
 use crate::error::{ApiError, Error, InvalidRequest, snippet};
 use crate::operation::Operation;
@@ -387,8 +387,13 @@ impl Request {
     }
 
     /// Sets the JSON body.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| {
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Result<Self, Error> {
+        // Only the serialization is generic; the rest is compiled once, here.
+        self.with_json_body(serde_json::to_vec(body))
+    }
+
+    fn with_json_body(mut self, bytes: Result<Vec<u8>, serde_json::Error>) -> Result<Self, Error> {
+        let bytes = bytes.map_err(|e| {
             Error::from(InvalidRequest::new(
                 self.operation.name,
                 format!("cannot serialize the body: {e}"),
@@ -503,7 +508,13 @@ impl Core {
         request: Request,
     ) -> Result<Response<T>, Error> {
         let operation = request.operation;
-        self.send(request).await?.decode(operation)
+        self.send_boxed(request).await?.decode(operation)
+    }
+
+    /// [`send`](Self::send) behind a box, so that callers generic over the answer's type (and
+    /// the crates they are instantiated in) do not compile the whole exchange again.
+    pub fn send_boxed(&self, request: Request) -> BoxFuture<'_, Result<RawResponse, Error>> {
+        Box::pin(self.send(request))
     }
 
     /// Sends `request` with retries as the policy and the operation's retry safety allow.

@@ -238,7 +238,7 @@ impl State {
     /// Sends `request`, decodes the page and works out the request for the next one.
     async fn fetch<P: Page>(&mut self, request: Request) -> Result<Vec<P::Item>, Error> {
         let operation = request.operation();
-        let response = self.core.send(request).await?;
+        let response = self.core.send_boxed(request).await?;
         let body = {
             let mut hasher = DefaultHasher::new();
             response.body.hash(&mut hasher);
@@ -284,17 +284,9 @@ mod tests {
     use crate::http::FromCore;
     use crate::{ClientBuilder, Operation, Verb};
 
-    static LIST: Operation = Operation {
-        name: "listThings",
-        verb: Verb::Get,
-        path: "/api/things",
-        success: &[200],
-        retry_safe: true,
-        rate_limits: &[],
-        application_permissions: &[],
-        delegated_permissions: &[],
-        docs_url: "",
-    };
+    static LIST: Operation = Operation::new("listThings", Verb::Get, "/api/things")
+        .with_success(&[200])
+        .with_retry_safe(true);
 
     const PAGING: Paging = Paging { top: "$top", skip: "$skip", max_top: 3 };
 

@@ -128,6 +128,7 @@ impl fmt::Debug for Redacted {
 
 /// A value that is not one of a closed enum's documented values.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnknownVariant {
     /// The enum's Rust name.
     pub enum_name: &'static str,
@@ -135,6 +136,18 @@ pub struct UnknownVariant {
     pub value: String,
     /// The documented values.
     pub expected: &'static [&'static str],
+}
+
+impl UnknownVariant {
+    /// `value` is not one of `expected`, the values of `enum_name`.
+    #[doc(hidden)]
+    pub fn new(
+        enum_name: &'static str,
+        value: impl Into<String>,
+        expected: &'static [&'static str],
+    ) -> Self {
+        Self { enum_name, value: value.into(), expected }
+    }
 }
 
 impl fmt::Display for UnknownVariant {

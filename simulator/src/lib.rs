@@ -314,17 +314,8 @@ mod tests {
     use crate::route::Verb;
 
     /// An operation the SDK might gain, which the simulator has no handler for.
-    static PING_MACHINE: Operation = Operation {
-        name: "pingMachine",
-        verb: Verb::Post,
-        path: "/api/machines/{id}/ping",
-        success: &[201],
-        retry_safe: false,
-        rate_limits: &[],
-        application_permissions: &[],
-        delegated_permissions: &[],
-        docs_url: "",
-    };
+    static PING_MACHINE: Operation =
+        Operation::new("pingMachine", Verb::Post, "/api/machines/{id}/ping").with_success(&[201]);
 
     #[tokio::test]
     async fn an_operation_without_a_handler_is_answered_501() {

@@ -109,10 +109,8 @@ fn expand_cloud(api: &Api) -> TokenStream {
             type Err = runtime::UnknownVariant;
 
             fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Self::ALL.iter().copied().find(|c| c.name() == value).ok_or_else(|| runtime::UnknownVariant {
-                    enum_name: "Cloud",
-                    value: value.to_owned(),
-                    expected: &[#(#parse_names),*],
+                Self::ALL.iter().copied().find(|c| c.name() == value).ok_or_else(|| {
+                    runtime::UnknownVariant::new("Cloud", value, &[#(#parse_names),*])
                 })
             }
         }

@@ -433,11 +433,7 @@ fn expand_enum_impls(def: &EnumDef) -> TokenStream {
     } else {
         let enum_name = &def.name;
         let fallback = quote! {
-            other => return Err(runtime::UnknownVariant {
-                enum_name: #enum_name,
-                value: other.to_owned(),
-                expected: &[#(#wires),*],
-            }),
+            other => return Err(runtime::UnknownVariant::new(#enum_name, other, &[#(#wires),*])),
         };
         (quote!(runtime::UnknownVariant), fallback)
     };

@@ -48,24 +48,19 @@ fn expand_operation(method: &Method) -> TokenStream {
     let limits = method.rate_limits.iter().map(|limit| {
         let calls = limit.calls;
         let seconds = limit.per.seconds();
-        quote!(runtime::RateLimit { calls: #calls, per: ::std::time::Duration::from_secs(#seconds) })
+        quote!(runtime::RateLimit::new(#calls, ::std::time::Duration::from_secs(#seconds)))
     });
     let application = &method.application_permissions;
     let delegated = &method.delegated_permissions;
     let docs_url = &method.docs_url;
     quote! {
         #doc
-        pub static #ident: runtime::Operation = runtime::Operation {
-            name: #name,
-            verb: runtime::Verb::#verb,
-            path: #path,
-            success: &[#(#success),*],
-            retry_safe: #retry_safe,
-            rate_limits: &[#(#limits),*],
-            application_permissions: &[#(#application),*],
-            delegated_permissions: &[#(#delegated),*],
-            docs_url: #docs_url,
-        };
+        pub static #ident: runtime::Operation = runtime::Operation::new(#name, runtime::Verb::#verb, #path)
+            .with_success(&[#(#success),*])
+            .with_retry_safe(#retry_safe)
+            .with_rate_limits(&[#(#limits),*])
+            .with_permissions(&[#(#application),*], &[#(#delegated),*])
+            .with_docs_url(#docs_url);
     }
 }
 

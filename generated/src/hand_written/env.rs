@@ -42,6 +42,20 @@ impl Client {
 
     /// The builder [`from_env`](Self::from_env) builds, to change more settings (timeouts,
     /// retry policy, rate budget, user agent) before `.build()`.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), mde_machine_actions::Error> {
+    /// use std::time::Duration;
+    /// use mde_machine_actions::{Client, RetryPolicy};
+    ///
+    /// let client = Client::builder_from_env()?
+    ///     .timeout(Some(Duration::from_secs(30)))
+    ///     .retry_policy(RetryPolicy::default().with_max_attempts(6))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder_from_env() -> Result<ClientBuilder<Client>, Error> {
         builder_from(|name| std::env::var(name).ok())
     }

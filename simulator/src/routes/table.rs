@@ -453,19 +453,10 @@ mod tests {
 
     #[test]
     fn literal_templates_win_over_parameters() {
-        static BY_ID: Operation = Operation {
-            name: "getThing",
-            verb: Verb::Get,
-            path: "/api/things/{id}",
-            success: &[200],
-            retry_safe: true,
-            rate_limits: &[],
-            application_permissions: &[],
-            delegated_permissions: &[],
-            docs_url: "",
-        };
-        static COUNT: Operation =
-            Operation { name: "countThings", path: "/api/things/count", ..BY_ID };
+        static BY_ID: Operation = Operation::new("getThing", Verb::Get, "/api/things/{id}")
+            .with_success(&[200])
+            .with_retry_safe(true);
+        static COUNT: Operation = BY_ID.with_name_and_path("countThings", "/api/things/count");
         let table = RouteTable::new(&[&BY_ID, &COUNT]);
         let resolve = |path: &[&str]| {
             let segments: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
