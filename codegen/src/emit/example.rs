@@ -8,10 +8,19 @@ use crate::names;
 
 /// The `# Example` section of `method`'s docs, as doc-comment text (a `no_run` doctest).
 pub fn method_example(api: &Api, method: &Method, crate_name: &str) -> String {
+    let error = format!("{crate_name}::Error");
+    let (mut lines, call) = call_setup(api, method, crate_name, &error);
+    lines.extend(call_lines(method, &call));
+    lines.push("# Ok(())".to_owned());
+    lines.push("# }".to_owned());
+    fence(&lines)
+}
+
+/// The opening of an example calling `method`: the hidden function header, a `let` per
+/// required input, and the call expression itself (not yet awaited).
+fn call_setup(api: &Api, method: &Method, crate_name: &str, error: &str) -> (Vec<String>, String) {
     let mut lines = vec![
-        format!(
-            "# async fn example(client: &{crate_name}::Client) -> Result<(), {crate_name}::Error> {{"
-        ),
+        format!("# async fn example(client: &{crate_name}::Client) -> Result<(), {error}> {{"),
         format!("use {crate_name}::models;"),
         String::new(),
     ];
@@ -23,17 +32,12 @@ pub fn method_example(api: &Api, method: &Method, crate_name: &str) -> String {
         args.push(arg.replace("{}", name));
     }
     if let Some(body) = &method.body {
-        lines.push(format!(
-            "let body = {};",
-            value(api, &Type::Named(body.clone()), "…", crate_name, 0)
-        ));
+        let body = value(api, &Type::Named(body.clone()), "…", crate_name, 0);
+        lines.push(format!("let body = {body};"));
         args.push("&body".to_owned());
     }
     let call = format!("client.{}({})", names::bare(&method.name), args.join(", "));
-    lines.extend(call_lines(method, &call));
-    lines.push("# Ok(())".to_owned());
-    lines.push("# }".to_owned());
-    fence(&lines)
+    (lines, call)
 }
 
 /// The `# Example` section of `Client::builder`: a client for the first cloud of the spec (or a
@@ -61,25 +65,8 @@ pub fn download_example(api: &Api, crate_name: &str) -> String {
     let Some(method) = api.methods.iter().find(|m| m.link_field.is_some()) else {
         return String::new();
     };
-    let mut lines = vec![
-        format!(
-            "# async fn example(client: &{crate_name}::Client) -> Result<(), Box<dyn std::error::Error>> {{"
-        ),
-        format!("use {crate_name}::models;"),
-        String::new(),
-    ];
-    let mut args = Vec::new();
-    for param in method.params.iter().filter(|p| is_argument(p)) {
-        let name = names::bare(&param.name);
-        let (binding, arg) = param_value(api, param, crate_name);
-        lines.push(format!("let {name} = {binding};"));
-        args.push(arg.replace("{}", name));
-    }
-    lines.push(format!(
-        "let link = client.{}({}).await?;",
-        names::bare(&method.name),
-        args.join(", ")
-    ));
+    let (mut lines, call) = call_setup(api, method, crate_name, "Box<dyn std::error::Error>");
+    lines.push(format!("let link = {call}.await?;"));
     lines.push("let mut file = tokio::fs::File::create(\"download.bin\").await?;".to_owned());
     lines.push("let bytes = client.download(&link, &mut file).await?;".to_owned());
     lines.push("# let _ = bytes;".to_owned());
