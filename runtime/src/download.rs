@@ -14,6 +14,7 @@ use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tracing::Instrument as _;
 
+use crate::body::{BodyError, Overflow, read_body, stream_of};
 use crate::error::{ApiError, Error};
 use crate::http::{is_loopback, transport_error};
 use crate::timestamp::Timestamp;
@@ -192,16 +193,15 @@ fn write_error(error: std::io::Error) -> Error {
 
 /// The start of an error body, at most [`ERROR_BODY_LIMIT`] bytes; what cannot be read is
 /// left out.
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while body.len() < ERROR_BODY_LIMIT {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    body.truncate(ERROR_BODY_LIMIT);
-    body
+async fn read_bounded(response: reqwest::Response) -> Vec<u8> {
+    let (announced, stream) = stream_of(response);
+    // A read error ends the body: what was read before it is kept.
+    let stream = stream
+        .take_while(|chunk| std::future::ready(chunk.is_ok()))
+        .map(|chunk| Ok::<_, std::convert::Infallible>(chunk.unwrap_or_default()));
+    let body: Result<Vec<u8>, BodyError<_>> =
+        read_body(Box::pin(stream), announced, ERROR_BODY_LIMIT, Overflow::Truncate).await;
+    body.unwrap_or_default()
 }
 
 /// Query parameters whose values are credentials, by (lower-case) name fragment.

@@ -73,6 +73,15 @@ pub enum Error {
         /// The writer's error.
         source: std::io::Error,
     },
+    /// The answer's body is larger than the client's limit
+    /// (`ClientBuilder::max_response_bytes`); reading stopped as soon as the limit was passed.
+    #[non_exhaustive]
+    ResponseTooLarge {
+        /// The operation, by spec name.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A paged listing returned the same next link twice, which would loop forever.
     #[non_exhaustive]
     NonAdvancingNextLink {
@@ -248,6 +257,12 @@ impl fmt::Display for Error {
             }
             Error::NonAdvancingNextLink { operation } => {
                 write!(f, "{operation}: the service returned the same next link twice")
+            }
+            Error::ResponseTooLarge { operation, limit } => {
+                write!(
+                    f,
+                    "{operation}: the response body is larger than the limit of {limit} bytes"
+                )
             }
         }
     }
