@@ -133,9 +133,10 @@ pub struct AuthError {
 }
 
 impl AuthError {
-    /// An error with a message and no status.
+    /// An error with a message and no status. The message goes through the redaction rule
+    /// (URL queries and user-info, bearer tokens and credential-like values are removed).
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), status: None }
+        Self { message: crate::redact::redact(&message.into()), status: None }
     }
 
     /// The same error, with the HTTP status the token service answered with.
@@ -286,7 +287,7 @@ impl fmt::Debug for ClientSecretCredential {
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
-            .field("token_endpoint", &self.token_endpoint)
+            .field("token_endpoint", &self.token_endpoint.as_deref().map(crate::redact::endpoint))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -588,13 +589,10 @@ impl ClientSecretCredential {
         AuthError { message: self.redact(message), status: Some(status) }
     }
 
-    /// `message` with the client secret masked, should an endpoint ever echo it.
+    /// `message` through the redaction rule, with the client secret removed in every
+    /// encoding, should an endpoint ever echo it.
     fn redact(&self, message: String) -> String {
-        let secret = self.client_secret.expose();
-        if secret.is_empty() || !message.contains(secret) {
-            return message;
-        }
-        message.replace(secret, "***")
+        crate::redact::redact_secret(&message, self.client_secret.expose())
     }
 }
 
@@ -610,8 +608,10 @@ impl TokenCredential for ClientSecretCredential {
 /// Parses a token endpoint URL, refusing to send the client secret over plain http except to
 /// this machine.
 fn check_token_endpoint(endpoint: &str) -> Result<reqwest::Url, AuthError> {
-    let url = reqwest::Url::parse(endpoint)
-        .map_err(|e| AuthError::new(format!("token endpoint `{endpoint}` is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(endpoint).map_err(|e| {
+        let shown = crate::redact::endpoint(endpoint);
+        AuthError::new(format!("token endpoint `{shown}` is not a URL: {e}"))
+    })?;
     let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => Ok(url),
@@ -724,7 +724,7 @@ mod tests {
         let echo = br#"{"error":"invalid_request","error_description":"bad value hunter2-secret"}"#;
         let error = credential.rejection(StatusCode::BAD_REQUEST, echo);
         assert!(!error.to_string().contains("hunter2-secret"), "{error}");
-        assert!(error.message.ends_with("bad value ***"), "{error}");
+        assert!(error.message.ends_with("bad value <redacted>"), "{error}");
         let error = credential.rejection(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>");
         assert!(error.message.ends_with("(no OAuth2 error in the answer)"), "{error}");
         assert_eq!(error.to_string(), format!("{} (HTTP 502)", error.message));

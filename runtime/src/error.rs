@@ -128,7 +128,11 @@ impl ApiError {
             .ok()
             .and_then(|value| value.get("error").cloned());
         let text = |key: &str| {
-            detail.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_owned)
+            detail
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .and_then(|v| v.as_str())
+                .map(crate::redact::redact)
         };
         let code = text("code");
         let snippet = code.is_none().then(|| snippet(body)).filter(|s| !s.is_empty());
@@ -164,7 +168,8 @@ impl fmt::Display for ApiError {
 }
 
 /// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary (invalid UTF-8
-/// shown as `U+FFFD`), with `…` when something was cut, and URL query strings redacted.
+/// shown as `U+FFFD`), with `…` when something was cut, through the redaction rule (URL
+/// queries and user-info, bearer tokens, credential-like members).
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];
     let mut text = match std::str::from_utf8(cut) {
@@ -178,28 +183,7 @@ pub fn snippet(body: &[u8]) -> String {
     if body.len() > SNIPPET_LIMIT {
         text.push('…');
     }
-    redact_url_queries(&text)
-}
-
-/// Replaces the query string of every URL in `text` with `<redacted>`: a signed download URL
-/// carries its signature there.
-pub fn redact_url_queries(text: &str) -> String {
-    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(scheme) = rest.find("://") {
-        let url_end = rest[scheme..].find(ends_url).map_or(rest.len(), |i| scheme + i);
-        match rest[scheme..url_end].find('?') {
-            Some(query) => {
-                out.push_str(&rest[..scheme + query]);
-                out.push_str("?<redacted>");
-            }
-            None => out.push_str(&rest[..url_end]),
-        }
-        rest = &rest[url_end..];
-    }
-    out.push_str(rest);
-    out
+    crate::redact::redact(&text)
 }
 
 impl Error {
@@ -327,10 +311,5 @@ mod tests {
         assert!(!text.contains("SECRET") && !text.contains("x=1"), "{text}");
         assert!(text.contains("https://h.example/f.zip?<redacted>"), "{text}");
         assert!(text.contains("https://a.example/p?<redacted> tail"), "{text}");
-        assert_eq!(redact_url_queries("no url here"), "no url here");
-        assert_eq!(
-            redact_url_queries("see https://a.example/path."),
-            "see https://a.example/path."
-        );
     }
 }

@@ -35,12 +35,23 @@ use crate::retry::{RetryPolicy, parse_retry_after};
 /// );
 /// assert_eq!(endpoint.base_url(), "https://api.security.microsoft.com");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Endpoint {
     base_url: String,
     authority: String,
     scope: String,
+}
+
+impl fmt::Debug for Endpoint {
+    /// The URLs without user-info and query.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &crate::redact::endpoint(&self.base_url))
+            .field("authority", &crate::redact::endpoint(&self.authority))
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -366,8 +377,10 @@ fn check_base_url(base_url: &str) -> Result<(), Error> {
     if base_url.is_empty() {
         return Err(Error::Config("no base URL: call `.cloud(..)` or `.base_url(..)`".into()));
     }
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(base_url).map_err(|e| {
+        let shown = crate::redact::endpoint(base_url);
+        Error::Config(format!("base URL `{shown}` is not a URL: {e}"))
+    })?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&url) => Ok(()),
@@ -553,7 +566,7 @@ impl RawResponse {
             Err(e) => Err(Error::Decode {
                 operation: operation.name,
                 status: self.status,
-                message: e.to_string(),
+                message: crate::redact::decode_message(&e),
                 snippet: snippet(&self.body),
             }),
         }

@@ -35,6 +35,7 @@ mod filter;
 mod http;
 mod operation;
 mod paging;
+mod redact;
 mod redirect;
 mod response;
 mod retry;

@@ -405,3 +405,121 @@ async fn api_calls_with_client_credentials_follow_no_redirect_to_another_origin(
     assert_eq!(error.status().map(|s| s.as_u16()), Some(307), "{error:?}");
     assert_eq!(assert_nothing_secret_reached(&elsewhere).await, 0);
 }
+
+// ---- redaction ----
+
+/// A signature, token or secret value that must show nowhere.
+const HIDDEN: &str = "HiddenValue7";
+
+/// Checks that `HIDDEN` is in none of the error's `Display`, `Debug`, pretty `Debug`, or the
+/// captured logs.
+#[track_caller]
+fn assert_hidden(what: &str, error: &Error, logs: &str) {
+    for shown in [error.to_string(), format!("{error:?}"), format!("{error:#?}"), logs.to_owned()] {
+        assert!(!shown.contains(HIDDEN), "{what}: the secret shows in {shown}");
+    }
+}
+
+#[tokio::test]
+async fn no_secret_in_an_api_error_in_any_encoding() {
+    let forms = [
+        format!("link https://storage.example/f.zip?sv=1&sig={HIDDEN}"),
+        format!("link https://user:{HIDDEN}@storage.example/f.zip"),
+        format!("link https:\\/\\/storage.example\\/f.zip?sig={HIDDEN}"),
+        format!("link https%3A%2F%2Fstorage.example%2Ff.zip%3Fsig%3D{HIDDEN}"),
+        format!("header Authorization: Bearer eyJ.{HIDDEN}.x"),
+        format!("form grant_type=client_credentials&client_secret={HIDDEN}"),
+        format!("json {{\"access_token\": \"{HIDDEN}\"}}"),
+    ];
+    for form in forms {
+        let logs = crate::support::LogCapture::default();
+        let _guard = logs.install();
+        let server = MockServer::start().await;
+        // As the envelope's message, and as a raw body (the snippet), JSON-escaped by serde.
+        let envelope =
+            serde_json::json!({"error": {"code": "BadRequest", "message": form, "target": "t"}});
+        Mock::given(method("GET")).respond_with(json_answer(400, &envelope)).mount(&server).await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(400).set_body_string(format!("<p>{form}</p>")))
+            .mount(&server)
+            .await;
+        let client = quick(builder_for(&server.uri()));
+        let error = get_action(&client).await.unwrap_err();
+        assert!(error.api().and_then(|api| api.message.as_deref()).is_some(), "{error:?}");
+        assert_hidden(&form, &error, &logs.text());
+        let body = IsolateRequest::new("redaction test");
+        let error = client.isolate_machine(&MachineId(MACHINE.into()), &body).await.unwrap_err();
+        assert!(error.api().and_then(|api| api.snippet.as_deref()).is_some(), "{error:?}");
+        assert_hidden(&form, &error, &logs.text());
+    }
+}
+
+#[tokio::test]
+async fn a_decode_error_names_the_place_and_type_but_not_the_value() {
+    let logs = crate::support::LogCapture::default();
+    let _guard = logs.install();
+    let server = MockServer::start().await;
+    let link = format!("https://storage.example/f.zip?sig={HIDDEN}");
+    for (body, expected) in [
+        (serde_json::json!(link), "expected a JSON object for MachineAction"),
+        (serde_json::json!({"id": ACTION, "status": {"x": 1}, "type": link}), "line 1"),
+    ] {
+        server.reset().await;
+        Mock::given(method("GET")).respond_with(json_answer(200, &body)).mount(&server).await;
+        let client = quick(builder_for(&server.uri()));
+        let error = get_action(&client).await.unwrap_err();
+        let Error::Decode { message, .. } = &error else { panic!("{error:?}") };
+        assert!(message.contains(expected) && message.contains("column"), "{message}");
+        assert_hidden("decode", &error, &logs.text());
+    }
+}
+
+#[tokio::test]
+async fn a_token_refusal_echoing_the_secret_in_any_encoding_shows_none_of_it() {
+    let secret = format!("{HIDDEN}+/= &\"x");
+    let echoes = [
+        secret.clone(),
+        // Form-encoded, as the request carried it.
+        format!("{HIDDEN}%2B%2F%3D+%26%22x"),
+        // Percent-encoded.
+        format!("{HIDDEN}%2B%2F%3D%20%26%22x"),
+    ];
+    for echo in echoes {
+        let logs = crate::support::LogCapture::default();
+        let _guard = logs.install();
+        let login = MockServer::start().await;
+        // serde_json escapes the quote: the JSON-escaped form is in the body too.
+        let answer = serde_json::json!({"error": "invalid_client", "error_description": format!("bad secret {echo} (was {secret})")});
+        Mock::given(method("POST")).respond_with(json_answer(401, &answer)).mount(&login).await;
+        let credential = ClientSecretCredential::new("tenant", "client", secret.as_str())
+            .token_endpoint(format!("{}/tenant/oauth2/v2.0/token?sig={HIDDEN}", login.uri()));
+        assert!(!format!("{credential:?} {credential:#?}").contains(HIDDEN));
+        let client = quick(Client::builder().base_url(login.uri()).credential(credential));
+        let error = get_action(&client).await.unwrap_err();
+        assert!(matches!(error, Error::Auth(_)), "{error:?}");
+        assert_hidden(&echo, &error, &logs.text());
+        assert!(!format!("{client:?}").contains(HIDDEN));
+    }
+}
+
+#[test]
+fn endpoints_in_debug_and_configuration_errors_show_no_user_info_or_query() {
+    let credential = ClientSecretCredential::new("tenant", "client", "s")
+        .token_endpoint(format!("https://user:{HIDDEN}@login.example/t/token?code={HIDDEN}"));
+    let shown = format!("{credential:?}");
+    assert!(shown.contains("https://login.example/t/token?<redacted>"), "{shown}");
+    assert!(!shown.contains(HIDDEN), "{shown}");
+    for base in [
+        format!("http://user:{HIDDEN}@api.example/?sig={HIDDEN}"),
+        format!("https://user:{HIDDEN}@exa mple/?sig={HIDDEN}"),
+        format!("ftp://user:{HIDDEN}@api.example/?sig={HIDDEN}"),
+    ] {
+        let error = Client::builder().base_url(base).bearer_token("t").build().unwrap_err();
+        for shown in [error.to_string(), format!("{error:?}"), format!("{error:#?}")] {
+            assert!(!shown.contains(HIDDEN), "{shown}");
+        }
+    }
+    let builder =
+        Client::builder().base_url(format!("https://user:{HIDDEN}@api.example/?x={HIDDEN}"));
+    assert!(!format!("{builder:?}").contains(HIDDEN));
+}
