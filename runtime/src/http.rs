@@ -665,6 +665,10 @@ impl Core {
                 }
                 Attempt::Unauthorized(api, _) => return Err(Error::Api(api)),
                 Attempt::RateLimited(api) => {
+                    if let Some(wait) = api.retry_after {
+                        // Every clone of the client holds this operation back as asked.
+                        self.inner.budget.pause(operation, wait);
+                    }
                     let wait = api.retry_after.unwrap_or_else(|| policy.backoff(attempt));
                     if attempt >= policy.max_attempts || wait > policy.max_retry_after {
                         let retry_after = api.retry_after;

@@ -523,3 +523,79 @@ fn endpoints_in_debug_and_configuration_errors_show_no_user_info_or_query() {
         Client::builder().base_url(format!("https://user:{HIDDEN}@api.example/?x={HIDDEN}"));
     assert!(!format!("{builder:?}").contains(HIDDEN));
 }
+
+// ---- rate budget pause and correlation ids ----
+
+/// Answers 429 with `Retry-After: 1` to the first request, then the action; records when each
+/// request arrived.
+#[derive(Clone, Default)]
+struct OnceLimited(Arc<std::sync::Mutex<Vec<Instant>>>);
+
+impl wiremock::Respond for OnceLimited {
+    fn respond(&self, _request: &wiremock::Request) -> ResponseTemplate {
+        let mut arrivals = self.0.lock().unwrap();
+        arrivals.push(Instant::now());
+        if arrivals.len() == 1 {
+            json_answer(429, &crate::support::error_json("TooManyRequests", "slow down"))
+                .insert_header("Retry-After", "1")
+        } else {
+            json_answer(200, &action_json(ACTION, "Isolate", "Succeeded", MACHINE))
+                .insert_header("request-id", "req-42")
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_operation_for_every_clone() {
+    let server = MockServer::start().await;
+    let responder = OnceLimited::default();
+    Mock::given(method("GET")).respond_with(responder.clone()).mount(&server).await;
+    let first = builder_for(&server.uri()).build().unwrap();
+    let second = first.clone();
+    let one = tokio::spawn(async move { get_action(&first).await });
+    // The clone starts once the 429 has been answered.
+    while responder.0.lock().unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let two = get_action(&second).await;
+    assert!(two.is_ok() && one.await.unwrap().is_ok());
+    let arrivals = responder.0.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 3);
+    for later in &arrivals[1..] {
+        let after = later.duration_since(arrivals[0]);
+        assert!(after >= Duration::from_millis(950), "a request went out {after:?} after the 429");
+    }
+}
+
+#[tokio::test]
+async fn request_ids_reach_success_metadata_and_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/machineactions/{ACTION}")))
+        .respond_with(
+            json_answer(200, &action_json(ACTION, "Isolate", "Succeeded", MACHINE))
+                .insert_header("x-ms-request-id", "success-id"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            json_answer(400, &crate::support::error_json("BadRequest", "no"))
+                .insert_header("request-id", "error-id"),
+        )
+        .mount(&server)
+        .await;
+    let client = quick(builder_for(&server.uri()));
+    let response = client
+        .get_machine_action(&MachineActionId(ACTION.into()))
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(response.request_id(), Some("success-id"));
+    let body = IsolateRequest::new("ids");
+    let error = client.isolate_machine(&MachineId(MACHINE.into()), &body).await.unwrap_err();
+    let api = error.api().unwrap();
+    assert_eq!(api.request_id.as_deref(), Some("error-id"));
+    assert_eq!(api.target.as_deref(), Some("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"));
+}
