@@ -109,8 +109,10 @@ impl DownloadLink {
     ///
     /// `http` should be the client's pool (`Core::http`); no
     /// `Authorization` header is sent, the signature in the URL is the credential. There is no
-    /// retry, and no timeout beyond the ones `http` was built with. On failure part of the file
-    /// may already have been written.
+    /// retry. The timeouts are the ones `http` was built with: the client's pool (what
+    /// `Client::download` uses) ends a download after `download_idle_timeout` without a byte
+    /// (30 s by default) or `download_timeout` in all (30 minutes), with [`Error::Timeout`].
+    /// On failure part of the file may already have been written.
     ///
     /// Errors: [`Error::Api`] for a non-2xx answer (its body snippet scrubbed of the
     /// signature), [`Error::Transport`] or [`Error::Timeout`] when the exchange fails, and

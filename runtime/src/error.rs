@@ -25,7 +25,8 @@ pub enum Error {
         /// The underlying error, stripped of its URL (a download URL carries a signature).
         source: reqwest::Error,
     },
-    /// No response within the configured per-request timeout.
+    /// No response within the configured per-request timeout, or a download that went longer
+    /// than the download idle timeout without a byte or past its overall limit.
     #[non_exhaustive]
     Timeout {
         /// The operation, by spec name.
