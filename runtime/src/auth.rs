@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use ::http::StatusCode;
 
+use crate::body::{BodyError, ERROR_BODY_LIMIT, Overflow, read_body, stream_of};
 use crate::http::{is_loopback, push_segment};
 
 /// A boxed, sendable future (what [`TokenCredential::get_token`] returns).
@@ -82,6 +83,9 @@ pub struct TokenRequest<'a> {
     /// callers refused the same token share one refresh: whoever comes second finds a different
     /// token in the cache.
     pub rejected: Option<&'a Secret>,
+    /// Largest answer a credential should read into memory (the client's
+    /// `max_response_bytes`, 64 MiB by default).
+    pub max_response_bytes: usize,
 }
 
 impl AccessToken {
@@ -94,7 +98,20 @@ impl AccessToken {
 impl<'a> TokenRequest<'a> {
     /// A request for a token of `scope` from `authority`, made with the client's pool `http`.
     pub fn new(scope: &'a str, authority: &'a str, http: &'a reqwest::Client) -> Self {
-        Self { scope, authority, http, rejected: None }
+        Self {
+            scope,
+            authority,
+            http,
+            rejected: None,
+            max_response_bytes: crate::body::DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// The same request, with another limit on the answer's size.
+    #[must_use]
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit.max(1);
+        self
     }
 
     /// The same request, saying which token the service just refused.
@@ -116,9 +133,10 @@ pub struct AuthError {
 }
 
 impl AuthError {
-    /// An error with a message and no status.
+    /// An error with a message and no status. The message goes through the redaction rule
+    /// (URL queries and user-info, bearer tokens and credential-like values are removed).
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), status: None }
+        Self { message: crate::redact::redact(&message.into()), status: None }
     }
 
     /// The same error, with the HTTP status the token service answered with.
@@ -269,7 +287,7 @@ impl fmt::Debug for ClientSecretCredential {
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
-            .field("token_endpoint", &self.token_endpoint)
+            .field("token_endpoint", &self.token_endpoint.as_deref().map(crate::redact::endpoint))
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -381,7 +399,8 @@ impl ClientSecretCredential {
             return Ok(cached.token.clone());
         }
         let started = SystemTime::now();
-        let (token, lifetime) = self.fetch(request.http, &key.0, request.scope).await?;
+        let (token, lifetime) =
+            self.fetch(request.http, &key.0, request.scope, request.max_response_bytes).await?;
         let refresh_at =
             lifetime.and_then(|lifetime| started.checked_add(lifetime - refresh_margin(lifetime)));
         match refresh_at {
@@ -402,6 +421,7 @@ impl ClientSecretCredential {
         http: &reqwest::Client,
         endpoint: &str,
         scope: &str,
+        limit: usize,
     ) -> Result<(AccessToken, Option<Duration>), AuthError> {
         let url = check_token_endpoint(endpoint)?;
         let body = form_encode(&[
@@ -417,9 +437,17 @@ impl ClientSecretCredential {
             "requesting a token (client credentials)"
         );
         let started = SystemTime::now();
+        // A streamed body cannot be replayed, so no HTTP client (whatever its redirect policy)
+        // posts the secret again at the location of a 307 or 308; other redirects drop the body.
+        let length = body.len();
+        let body = bytes::Bytes::from(body);
+        let body = reqwest::Body::wrap_stream(futures_util::stream::once(async move {
+            Ok::<_, std::io::Error>(body)
+        }));
         let mut builder = http
-            .post(url)
+            .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(reqwest::header::CONTENT_LENGTH, length)
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body);
         if let Some(timeout) = self.timeout {
@@ -427,7 +455,51 @@ impl ClientSecretCredential {
         }
         let response = builder.send().await.map_err(|e| self.network_error(e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.network_error(e))?;
+        // An HTTP client of the user's may have followed a redirect (without the secret: the
+        // body cannot be replayed); its answer is not the token endpoint's.
+        if response.url().origin() != url.origin() || response.url().path() != url.path() {
+            let to = response.url();
+            return Err(AuthError {
+                message: format!(
+                    "{}: the token endpoint redirected to {}://{}; redirects are not followed \
+                     (the client secret goes only to the configured endpoint)",
+                    self.context(),
+                    to.scheme(),
+                    to.host_str().unwrap_or_default()
+                ),
+                status: Some(status),
+            });
+        }
+        if status.is_redirection() {
+            let host = crate::redirect::location_host(response.headers(), &url);
+            return Err(AuthError {
+                message: format!(
+                    "{}: the token endpoint redirected to {host}; redirects are not followed \
+                     (the client secret goes only to the configured endpoint)",
+                    self.context()
+                ),
+                status: Some(status),
+            });
+        }
+        let (limit, overflow) = if status.is_success() {
+            (limit, Overflow::Fail)
+        } else {
+            (limit.min(ERROR_BODY_LIMIT), Overflow::Truncate)
+        };
+        let (announced, stream) = stream_of(response);
+        let bytes = match read_body(stream, announced, limit, overflow).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::Read(e)) => return Err(self.network_error(e)),
+            Err(BodyError::TooLarge) => {
+                return Err(AuthError {
+                    message: format!(
+                        "{}: the token endpoint's answer is larger than the limit of {limit} bytes",
+                        self.context()
+                    ),
+                    status: Some(status),
+                });
+            }
+        };
         if !status.is_success() {
             return Err(self.rejection(status, &bytes));
         }
@@ -517,13 +589,10 @@ impl ClientSecretCredential {
         AuthError { message: self.redact(message), status: Some(status) }
     }
 
-    /// `message` with the client secret masked, should an endpoint ever echo it.
+    /// `message` through the redaction rule, with the client secret removed in every
+    /// encoding, should an endpoint ever echo it.
     fn redact(&self, message: String) -> String {
-        let secret = self.client_secret.expose();
-        if secret.is_empty() || !message.contains(secret) {
-            return message;
-        }
-        message.replace(secret, "***")
+        crate::redact::redact_secret(&message, self.client_secret.expose())
     }
 }
 
@@ -539,8 +608,10 @@ impl TokenCredential for ClientSecretCredential {
 /// Parses a token endpoint URL, refusing to send the client secret over plain http except to
 /// this machine.
 fn check_token_endpoint(endpoint: &str) -> Result<reqwest::Url, AuthError> {
-    let url = reqwest::Url::parse(endpoint)
-        .map_err(|e| AuthError::new(format!("token endpoint `{endpoint}` is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(endpoint).map_err(|e| {
+        let shown = crate::redact::endpoint(endpoint);
+        AuthError::new(format!("token endpoint `{shown}` is not a URL: {e}"))
+    })?;
     let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => Ok(url),
@@ -653,7 +724,7 @@ mod tests {
         let echo = br#"{"error":"invalid_request","error_description":"bad value hunter2-secret"}"#;
         let error = credential.rejection(StatusCode::BAD_REQUEST, echo);
         assert!(!error.to_string().contains("hunter2-secret"), "{error}");
-        assert!(error.message.ends_with("bad value ***"), "{error}");
+        assert!(error.message.ends_with("bad value <redacted>"), "{error}");
         let error = credential.rejection(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>");
         assert!(error.message.ends_with("(no OAuth2 error in the answer)"), "{error}");
         assert_eq!(error.to_string(), format!("{} (HTTP 502)", error.message));

@@ -173,7 +173,7 @@ mod tests {
     }
 
     fn request<'a>(scope: &'a str, http: &'a reqwest::Client) -> TokenRequest<'a> {
-        TokenRequest { scope, authority: "https://login.microsoftonline.com", http, rejected: None }
+        TokenRequest::new(scope, "https://login.microsoftonline.com", http)
     }
 
     #[tokio::test]

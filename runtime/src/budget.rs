@@ -9,12 +9,36 @@ use tokio::time::Instant;
 
 use crate::operation::{Operation, RateLimit};
 
-/// Per-operation sliding windows built from the spec's documented rate limits.
+/// Per-operation sliding windows built from the spec's documented rate limits, with a safety
+/// margin, and paused for everyone after a 429.
+///
+/// [`RateBudget::documented`] (the default) uses **90% of each documented quota** and counts
+/// each window **2 seconds longer** than documented. The service counts requests when they
+/// arrive, the client when it sends them: a request sent 60.0 s after the first of a full
+/// minute can arrive, after network latency, queueing and the skew between the service's
+/// clocks, inside the service's window, and be refused. Two seconds covers a slow round trip
+/// and clock skew between the service's front ends; the 10% headroom covers requests another
+/// tool or an earlier run of this process sent within the window, which the client cannot see.
+/// Together they cost at most 10% of the documented throughput (100/min becomes 90 per 62 s,
+/// 1,500/h becomes 1,350 per 3,602 s), far cheaper than a 429 and its `Retry-After` wait.
+///
+/// When the service answers 429 with a `Retry-After`, the client [`pause`](Self::pause)s that
+/// operation's budget: every clone of the client waits out the pause before sending that
+/// operation again.
 #[derive(Debug, Clone)]
 pub struct RateBudget {
     /// Share of each documented quota this client may use (1.0 = all of it).
     fraction: f64,
-    windows: Arc<Mutex<BTreeMap<&'static str, Vec<Window>>>>,
+    /// How much longer than documented each window is counted.
+    skew: Duration,
+    state: Arc<Mutex<BTreeMap<&'static str, OperationState>>>,
+}
+
+/// One operation's windows, and until when the service asked to wait.
+#[derive(Debug, Default)]
+struct OperationState {
+    windows: Vec<Window>,
+    paused_until: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -25,29 +49,53 @@ struct Window {
 }
 
 impl Default for RateBudget {
-    /// The documented quotas, in full.
+    /// [`RateBudget::documented`].
     fn default() -> Self {
         Self::documented()
     }
 }
 
 impl RateBudget {
-    /// Paces every operation at its documented quotas.
+    /// Share of each documented quota [`documented`](Self::documented) uses: 90%.
+    pub const DEFAULT_SHARE: f64 = 0.9;
+
+    /// How much longer than documented [`documented`](Self::documented) counts each window:
+    /// 2 seconds.
+    pub const DEFAULT_SKEW: Duration = Duration::from_secs(2);
+
+    /// Paces every operation at 90% of its documented quotas, each window counted 2 s longer
+    /// than documented (see the type's docs for why).
     pub fn documented() -> Self {
-        Self::fraction_of_documented(1.0)
+        Self::fraction_of_documented(Self::DEFAULT_SHARE)
     }
 
-    /// Paces at a share of the documented quotas (e.g. `0.5` when two processes share one
-    /// tenant's quota). Values outside `(0, 1]` are clamped.
+    /// Paces at exactly the documented quotas and windows, with no margin: a request can then
+    /// land inside the service's window and be refused.
+    pub fn exact() -> Self {
+        Self::fraction_of_documented(1.0).with_skew(Duration::ZERO)
+    }
+
+    /// Paces at a share of the documented quotas (e.g. `0.45` when two processes share one
+    /// tenant's quota), windows counted [`DEFAULT_SKEW`](Self::DEFAULT_SKEW) longer. Values
+    /// outside `(0, 1]` are clamped.
     pub fn fraction_of_documented(fraction: f64) -> Self {
         let fraction =
             if fraction.is_finite() { fraction.clamp(f64::MIN_POSITIVE, 1.0) } else { 1.0 };
-        Self { fraction, windows: Arc::default() }
+        Self { fraction, skew: Self::DEFAULT_SKEW, state: Arc::default() }
     }
 
-    /// No pacing at all: every call goes out at once (the service's 429s still apply).
+    /// The same budget, each window counted `skew` longer than documented (for latency and
+    /// clock skew between this machine and the service).
+    #[must_use]
+    pub fn with_skew(mut self, skew: Duration) -> Self {
+        self.skew = skew;
+        self
+    }
+
+    /// No pacing at all: every call goes out at once (the service's 429s still apply, and
+    /// still pause the operation for every clone).
     pub fn disabled() -> Self {
-        Self { fraction: 0.0, windows: Arc::default() }
+        Self { fraction: 0.0, skew: Duration::ZERO, state: Arc::default() }
     }
 
     /// True unless [`RateBudget::disabled`].
@@ -55,12 +103,30 @@ impl RateBudget {
         self.fraction > 0.0
     }
 
+    /// Share of each documented quota this budget uses (0 when disabled).
+    pub fn share(&self) -> f64 {
+        self.fraction
+    }
+
+    /// How much longer than documented each window is counted.
+    pub fn skew(&self) -> Duration {
+        self.skew
+    }
+
+    /// Holds back every request of `operation`, from every clone of the client, for `wait`
+    /// (what a 429's `Retry-After` asked). A longer pause already in force is kept.
+    pub fn pause(&self, operation: &Operation, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut all = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = all.entry(operation.name).or_default();
+        if state.paused_until.is_none_or(|current| current < until) {
+            state.paused_until = Some(until);
+        }
+    }
+
     /// Waits until one more request of `operation` fits every one of its quotas, then counts
     /// it.
     pub async fn acquire(&self, operation: &Operation) {
-        if !self.is_enabled() || operation.rate_limits.is_empty() {
-            return;
-        }
         loop {
             let wait = self.try_take(operation);
             match wait {
@@ -80,12 +146,22 @@ impl RateBudget {
     /// Counts a request if it fits now; otherwise returns how long until it might.
     fn try_take(&self, operation: &Operation) -> Option<Duration> {
         let now = Instant::now();
-        let mut all = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let windows = all
-            .entry(operation.name)
-            .or_insert_with(|| operation.rate_limits.iter().map(|l| self.window(l)).collect());
+        let mut all = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = all.entry(operation.name).or_default();
+        if let Some(until) = state.paused_until {
+            if until > now {
+                return Some(until - now);
+            }
+            state.paused_until = None;
+        }
+        if !self.is_enabled() || operation.rate_limits.is_empty() {
+            return None;
+        }
+        if state.windows.is_empty() {
+            state.windows = operation.rate_limits.iter().map(|l| self.window(l)).collect();
+        }
         let mut wait = Duration::ZERO;
-        for window in windows.iter_mut() {
+        for window in state.windows.iter_mut() {
             while window.sent.front().is_some_and(|t| now.duration_since(*t) >= window.per) {
                 window.sent.pop_front();
             }
@@ -97,7 +173,7 @@ impl RateBudget {
         if wait > Duration::ZERO {
             return Some(wait);
         }
-        for window in windows.iter_mut() {
+        for window in state.windows.iter_mut() {
             window.sent.push_back(now);
         }
         None
@@ -105,6 +181,89 @@ impl RateBudget {
 
     fn window(&self, limit: &RateLimit) -> Window {
         let calls = ((f64::from(limit.calls) * self.fraction).floor() as usize).max(1);
-        Window { calls, per: limit.per, sent: VecDeque::with_capacity(calls) }
+        Window { calls, per: limit.per + self.skew, sent: VecDeque::with_capacity(calls) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Verb;
+
+    const LIMITS: &[RateLimit] = &[
+        RateLimit::new(100, Duration::from_secs(60)),
+        RateLimit::new(1500, Duration::from_secs(3600)),
+    ];
+    const ISOLATE: Operation =
+        Operation::new("isolateMachine", Verb::Post, "/api/machines/{id}/isolate")
+            .with_rate_limits(LIMITS);
+
+    /// Acquires `count` times in a row; returns the virtual instant of each, from the start.
+    async fn acquire_times(budget: &RateBudget, count: usize) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut times = Vec::with_capacity(count);
+        for _ in 0..count {
+            budget.acquire(&ISOLATE).await;
+            times.push(start.elapsed());
+        }
+        times
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_hourly_window_holds_with_the_margin() {
+        let budget = RateBudget::documented();
+        let times = acquire_times(&budget, 1351).await;
+        // 90 per 62 s: the first 1,350 (90% of 1,500) go in 15 windows...
+        assert_eq!(times[89], Duration::ZERO);
+        assert_eq!(times[90], Duration::from_secs(62));
+        assert_eq!(times[1349], Duration::from_secs(14 * 62));
+        // ...and the next waits for the first to leave the hour (plus the skew allowance).
+        assert_eq!(times[1350], Duration::from_secs(3602));
+        // Never more than the documented quotas within any documented window.
+        for (i, at) in times.iter().enumerate() {
+            let in_hour = times[i..].iter().take_while(|t| **t - *at < Duration::from_secs(3600));
+            assert!(in_hour.count() <= 1500);
+            let in_minute = times[i..].iter().take_while(|t| **t - *at < Duration::from_secs(60));
+            assert!(in_minute.count() <= 100);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_exact_budget_uses_the_whole_hourly_quota() {
+        let budget = RateBudget::exact();
+        let times = acquire_times(&budget, 1501).await;
+        assert_eq!(times[99], Duration::ZERO);
+        assert_eq!(times[100], Duration::from_secs(60));
+        assert_eq!(times[1499], Duration::from_secs(14 * 60));
+        assert_eq!(times[1500], Duration::from_secs(3600));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_clone_and_only_that_operation() {
+        let budget = RateBudget::documented();
+        let clone = budget.clone();
+        const OTHER: Operation = Operation::new("getMachineAction", Verb::Get, "/x");
+        budget.pause(&ISOLATE, Duration::from_secs(30));
+        budget.pause(&ISOLATE, Duration::from_secs(5)); // a shorter pause keeps the longer one
+        let start = Instant::now();
+        clone.acquire(&OTHER).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        clone.acquire(&ISOLATE).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        // A disabled budget still honours the service's pause.
+        let disabled = RateBudget::disabled();
+        disabled.pause(&OTHER, Duration::from_secs(7));
+        disabled.clone().acquire(&OTHER).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(37));
+    }
+
+    #[test]
+    fn defaults_are_ninety_percent_and_two_seconds() {
+        let budget = RateBudget::default();
+        assert_eq!((budget.share(), budget.skew()), (0.9, Duration::from_secs(2)));
+        let exact = RateBudget::exact();
+        assert_eq!((exact.share(), exact.skew()), (1.0, Duration::ZERO));
+        assert!(!RateBudget::disabled().is_enabled());
+        assert_eq!(RateBudget::fraction_of_documented(7.0).share(), 1.0);
     }
 }

@@ -14,6 +14,7 @@ use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tracing::Instrument as _;
 
+use crate::body::{BodyError, Overflow, read_body, stream_of};
 use crate::error::{ApiError, Error};
 use crate::http::{is_loopback, transport_error};
 use crate::timestamp::Timestamp;
@@ -108,8 +109,10 @@ impl DownloadLink {
     ///
     /// `http` should be the client's pool (`Core::http`); no
     /// `Authorization` header is sent, the signature in the URL is the credential. There is no
-    /// retry, and no timeout beyond the ones `http` was built with. On failure part of the file
-    /// may already have been written.
+    /// retry. The timeouts are the ones `http` was built with: the client's pool (what
+    /// `Client::download` uses) ends a download after `download_idle_timeout` without a byte
+    /// (30 s by default) or `download_timeout` in all (30 minutes), with [`Error::Timeout`].
+    /// On failure part of the file may already have been written.
     ///
     /// Errors: [`Error::Api`] for a non-2xx answer (its body snippet scrubbed of the
     /// signature), [`Error::Transport`] or [`Error::Timeout`] when the exchange fails, and
@@ -192,16 +195,15 @@ fn write_error(error: std::io::Error) -> Error {
 
 /// The start of an error body, at most [`ERROR_BODY_LIMIT`] bytes; what cannot be read is
 /// left out.
-async fn read_bounded(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while body.len() < ERROR_BODY_LIMIT {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    body.truncate(ERROR_BODY_LIMIT);
-    body
+async fn read_bounded(response: reqwest::Response) -> Vec<u8> {
+    let (announced, stream) = stream_of(response);
+    // A read error ends the body: what was read before it is kept.
+    let stream = stream
+        .take_while(|chunk| std::future::ready(chunk.is_ok()))
+        .map(|chunk| Ok::<_, std::convert::Infallible>(chunk.unwrap_or_default()));
+    let body: Result<Vec<u8>, BodyError<_>> =
+        read_body(Box::pin(stream), announced, ERROR_BODY_LIMIT, Overflow::Truncate).await;
+    body.unwrap_or_default()
 }
 
 /// Query parameters whose values are credentials, by (lower-case) name fragment.

@@ -25,7 +25,8 @@ pub enum Error {
         /// The underlying error, stripped of its URL (a download URL carries a signature).
         source: reqwest::Error,
     },
-    /// No response within the configured per-request timeout.
+    /// No response within the configured per-request timeout, or a download that went longer
+    /// than the download idle timeout without a byte or past its overall limit.
     #[non_exhaustive]
     Timeout {
         /// The operation, by spec name.
@@ -73,6 +74,15 @@ pub enum Error {
         /// The writer's error.
         source: std::io::Error,
     },
+    /// The answer's body is larger than the client's limit
+    /// (`ClientBuilder::max_response_bytes`); reading stopped as soon as the limit was passed.
+    #[non_exhaustive]
+    ResponseTooLarge {
+        /// The operation, by spec name.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A paged listing returned the same next link twice, which would loop forever.
     #[non_exhaustive]
     NonAdvancingNextLink {
@@ -119,7 +129,11 @@ impl ApiError {
             .ok()
             .and_then(|value| value.get("error").cloned());
         let text = |key: &str| {
-            detail.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_owned)
+            detail
+                .as_ref()
+                .and_then(|d| d.get(key))
+                .and_then(|v| v.as_str())
+                .map(crate::redact::redact)
         };
         let code = text("code");
         let snippet = code.is_none().then(|| snippet(body)).filter(|s| !s.is_empty());
@@ -155,7 +169,8 @@ impl fmt::Display for ApiError {
 }
 
 /// The first [`SNIPPET_LIMIT`] bytes of a body, cut at a character boundary (invalid UTF-8
-/// shown as `U+FFFD`), with `…` when something was cut, and URL query strings redacted.
+/// shown as `U+FFFD`), with `…` when something was cut, through the redaction rule (URL
+/// queries and user-info, bearer tokens, credential-like members).
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];
     let mut text = match std::str::from_utf8(cut) {
@@ -169,28 +184,7 @@ pub fn snippet(body: &[u8]) -> String {
     if body.len() > SNIPPET_LIMIT {
         text.push('…');
     }
-    redact_url_queries(&text)
-}
-
-/// Replaces the query string of every URL in `text` with `<redacted>`: a signed download URL
-/// carries its signature there.
-pub fn redact_url_queries(text: &str) -> String {
-    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(scheme) = rest.find("://") {
-        let url_end = rest[scheme..].find(ends_url).map_or(rest.len(), |i| scheme + i);
-        match rest[scheme..url_end].find('?') {
-            Some(query) => {
-                out.push_str(&rest[..scheme + query]);
-                out.push_str("?<redacted>");
-            }
-            None => out.push_str(&rest[..url_end]),
-        }
-        rest = &rest[url_end..];
-    }
-    out.push_str(rest);
-    out
+    crate::redact::redact(&text)
 }
 
 impl Error {
@@ -248,6 +242,12 @@ impl fmt::Display for Error {
             }
             Error::NonAdvancingNextLink { operation } => {
                 write!(f, "{operation}: the service returned the same next link twice")
+            }
+            Error::ResponseTooLarge { operation, limit } => {
+                write!(
+                    f,
+                    "{operation}: the response body is larger than the limit of {limit} bytes"
+                )
             }
         }
     }
@@ -312,10 +312,5 @@ mod tests {
         assert!(!text.contains("SECRET") && !text.contains("x=1"), "{text}");
         assert!(text.contains("https://h.example/f.zip?<redacted>"), "{text}");
         assert!(text.contains("https://a.example/p?<redacted> tail"), "{text}");
-        assert_eq!(redact_url_queries("no url here"), "no url here");
-        assert_eq!(
-            redact_url_queries("see https://a.example/path."),
-            "see https://a.example/path."
-        );
     }
 }

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::auth::{BoxFuture, Secret, StaticToken, TokenCredential, TokenRequest};
+use crate::body::{BodyError, ERROR_BODY_LIMIT, Overflow, read_body, stream_of};
 use crate::budget::RateBudget;
 use crate::error::{ApiError, Error, InvalidRequest, snippet};
 use crate::operation::Operation;
@@ -34,12 +35,23 @@ use crate::retry::{RetryPolicy, parse_retry_after};
 /// );
 /// assert_eq!(endpoint.base_url(), "https://api.security.microsoft.com");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Endpoint {
     base_url: String,
     authority: String,
     scope: String,
+}
+
+impl fmt::Debug for Endpoint {
+    /// The URLs without user-info and query.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &crate::redact::endpoint(&self.base_url))
+            .field("authority", &crate::redact::endpoint(&self.authority))
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -109,9 +121,13 @@ pub struct Core {
 
 struct Inner {
     http: reqwest::Client,
+    /// The pool downloads go through: built with the download timeouts (the same as `http`
+    /// when the user supplied their own client).
+    download_http: reqwest::Client,
     endpoint: Endpoint,
     credential: Arc<dyn TokenCredential>,
     timeout: Option<Duration>,
+    max_response_bytes: usize,
     user_agent: String,
     retry: RetryPolicy,
     budget: RateBudget,
@@ -123,6 +139,7 @@ impl fmt::Debug for Core {
             .field("endpoint", &self.inner.endpoint)
             .field("credential", &self.inner.credential)
             .field("timeout", &self.inner.timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .field("retry", &self.inner.retry)
             .field("rate_budget", &self.inner.budget.is_enabled())
             .finish_non_exhaustive()
@@ -141,11 +158,20 @@ pub struct ClientBuilder<C> {
     http: Option<reqwest::Client>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    download_idle_timeout: Option<Duration>,
+    download_timeout: Option<Duration>,
+    max_response_bytes: usize,
     user_agent: String,
     retry: RetryPolicy,
     budget: RateBudget,
     client: PhantomData<fn() -> C>,
 }
+
+/// Default for [`ClientBuilder::download_idle_timeout`]: 30 s without a byte.
+const DEFAULT_DOWNLOAD_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default for [`ClientBuilder::download_timeout`]: 30 minutes for a whole download.
+const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -153,13 +179,17 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("endpoint", &self.endpoint)
             .field("credential", &self.credential)
             .field("timeout", &self.timeout)
+            .field("download_idle_timeout", &self.download_idle_timeout)
+            .field("download_timeout", &self.download_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
 
 impl<C: FromCore> ClientBuilder<C> {
     /// A builder for `endpoint` with the defaults: 10 s connect timeout, 60 s per-request
-    /// timeout, [`RetryPolicy::default`], [`RateBudget::documented`].
+    /// timeout, downloads ended after 30 s without a byte or 30 minutes in all, responses of at
+    /// most 64 MiB, [`RetryPolicy::default`], [`RateBudget::documented`].
     #[doc(hidden)]
     pub fn new(endpoint: impl Into<Endpoint>) -> Self {
         Self {
@@ -168,6 +198,9 @@ impl<C: FromCore> ClientBuilder<C> {
             http: None,
             connect_timeout: Some(Duration::from_secs(10)),
             timeout: Some(Duration::from_secs(60)),
+            download_idle_timeout: Some(DEFAULT_DOWNLOAD_IDLE_TIMEOUT),
+            download_timeout: Some(DEFAULT_DOWNLOAD_TIMEOUT),
+            max_response_bytes: crate::body::DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: C::USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             budget: RateBudget::documented(),
@@ -219,8 +252,17 @@ impl<C: FromCore> ClientBuilder<C> {
         self.credential(StaticToken::new(token))
     }
 
-    /// Uses an existing `reqwest::Client` (its connection pool, proxy and TLS settings). The
-    /// connect timeout is then the one that client was built with.
+    /// Uses an existing `reqwest::Client` (its connection pool, proxy and TLS settings).
+    ///
+    /// Some settings then are that client's, not this builder's: its connect timeout; the
+    /// timeouts of downloads ([`download_idle_timeout`](Self::download_idle_timeout) and
+    /// [`download_timeout`](Self::download_timeout) apply only to the client this builder
+    /// creates: build yours with `read_timeout` and `timeout` for the same protection); and its
+    /// redirect policy. Whatever that policy, the bearer token never reaches another host
+    /// (reqwest drops `Authorization` on a redirect to another host, port or scheme) and the
+    /// client secret is never posted again (the token request's body cannot be replayed), but
+    /// only the client this builder creates refuses cross-origin redirects outright: build
+    /// yours with `reqwest::redirect::Policy::none()` to match.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -235,6 +277,35 @@ impl<C: FromCore> ClientBuilder<C> {
     /// Limit on each request, from sending to the end of the body (`None`: no limit).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long a download may go without receiving a byte (waiting for the answer, or
+    /// between two reads of its body) before it ends with [`Error::Timeout`] (default 30 s;
+    /// `None`: no limit). Applies to the HTTP client this builder creates.
+    pub fn download_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.download_idle_timeout = timeout;
+        self
+    }
+
+    /// Limit on a whole download, from sending its request to the last byte, after which it
+    /// ends with [`Error::Timeout`] (default 30 minutes, a 1.8 GB file at 1 MB/s; `None`: no
+    /// limit). Applies to the HTTP client this builder creates.
+    pub fn download_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.download_timeout = timeout;
+        self
+    }
+
+    /// Largest response body read into memory: API answers, token answers (for credentials
+    /// that use the client's pool) and error bodies (default 64 MiB, at least 1 byte).
+    ///
+    /// The largest documented answer, a listing page of 10,000 actions, is about 7 MB; the
+    /// default leaves nine times that. A success body over the limit ends the call with
+    /// [`Error::ResponseTooLarge`] as soon as the limit is passed (at once when
+    /// `Content-Length` announces it), without reading the rest; an error body is cut to its
+    /// first 64 KiB. Downloads are streamed to their writer and have no limit.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit.max(1);
         self
     }
 
@@ -262,23 +333,37 @@ impl<C: FromCore> ClientBuilder<C> {
             Error::Config("no credential: call `.credential(...)` or `.bearer_token(...)`".into())
         })?;
         check_base_url(&self.endpoint.base_url)?;
-        let http = match self.http {
-            Some(http) => http,
+        let (http, download_http) = match self.http {
+            Some(http) => (http.clone(), http),
             None => {
-                let mut builder = reqwest::Client::builder();
-                if let Some(timeout) = self.connect_timeout {
-                    builder = builder.connect_timeout(timeout);
+                let pool = || {
+                    let mut builder =
+                        reqwest::Client::builder().redirect(crate::redirect::same_origin_only());
+                    if let Some(timeout) = self.connect_timeout {
+                        builder = builder.connect_timeout(timeout);
+                    }
+                    builder
+                };
+                let mut downloads = pool();
+                if let Some(timeout) = self.download_idle_timeout {
+                    downloads = downloads.read_timeout(timeout);
                 }
-                builder
-                    .build()
-                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+                if let Some(timeout) = self.download_timeout {
+                    downloads = downloads.timeout(timeout);
+                }
+                let failed = |e: reqwest::Error| {
+                    Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
+                };
+                (pool().build().map_err(failed)?, downloads.build().map_err(failed)?)
             }
         };
         let inner = Inner {
             http,
+            download_http,
             endpoint: self.endpoint,
             credential,
             timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
             user_agent: self.user_agent,
             retry: self.retry,
             budget: self.budget,
@@ -292,8 +377,10 @@ fn check_base_url(base_url: &str) -> Result<(), Error> {
     if base_url.is_empty() {
         return Err(Error::Config("no base URL: call `.cloud(..)` or `.base_url(..)`".into()));
     }
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Config(format!("base URL `{base_url}` is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(base_url).map_err(|e| {
+        let shown = crate::redact::endpoint(base_url);
+        Error::Config(format!("base URL `{shown}` is not a URL: {e}"))
+    })?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&url) => Ok(()),
@@ -479,7 +566,7 @@ impl RawResponse {
             Err(e) => Err(Error::Decode {
                 operation: operation.name,
                 status: self.status,
-                message: e.to_string(),
+                message: crate::redact::decode_message(&e),
                 snippet: snippet(&self.body),
             }),
         }
@@ -492,9 +579,16 @@ impl Core {
         &self.inner.endpoint
     }
 
-    /// The HTTP connection pool. Requests made on it directly carry no token.
+    /// The HTTP connection pool for downloads (built with the download timeouts). Requests
+    /// made on it directly carry no token.
+    #[allow(clippy::misnamed_getters)] // `http` is the name generated code calls.
     pub fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+        &self.inner.download_http
+    }
+
+    /// Largest response body read into memory.
+    pub fn max_response_bytes(&self) -> usize {
+        self.inner.max_response_bytes
     }
 
     /// The rate budget shared by every clone of this client.
@@ -571,6 +665,10 @@ impl Core {
                 }
                 Attempt::Unauthorized(api, _) => return Err(Error::Api(api)),
                 Attempt::RateLimited(api) => {
+                    if let Some(wait) = api.retry_after {
+                        // Every clone of the client holds this operation back as asked.
+                        self.inner.budget.pause(operation, wait);
+                    }
                     let wait = api.retry_after.unwrap_or_else(|| policy.backoff(attempt));
                     if attempt >= policy.max_attempts || wait > policy.max_retry_after {
                         let retry_after = api.retry_after;
@@ -630,9 +728,23 @@ impl Core {
         let headers = std::mem::take(response.headers_mut());
         record_correlation(&headers, None);
         tracing::Span::current().record("status", status.as_u16());
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            Err(error) => {
+        let success = operation.success.contains(&status.as_u16());
+        let (limit, overflow) = if success {
+            (self.inner.max_response_bytes, Overflow::Fail)
+        } else {
+            (self.inner.max_response_bytes.min(ERROR_BODY_LIMIT), Overflow::Truncate)
+        };
+        let (announced, stream) = stream_of(response);
+        let body = match read_body(stream, announced, limit, overflow).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                tracing::warn!(limit, "response body over the size limit; not read further");
+                return Attempt::Done(Err(Error::ResponseTooLarge {
+                    operation: operation.name,
+                    limit,
+                }));
+            }
+            Err(BodyError::Read(error)) => {
                 // The service answered, so it acted on the request: only reads are retried.
                 let error = transport_error(operation.name, error);
                 return if operation.retry_safe {
@@ -642,7 +754,7 @@ impl Core {
                 };
             }
         };
-        if operation.success.contains(&status.as_u16()) {
+        if success {
             return Attempt::Done(Ok(RawResponse { status, headers, body }));
         }
         let retry_after = headers
@@ -651,6 +763,12 @@ impl Core {
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let mut api = ApiError::from_body(operation.name, status, &body, retry_after);
         api.request_id = request_id(&headers).map(str::to_owned);
+        if status.is_redirection() {
+            let host = crate::redirect::location_host(&headers, url);
+            api.message = Some(format!(
+                "redirected to {host}; not followed (redirects are followed only within the API's origin)"
+            ));
+        }
         let api = Box::new(api);
         record_correlation(&headers, api.target.as_deref());
         match status.as_u16() {
@@ -668,6 +786,7 @@ impl Core {
             authority: &endpoint.authority,
             http: &self.inner.http,
             rejected,
+            max_response_bytes: self.inner.max_response_bytes,
         };
         Ok(self.inner.credential.get_token(request).await?.token)
     }

@@ -27,6 +27,7 @@
 mod auth;
 #[cfg(feature = "azure")]
 mod azure;
+mod body;
 mod budget;
 mod download;
 mod error;
@@ -34,6 +35,8 @@ mod filter;
 mod http;
 mod operation;
 mod paging;
+mod redact;
+mod redirect;
 mod response;
 mod retry;
 mod serde_support;

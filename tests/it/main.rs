@@ -5,6 +5,7 @@ mod support;
 mod bad_specs;
 mod client_auth;
 mod client_budget;
+mod client_hardening;
 mod client_paging;
 mod client_requests;
 mod client_resilience;
