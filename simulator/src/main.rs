@@ -9,6 +9,8 @@
 //! It prints its base URL, a bearer token, the app credentials its token endpoint accepts,
 //! the simulated devices, and a ready-to-paste command that runs the SDK's
 //! `isolate_and_wait` example against it. Each request is logged on stderr unless `--quiet`.
+//! Ctrl-C stops it once open requests are answered (within a bounded time whatever clients
+//! do); a second Ctrl-C stops it at once.
 //! `--help` describes every option ([`cli`]); a bad argument or configuration file is named
 //! on stderr and exits with status 2.
 
@@ -51,6 +53,7 @@ fn print_banner(simulator: &Simulator) {
     println!("  MDE_TOKEN={token}");
     println!();
     println!("  token endpoint  {}", simulator.token_url());
+    println!("  v1 endpoint     {} (resource=)", simulator.legacy_token_url());
     println!("  tenant id       {}", credentials.tenant_id);
     println!("  client id       {}", credentials.client_id);
     println!("  client secret   {}", credentials.client_secret);
@@ -129,7 +132,12 @@ async fn main() -> ExitCode {
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("mde-simulator: cannot wait for Ctrl-C: {error}");
     }
-    eprintln!("mde-simulator: stopping");
-    simulator.shutdown().await;
-    ExitCode::SUCCESS
+    eprintln!("mde-simulator: stopping (press Ctrl-C again to stop at once)");
+    tokio::select! {
+        () = simulator.shutdown() => ExitCode::SUCCESS,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("mde-simulator: stopped without waiting for open requests");
+            ExitCode::from(130)
+        }
+    }
 }
