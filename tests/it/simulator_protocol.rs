@@ -1067,3 +1067,56 @@ async fn legacy_v1_token_endpoint() {
     assert!(body["error_description"].as_str().is_some_and(|d| d.starts_with("AADSTS900144")));
     simulator.shutdown().await;
 }
+
+/// The members the documented examples send as `null` are sent as `null` too, not left out:
+/// `startTime` and `endTime` of each command entry of a new live response (in the documented
+/// order), and an action's empty members such as `scope` and `relatedFileInfo`.
+#[tokio::test]
+async fn documented_nulls_are_sent() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let machine = windows(&simulator);
+    let documented: Value =
+        serde_json::from_str(&read(&fixture("docs/run-live-response-response.json")))
+            .expect("documented example");
+    let request = read(&fixture("docs/run-live-response-request.json"));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/machines/{machine}/runliveresponse", simulator.base_url()))
+        .bearer_auth(simulator.token())
+        .header("content-type", "application/json")
+        .body(request)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    let text = response.text().await.expect("body");
+    let body: Value = serde_json::from_str(&text).expect("JSON");
+    let entries = body["commands"].as_array().expect("commands");
+    let documented_entries = documented["commands"].as_array().expect("documented commands");
+    assert_eq!(entries.len(), documented_entries.len());
+    for (entry, documented) in entries.iter().zip(documented_entries) {
+        for (key, value) in documented.as_object().expect("entry") {
+            assert!(entry.get(key).is_some(), "{key} is missing from {entry}");
+            if value.is_null() {
+                assert_eq!(entry[key], Value::Null, "{key}");
+            }
+        }
+    }
+    let entry_text = &text[text.find(r#""commands":"#).expect("commands")..];
+    assert_eq!(
+        in_text_order(
+            entry_text,
+            ["command", "errors", "commandStatus", "endTime", "startTime", "index"]
+        ),
+        ["index", "startTime", "endTime", "commandStatus", "errors", "command"]
+    );
+    for name in ["get-machineaction-object-response.json", "machineaction-representation.json"] {
+        let example: Value =
+            serde_json::from_str(&read(&fixture(&format!("docs/{name}")))).expect("example");
+        for (key, value) in example.as_object().expect("object") {
+            if value.is_null() {
+                assert!(body.get(key).is_some(), "{key} (null in {name}) is missing");
+            }
+        }
+    }
+    simulator.shutdown().await;
+}
