@@ -93,6 +93,39 @@ fn print_banner(simulator: &Simulator) {
     println!("Press Ctrl-C to stop.");
 }
 
+/// Ctrl-C (SIGINT), listened to from the moment it is created, so that one pressed while the
+/// simulator starts is not lost.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self { signal: signal(SignalKind::interrupt())? })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// The next Ctrl-C.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match cli::parse(std::env::args().skip(1), |path| std::fs::read_to_string(path)) {
@@ -128,14 +161,19 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut interrupts = match Interrupts::new() {
+        Ok(interrupts) => interrupts,
+        Err(error) => {
+            eprintln!("mde-simulator: cannot wait for Ctrl-C: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     print_banner(&simulator);
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("mde-simulator: cannot wait for Ctrl-C: {error}");
-    }
+    interrupts.next().await;
     eprintln!("mde-simulator: stopping (press Ctrl-C again to stop at once)");
     tokio::select! {
         () = simulator.shutdown() => ExitCode::SUCCESS,
-        _ = tokio::signal::ctrl_c() => {
+        () = interrupts.next() => {
             eprintln!("mde-simulator: stopped without waiting for open requests");
             ExitCode::from(130)
         }

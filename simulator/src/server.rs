@@ -6,6 +6,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -48,12 +49,19 @@ async fn connection(stream: TcpStream, app: Arc<App>, mut shutdown: watch::Recei
     let header_read_timeout = app.config.header_read_timeout;
     let grace = app.config.shutdown_grace;
     let kill = Arc::new(Notify::new());
+    // Requests whose head has arrived and which are not answered yet.
+    let busy = Arc::new(AtomicUsize::new(0));
     let service = {
         let kill = kill.clone();
+        let busy = busy.clone();
         service_fn(move |request| {
             let app = app.clone();
             let kill = kill.clone();
-            async move { Ok::<_, Infallible>(app.handle(request, kill).await) }
+            let busy = busy.clone();
+            async move {
+                let _busy = Busy::enter(&busy);
+                Ok::<_, Infallible>(app.handle(request, kill).await)
+            }
         })
     };
     let mut builder = http1::Builder::new();
@@ -68,9 +76,12 @@ async fn connection(stream: TcpStream, app: Arc<App>, mut shutdown: watch::Recei
         }
         () = kill.notified() => {}
         _ = shutdown.changed() => {
-            // An idle connection closes at once, and a request whose body is still arriving is
-            // answered 503 (`App::handle` watches the same signal); a partial head or a
-            // handler that outlives the grace period is cut off.
+            // An idle connection, or one whose request head is still arriving, closes at
+            // once. A request whose body is still arriving is answered 503 (`App::handle`
+            // watches the same signal); a handler that outlives the grace period is cut off.
+            if busy.load(Ordering::SeqCst) == 0 {
+                return;
+            }
             connection.as_mut().graceful_shutdown();
             tokio::select! {
                 _ = connection.as_mut() => {}
@@ -80,5 +91,21 @@ async fn connection(stream: TcpStream, app: Arc<App>, mut shutdown: watch::Recei
                 }
             }
         }
+    }
+}
+
+/// Counts a request as being handled while it lives.
+struct Busy<'a>(&'a AtomicUsize);
+
+impl<'a> Busy<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Busy(count)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
