@@ -13,7 +13,12 @@ use mde_machine_actions::models::{IsolateRequest, IsolationType, MachineId};
 use mde_machine_actions::{ServiceErrorExt as _, WaitOptions};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    common::exit_code(run().await)
+}
+
+/// The example; its error is printed with `Display` by [`common::exit_code`].
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = mde_machine_actions::Client::from_env()?;
     let machine = MachineId::from(common::required_var("MDE_MACHINE_ID")?);
     let comment = std::env::var("MDE_COMMENT").unwrap_or_else(|_| "Isolated by automation".into());

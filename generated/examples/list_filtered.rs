@@ -5,7 +5,7 @@
 //! ```
 //! See `Client::from_env` for the credential and endpoint variables.
 
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Duration;
 
@@ -14,7 +14,18 @@ use mde_machine_actions::Timestamp;
 use mde_machine_actions::models::{MachineActionStatus, MachineActionType};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The example; `main` prints its error with `Display`.
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = mde_machine_actions::Client::from_env()?;
     let week_ago = Timestamp::now() - Duration::from_secs(7 * 24 * 60 * 60);
     let filter = F::r#type()

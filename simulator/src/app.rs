@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use hyper::body::Incoming as Body;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Request, Response};
 use mde_machine_actions::models::ErrorCode;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::action::ActionRecord;
 use crate::auth::{Caller, Tokens};
@@ -26,7 +26,7 @@ use crate::signing::Signer;
 use crate::state::{Rules, State};
 use crate::stats::Stats;
 
-/// Largest request body read.
+/// Largest request body read; a larger one is answered 413.
 const MAX_BODY: usize = 1024 * 1024;
 
 /// Locks `mutex`, ignoring poisoning (no handler panics while holding a lock).
@@ -50,6 +50,8 @@ pub(crate) struct App {
     pub stats: Mutex<Stats>,
     /// Draws correlation ids and tokens.
     pub ids: Mutex<fastrand::Rng>,
+    /// Turns true when the simulator stops.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 impl App {
@@ -101,6 +103,11 @@ impl App {
 
     /// Answers one request. When the plan drops the connection it never returns: `kill` is
     /// notified and the connection task closes the socket.
+    ///
+    /// The order: route, authenticate (so a caller without a valid token gets 401 whatever
+    /// it sends), read the body (413 when it is larger than [`MAX_BODY`], 408 when it takes
+    /// longer than the body-read timeout, 503 when the simulator stops meanwhile), then
+    /// rate limits, faults and the handler.
     pub async fn handle(
         self: Arc<Self>,
         request: Request<Body>,
@@ -108,44 +115,42 @@ impl App {
     ) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
         let correlation = self.new_id();
-        let body = match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
-                let failure = ApiFailure::bad_request(
-                    ErrorCode::InvalidRequestBody,
-                    "The request body is too large or was cut short",
-                );
-                return self.respond(
-                    None,
-                    &parts.method,
-                    parts.uri.path(),
-                    Reply::failure(&failure, &correlation),
-                    &Plan::default(),
-                    &correlation,
-                );
-            }
-        };
         let authorization =
             parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let incoming = Incoming::new(parts.method.clone(), &parts.uri, authorization, body);
+        let mut incoming =
+            Incoming::new(parts.method.clone(), &parts.uri, authorization, Bytes::new());
         let target = self.routes.resolve(&incoming.method, &incoming.segments);
         let route = target.route();
+        let respond = |reply: Reply, plan: &Plan| {
+            self.respond(route, &incoming.method, &incoming.path, reply, plan, &correlation)
+        };
+        let mut requestor = String::new();
+        if route.is_some_and(Route::is_api) {
+            match self.authenticate(&incoming) {
+                Ok(name) => requestor = name,
+                Err(failure) => {
+                    // The body is left unread: the connection must not be reused.
+                    let mut reply = Reply::failure(&failure, &correlation);
+                    reply.headers.push(("connection", "close".to_owned()));
+                    return respond(reply, &Plan::default());
+                }
+            }
+        }
+        match self.read_body(&parts.headers, body).await {
+            Ok(bytes) => incoming.body = bytes,
+            Err(failure) => {
+                let mut reply = Reply::failure(&failure, &correlation);
+                reply.headers.push(("connection", "close".to_owned()));
+                return respond(reply, &Plan::default());
+            }
+        }
         let (reply, plan) = match route {
-            Some(route) => self.route(route, &target, &incoming, &correlation, &kill).await,
+            Some(route) => {
+                self.route(route, &target, &incoming, requestor, &correlation, &kill).await
+            }
             None => {
                 let plan = Plan::default();
-                let ctx = Ctx {
-                    app: &self,
-                    req: &incoming,
-                    now: self.clock.elapsed(),
-                    requestor: String::new(),
-                    plan: &plan,
-                };
-                let reply = match routes::dispatch(&ctx, &target) {
-                    Ok(reply) => reply,
-                    Err(failure) => Reply::failure(&failure, &correlation),
-                };
-                let reply = if target == Target::MethodNotAllowed {
+                let reply = if let Target::MethodNotAllowed { allow } = &target {
                     let failure = ApiFailure::new(
                         405,
                         ErrorCode::Unknown("MethodNotAllowed".to_owned()),
@@ -154,38 +159,100 @@ impl App {
                             incoming.method
                         ),
                     );
-                    Reply::failure(&failure, &correlation)
-                } else {
+                    let mut reply = Reply::failure(&failure, &correlation);
+                    reply.headers.push(("allow", allow.clone()));
                     reply
+                } else {
+                    let ctx = Ctx {
+                        app: &self,
+                        req: &incoming,
+                        now: self.clock.elapsed(),
+                        requestor: String::new(),
+                        plan: &plan,
+                    };
+                    match routes::dispatch(&ctx, &target) {
+                        Ok(reply) => reply,
+                        Err(failure) => Reply::failure(&failure, &correlation),
+                    }
                 };
                 (reply, plan)
             }
         };
-        self.respond(route, &incoming.method, &incoming.path, reply, &plan, &correlation)
+        respond(reply, &plan)
     }
 
-    /// Authentication, rate limits, faults and the handler of a matched route.
+    /// The caller of an API route: who its bearer token names, or the 401 or 403 failure.
+    fn authenticate(&self, incoming: &Incoming) -> Result<String, ApiFailure> {
+        let now = self.clock.elapsed();
+        match lock(&self.tokens).check(incoming.authorization.as_deref(), now) {
+            Caller::Allowed { requestor } => Ok(requestor),
+            Caller::Unauthorized(message) => {
+                Err(ApiFailure::new(401, ErrorCode::Unauthorized, message))
+            }
+            Caller::Forbidden(message) => Err(ApiFailure::new(403, ErrorCode::Forbidden, message)),
+        }
+    }
+
+    /// Reads a request body of at most [`MAX_BODY`] bytes within the body-read timeout.
+    async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiFailure> {
+        let too_large = || {
+            ApiFailure::new(
+                413,
+                ErrorCode::Unknown("RequestEntityTooLarge".to_owned()),
+                format!("The request body is larger than the limit of {MAX_BODY} bytes"),
+            )
+        };
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let mut shutdown = self.shutdown.clone();
+        let read = Limited::new(body, MAX_BODY).collect();
+        let limit = self.config.body_read_timeout;
+        let timeout = async move {
+            match limit {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            collected = read => match collected {
+                Ok(collected) => Ok(collected.to_bytes()),
+                Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+                Err(_) => Err(ApiFailure::bad_request(
+                    ErrorCode::InvalidRequestBody,
+                    "The request body was cut short",
+                )),
+            },
+            () = timeout => Err(ApiFailure::new(
+                408,
+                ErrorCode::Unknown("RequestTimeout".to_owned()),
+                "The request body did not arrive in time",
+            )),
+            _ = shutdown.wait_for(|stopping| *stopping) => Err(ApiFailure::new(
+                503,
+                ErrorCode::Unknown("ServiceUnavailable".to_owned()),
+                "The simulator is stopping",
+            )),
+        }
+    }
+
+    /// Rate limits, faults and the handler of a matched route, for an authenticated caller.
     async fn route(
         &self,
         route: Route,
         target: &Target,
         incoming: &Incoming,
+        requestor: String,
         correlation: &str,
         kill: &Notify,
     ) -> (Reply, Plan) {
         let now = self.clock.elapsed();
         let fail = |failure: ApiFailure| (Reply::failure(&failure, correlation), Plan::default());
-        let mut requestor = String::new();
         if route.is_api() {
-            match lock(&self.tokens).check(incoming.authorization.as_deref(), now) {
-                Caller::Allowed { requestor: name } => requestor = name,
-                Caller::Unauthorized(message) => {
-                    return fail(ApiFailure::new(401, ErrorCode::Unauthorized, message));
-                }
-                Caller::Forbidden(message) => {
-                    return fail(ApiFailure::new(403, ErrorCode::Forbidden, message));
-                }
-            }
             let limited = lock(&self.limits).check(route, now);
             if let Err(wait) = limited {
                 let seconds = retry_after_seconds(wait);

@@ -167,6 +167,19 @@ pub struct Config {
     pub enforce_os_support: bool,
     /// Fault rules, per route.
     pub faults: BTreeMap<Route, FaultRule>,
+    /// How long a client may take to send a request's head (request line and headers),
+    /// counted from the moment the server waits for it; a connection that takes longer is
+    /// closed. This also closes keep-alive connections left idle that long. `None`: no limit.
+    /// Measured on tokio's clock, so under paused time it passes as the test waits.
+    pub header_read_timeout: Option<Duration>,
+    /// How long a client may take to send a request's body once its head has arrived; a
+    /// request that takes longer is answered 408 Request Timeout and its connection closed.
+    /// `None`: no limit.
+    pub body_read_timeout: Option<Duration>,
+    /// How long [`Simulator::shutdown`](crate::Simulator::shutdown) lets requests that are
+    /// being handled finish before it closes their connections. Requests still being read
+    /// are not waited for.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -191,9 +204,15 @@ impl Default for Config {
             visibility_delay: Duration::ZERO,
             enforce_os_support: true,
             faults: BTreeMap::new(),
+            header_read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            body_read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            shutdown_grace: Duration::from_secs(2),
         }
     }
 }
+
+/// The default [`Config::header_read_timeout`] and [`Config::body_read_timeout`].
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Config {
     /// The defaults.
@@ -289,6 +308,25 @@ impl Config {
     #[must_use]
     pub fn with_visibility_delay(mut self, delay: Duration) -> Self {
         self.visibility_delay = delay;
+        self
+    }
+
+    /// Sets [`Self::header_read_timeout`] and [`Self::body_read_timeout`].
+    #[must_use]
+    pub fn with_read_timeouts(
+        mut self,
+        header: impl Into<Option<Duration>>,
+        body: impl Into<Option<Duration>>,
+    ) -> Self {
+        self.header_read_timeout = header.into();
+        self.body_read_timeout = body.into();
+        self
+    }
+
+    /// Sets [`Self::shutdown_grace`].
+    #[must_use]
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
         self
     }
 

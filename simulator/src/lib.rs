@@ -169,6 +169,7 @@ impl Simulator {
             config.outcomes.clone(),
             fastrand::Rng::with_seed(rng.u64(..)),
         );
+        let (shutdown, receiver) = watch::channel(false);
         let app = Arc::new(App {
             base_url,
             routes,
@@ -181,8 +182,8 @@ impl Simulator {
             stats: Mutex::new(Stats::default()),
             ids: Mutex::new(fastrand::Rng::with_seed(rng.u64(..))),
             config,
+            shutdown: receiver.clone(),
         });
-        let (shutdown, receiver) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, app.clone(), receiver));
         Ok(Simulator { app, addr, shutdown, task: Some(task) })
     }
@@ -212,6 +213,12 @@ impl Simulator {
     /// `ClientSecretCredential::token_endpoint`.
     pub fn token_url(&self) -> String {
         format!("{}/{}/oauth2/v2.0/token", self.app.base_url, self.app.config.credentials.tenant_id)
+    }
+
+    /// The legacy v1 token endpoint, `<base>/<tenant>/oauth2/token`, which takes
+    /// `resource=` instead of `scope=` and answers as Entra ID's v1 endpoint does.
+    pub fn legacy_token_url(&self) -> String {
+        format!("{}/{}/oauth2/token", self.app.base_url, self.app.config.credentials.tenant_id)
     }
 
     /// The tenant and app credentials the token endpoint accepts.
@@ -290,7 +297,11 @@ impl Simulator {
         lock(&self.app.stats).clone()
     }
 
-    /// Stops accepting connections, lets open requests finish, and waits for the server.
+    /// Stops accepting connections, lets requests being handled finish, and waits for the
+    /// server. It ends within a bounded time whatever clients do: idle connections and
+    /// requests whose head or body is still arriving are closed (a body being read is
+    /// answered 503), and a handler still running after [`Config::shutdown_grace`] is cut
+    /// off.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {

@@ -9,6 +9,8 @@
 //! It prints its base URL, a bearer token, the app credentials its token endpoint accepts,
 //! the simulated devices, and a ready-to-paste command that runs the SDK's
 //! `isolate_and_wait` example against it. Each request is logged on stderr unless `--quiet`.
+//! Ctrl-C stops it once open requests are answered (within a bounded time whatever clients
+//! do); a second Ctrl-C stops it at once.
 //! `--help` describes every option ([`cli`]); a bad argument or configuration file is named
 //! on stderr and exits with status 2.
 
@@ -51,6 +53,7 @@ fn print_banner(simulator: &Simulator) {
     println!("  MDE_TOKEN={token}");
     println!();
     println!("  token endpoint  {}", simulator.token_url());
+    println!("  v1 endpoint     {} (resource=)", simulator.legacy_token_url());
     println!("  tenant id       {}", credentials.tenant_id);
     println!("  client id       {}", credentials.client_id);
     println!("  client secret   {}", credentials.client_secret);
@@ -90,6 +93,39 @@ fn print_banner(simulator: &Simulator) {
     println!("Press Ctrl-C to stop.");
 }
 
+/// Ctrl-C (SIGINT), listened to from the moment it is created, so that one pressed while the
+/// simulator starts is not lost.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self { signal: signal(SignalKind::interrupt())? })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// The next Ctrl-C.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match cli::parse(std::env::args().skip(1), |path| std::fs::read_to_string(path)) {
@@ -125,11 +161,21 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut interrupts = match Interrupts::new() {
+        Ok(interrupts) => interrupts,
+        Err(error) => {
+            eprintln!("mde-simulator: cannot wait for Ctrl-C: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     print_banner(&simulator);
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("mde-simulator: cannot wait for Ctrl-C: {error}");
+    interrupts.next().await;
+    eprintln!("mde-simulator: stopping (press Ctrl-C again to stop at once)");
+    tokio::select! {
+        () = simulator.shutdown() => ExitCode::SUCCESS,
+        () = interrupts.next() => {
+            eprintln!("mde-simulator: stopped without waiting for open requests");
+            ExitCode::from(130)
+        }
     }
-    eprintln!("mde-simulator: stopping");
-    simulator.shutdown().await;
-    ExitCode::SUCCESS
 }

@@ -347,9 +347,34 @@ fn every_member_set() -> MachineAction {
         .with_troubleshoot_info(Value::Null)
 }
 
-/// `action` as the service writes it: every member (null when empty), in the recorded order.
+/// The members of a live response command entry (`commands[]`), in the order of the
+/// documented answer of `runLiveResponse`, which writes `startTime` and `endTime` as `null`
+/// until they are known instead of leaving them out.
+const COMMAND_ENTRY_ORDER: &[&str] =
+    &["index", "startTime", "endTime", "commandStatus", "errors", "command"];
+
+/// A command entry as the service writes it: every member of [`COMMAND_ENTRY_ORDER`] (null
+/// when empty), in that order; members it does not name follow.
+fn command_entry_json(entry: &mut Json) {
+    let Json::Object(members) = entry else { return };
+    for name in COMMAND_ENTRY_ORDER {
+        if !members.iter().any(|(key, _)| key == name) {
+            members.push(((*name).to_owned(), Json::null()));
+        }
+    }
+    let rank = |key: &str| {
+        COMMAND_ENTRY_ORDER.iter().position(|known| *known == key).unwrap_or(usize::MAX)
+    };
+    members.sort_by_key(|(key, _)| rank(key));
+}
+
+/// `action` as the service writes it: every member (null when empty), in the recorded order,
+/// and so each of its command entries.
 pub(crate) fn action_json(action: &MachineAction) -> Result<Json, ApiFailure> {
     let mut json = Json::of(action)?;
+    if let Some(Json::Array(commands)) = json.get_mut("commands") {
+        commands.iter_mut().for_each(command_entry_json);
+    }
     if let Json::Object(members) = &mut json {
         for name in action_members() {
             if !members.iter().any(|(key, _)| key == name) {

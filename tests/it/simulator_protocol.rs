@@ -244,7 +244,12 @@ async fn documented_errors() {
         404,
         "ResourceNotFound",
     );
-    assert_error(&raw(&simulator, M::GET, &isolate, token, None).await, 405, "MethodNotAllowed");
+    let answer = raw(&simulator, M::GET, &isolate, token, None).await;
+    assert_error(&answer, 405, "MethodNotAllowed");
+    assert_eq!(answer.1.get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
+    let answer = raw(&simulator, M::DELETE, "/api/machineactions", token, None).await;
+    assert_error(&answer, 405, "MethodNotAllowed");
+    assert_eq!(answer.1.get("allow").and_then(|v| v.to_str().ok()), Some("GET"));
     assert_error(&raw(&simulator, M::GET, "/api/alerts", token, None).await, 404, "NotFound");
 
     // Paths match without case, with or without the version segment.
@@ -857,4 +862,283 @@ async fn faults() {
     simulator.clear_faults();
     assert!(query.into_pager().all(|item| async move { item.is_ok() }).await);
     simulator.shutdown().await;
+}
+
+/// Writes `request` on a new connection and reads until the server closes it (or `limit`
+/// passes); returns what was read.
+async fn exchange_raw(
+    simulator: &Simulator,
+    request: &[u8],
+    limit: Duration,
+) -> Result<String, tokio::time::error::Elapsed> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(simulator.addr()).await.expect("connect");
+    stream.write_all(request).await.expect("send");
+    tokio::time::timeout(limit, async move {
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_413_after_authentication() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let machine = windows(&simulator);
+    let token = simulator.token();
+    let head = |authorization: &str, length: usize| {
+        format!(
+            "POST /api/machines/{machine}/isolate HTTP/1.1\r\nhost: localhost\r\n{authorization}\
+             content-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+        )
+    };
+    let limit = Duration::from_secs(10);
+    let bearer = format!("authorization: Bearer {token}\r\n");
+
+    // A declared length over the limit is refused before any of the body arrives.
+    let answer = exchange_raw(&simulator, head(&bearer, 5 << 20).as_bytes(), limit).await;
+    let answer = answer.expect("answered at once");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("RequestEntityTooLarge"), "{answer}");
+    // Without a token, or with a wrong one, the answer is 401 whatever the body.
+    let answer = exchange_raw(&simulator, head("", 5 << 20).as_bytes(), limit).await;
+    let answer = answer.expect("answered at once");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let wrong = "authorization: Bearer wrong\r\n";
+    let answer = exchange_raw(&simulator, head(wrong, 5 << 20).as_bytes(), limit).await;
+    assert!(answer.expect("answered").starts_with("HTTP/1.1 401"));
+
+    // A chunked body that grows past the limit.
+    let http = reqwest::Client::new();
+    let chunks =
+        futures_util::stream::iter((0..40).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])));
+    let url = format!("{}/api/machines/{machine}/isolate", simulator.base_url());
+    let response =
+        http.post(&url).bearer_auth(&token).body(reqwest::Body::wrap_stream(chunks)).send().await;
+    if let Ok(response) = response {
+        // The client may also see the connection close before it reads the answer.
+        assert_eq!(response.status().as_u16(), 413);
+    }
+    let response = http.post(&url).body(vec![b' '; 2 << 20]).send().await;
+    if let Ok(response) = response {
+        assert_eq!(response.status().as_u16(), 401);
+    }
+    assert_eq!(simulator.stats().count(&operations::ISOLATE_MACHINE, 400), 0);
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    let config = Config::default()
+        .with_read_timeouts(Duration::from_millis(300), Duration::from_millis(300));
+    let simulator = Simulator::start(config).await.expect("start");
+    let machine = windows(&simulator);
+    let limit = Duration::from_secs(5);
+
+    // Half a head: the connection is closed without an answer.
+    let started = std::time::Instant::now();
+    let half = format!("POST /api/machines/{machine}/isolate HTTP/1.1\r\nhost: local");
+    let answer = exchange_raw(&simulator, half.as_bytes(), limit).await.expect("closed");
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+
+    // Half a body: 408.
+    let started = std::time::Instant::now();
+    let request = format!(
+        "POST /api/machines/{machine}/isolate HTTP/1.1\r\nhost: localhost\r\n\
+         authorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n\
+         {{\"Comment\":",
+        simulator.token()
+    );
+    let answer = exchange_raw(&simulator, request.as_bytes(), limit).await.expect("closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(simulator.actions().is_empty());
+    simulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_in_bounded_time_whatever_clients_send() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    // The default read timeouts (30 s) are far longer than the bound checked here.
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let machine = windows(&simulator);
+    let connect = || tokio::net::TcpStream::connect(simulator.addr());
+
+    let mut half_head = connect().await.expect("connect");
+    half_head
+        .write_all(format!("POST /api/machines/{machine}/isolate HTTP/1.1\r\nho").as_bytes())
+        .await
+        .expect("send");
+    let mut half_body = connect().await.expect("connect");
+    let request = format!(
+        "POST /api/machines/{machine}/isolate HTTP/1.1\r\nhost: localhost\r\n\
+         authorization: Bearer {}\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n\
+         {{\"Comment\":",
+        simulator.token()
+    );
+    half_body.write_all(request.as_bytes()).await.expect("send");
+    let _idle = connect().await.expect("connect");
+    let client = client(&simulator);
+    client.list_machine_actions().await.expect("a keep-alive connection in the pool");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), simulator.shutdown())
+        .await
+        .expect("shutdown ends although clients sent partial requests");
+    // Nothing is being handled, so nothing waits for the grace period (2 s).
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+
+    let mut answer = String::new();
+    let _ = half_body.read_to_string(&mut answer).await;
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(1), half_head.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection with half a head is closed");
+}
+
+#[tokio::test]
+async fn legacy_v1_token_endpoint() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let credentials = simulator.credentials().clone();
+    assert_eq!(
+        simulator.legacy_token_url(),
+        format!("{}/{}/oauth2/token", simulator.base_url(), credentials.tenant_id)
+    );
+    let http = reqwest::Client::new();
+    let post = |resource: Option<&str>| {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", &credentials.client_id)
+            .append_pair("client_secret", &credentials.client_secret);
+        if let Some(resource) = resource {
+            form.append_pair("resource", resource);
+        }
+        let request = http
+            .post(simulator.legacy_token_url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.finish());
+        async move {
+            let response = request.send().await.expect("send");
+            let status = response.status().as_u16();
+            let text = response.text().await.expect("body");
+            (status, serde_json::from_str::<Value>(&text).expect("JSON"), text)
+        }
+    };
+    let resource = "https://api.securitycenter.microsoft.com";
+    let (status, body, text) = post(Some(resource)).await;
+    assert_eq!(status, 200, "{body}");
+    let keys: Vec<&str> = body.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 7, "{text}");
+    assert_eq!(
+        in_text_order(&text, keys),
+        [
+            "token_type",
+            "expires_in",
+            "ext_expires_in",
+            "expires_on",
+            "not_before",
+            "resource",
+            "access_token"
+        ]
+    );
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], "3599", "a string, as v1 sends it");
+    assert_eq!(body["ext_expires_in"], "3599");
+    assert_eq!(body["resource"], resource);
+    let number = |key: &str| body[key].as_str().and_then(|v| v.parse::<i64>().ok()).expect(key);
+    assert_eq!(number("expires_on") - number("not_before"), 3599);
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    let answer =
+        raw(&simulator, reqwest::Method::GET, "/api/machineactions", Some(&token), None).await;
+    assert_eq!(answer.0, 200);
+
+    // With a trailing slash too; another resource's token is refused by the API.
+    assert_eq!(post(Some("https://api.securitycenter.microsoft.com/")).await.0, 200);
+    let (status, body, _) = post(Some("https://graph.microsoft.com")).await;
+    assert_eq!(status, 200);
+    let foreign = body["access_token"].as_str().expect("token").to_owned();
+    let answer =
+        raw(&simulator, reqwest::Method::GET, "/api/machineactions", Some(&foreign), None).await;
+    assert_error(&answer, 403, "Forbidden");
+    let (status, body, _) = post(None).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
+    assert!(body["error_description"].as_str().is_some_and(|d| d.starts_with("AADSTS900144")));
+    simulator.shutdown().await;
+}
+
+/// The members the documented examples send as `null` are sent as `null` too, not left out:
+/// `startTime` and `endTime` of each command entry of a new live response (in the documented
+/// order), and an action's empty members such as `scope` and `relatedFileInfo`.
+#[tokio::test]
+async fn documented_nulls_are_sent() {
+    let simulator = Simulator::start(Config::default()).await.expect("start");
+    let machine = windows(&simulator);
+    let documented: Value =
+        serde_json::from_str(&read(&fixture("docs/run-live-response-response.json")))
+            .expect("documented example");
+    let request = read(&fixture("docs/run-live-response-request.json"));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/machines/{machine}/runliveresponse", simulator.base_url()))
+        .bearer_auth(simulator.token())
+        .header("content-type", "application/json")
+        .body(request)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    let text = response.text().await.expect("body");
+    let body: Value = serde_json::from_str(&text).expect("JSON");
+    let entries = body["commands"].as_array().expect("commands");
+    let documented_entries = documented["commands"].as_array().expect("documented commands");
+    assert_eq!(entries.len(), documented_entries.len());
+    for (entry, documented) in entries.iter().zip(documented_entries) {
+        for (key, value) in documented.as_object().expect("entry") {
+            assert!(entry.get(key).is_some(), "{key} is missing from {entry}");
+            if value.is_null() {
+                assert_eq!(entry[key], Value::Null, "{key}");
+            }
+        }
+    }
+    let entry_text = &text[text.find(r#""commands":"#).expect("commands")..];
+    assert_eq!(
+        in_text_order(
+            entry_text,
+            ["command", "errors", "commandStatus", "endTime", "startTime", "index"]
+        ),
+        ["index", "startTime", "endTime", "commandStatus", "errors", "command"]
+    );
+    for name in ["get-machineaction-object-response.json", "machineaction-representation.json"] {
+        let example: Value =
+            serde_json::from_str(&read(&fixture(&format!("docs/{name}")))).expect("example");
+        for (key, value) in example.as_object().expect("object") {
+            if value.is_null() {
+                assert!(body.get(key).is_some(), "{key} (null in {name}) is missing");
+            }
+        }
+    }
+    simulator.shutdown().await;
+}
+
+/// A request still being handled when the simulator stops gets the grace period, then its
+/// connection is closed: shutdown never waits longer.
+#[tokio::test]
+async fn shutdown_cuts_off_a_handler_after_the_grace_period() {
+    let config = Config::default().with_shutdown_grace(Duration::from_millis(300)).with_fault(
+        &operations::LIST_MACHINE_ACTIONS,
+        FaultRule::new().with_latency(Duration::from_secs(60)),
+    );
+    let simulator = Simulator::start(config).await.expect("start");
+    let url = format!("{}/api/machineactions", simulator.base_url());
+    let request = reqwest::Client::new().get(url).bearer_auth(simulator.token()).send();
+    let pending = tokio::spawn(request);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), simulator.shutdown()).await.expect("bounded");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(250), "the handler got its grace: {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(pending.await.expect("task").is_err(), "the connection was closed unanswered");
 }

@@ -8,3 +8,16 @@
 pub fn required_var(name: &str) -> Result<String, Box<dyn std::error::Error>> {
     std::env::var(name).map_err(|_| format!("set {name}").into())
 }
+
+/// The exit status of an example's `run`: success, or the error printed with its `Display`
+/// text (`error: ...`) on stderr and a failure status.
+#[allow(clippy::print_stderr, reason = "an example reports its error on stderr")]
+pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

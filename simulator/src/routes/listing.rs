@@ -45,6 +45,14 @@ fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
             }
             "$top" => {
                 let top = count("$top")?;
+                // The spec's minimum: a page of none is not a page (OData allows 0, the
+                // documented contract gives only the maximum, and the SDK never sends 0, so
+                // the simulator follows the spec and refuses it).
+                if top == 0 {
+                    return Err(ApiFailure::odata(
+                        "the value '0' of $top is below its minimum of '1'".to_owned(),
+                    ));
+                }
                 if top > MAX_TOP as u64 {
                     return Err(ApiFailure::odata(format!(
                         "the limit of '{MAX_TOP}' for $top has been exceeded; the requested value is '{top}'"
@@ -52,7 +60,16 @@ fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
                 }
                 options.top = Some(top as usize);
             }
-            "$skip" => options.skip = usize::try_from(count("$skip")?).unwrap_or(usize::MAX),
+            "$skip" => {
+                // An Edm.Int32, as the spec's format says.
+                let skip = count("$skip")?;
+                if skip > i32::MAX as u64 {
+                    return Err(ApiFailure::odata(format!(
+                        "the value '{skip}' of $skip is larger than an Int32"
+                    )));
+                }
+                options.skip = usize::try_from(skip).unwrap_or(usize::MAX);
+            }
             _ => {
                 return Err(ApiFailure::odata(format!(
                     "the query option '{name}' is not supported (use $filter, $top and $skip)"
@@ -145,6 +162,10 @@ mod tests {
         assert_eq!((ok.top, ok.skip), (Some(2), 3));
         assert!(options(&query(&[("$top", "10001")])).is_err());
         assert!(options(&query(&[("$top", "-1")])).is_err());
+        assert!(options(&query(&[("$top", "0")])).is_err());
+        assert!(options(&query(&[("$skip", "2147483648")])).is_err());
+        assert!(options(&query(&[("$skip", "2147483647")])).is_ok());
+        assert!(options(&query(&[("$filter", "")])).is_err());
         assert!(options(&query(&[("$skip", "x")])).is_err());
         assert!(options(&query(&[("$top", "1"), ("$Top", "2")])).is_err());
         assert!(options(&query(&[("$orderby", "id")])).is_err());

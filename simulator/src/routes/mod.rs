@@ -126,9 +126,9 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply, ApiFailu
             Some(handle) => Ok(Reply::json(success_status(operation), handle(ctx, params)?)),
             None => Err(ApiFailure::not_implemented(operation)),
         },
-        Target::Token { tenant } => Ok(token::token(ctx, tenant)),
+        Target::Token { tenant, legacy } => Ok(token::token(ctx, tenant, *legacy)),
         Target::Download => Ok(downloads::download(ctx)),
-        Target::MethodNotAllowed | Target::NotFound => Err(ApiFailure::new(
+        Target::MethodNotAllowed { .. } | Target::NotFound => Err(ApiFailure::new(
             404,
             mde_machine_actions::models::ErrorCode::NotFound,
             "No HTTP resource was found that matches the request URI",

@@ -28,12 +28,14 @@ impl Params {
 pub(crate) enum Target {
     /// An operation of the API, with the parameters found in its path.
     Api { operation: &'static Operation, params: Params },
-    /// The token endpoint of `tenant`.
-    Token { tenant: String },
+    /// The token endpoint of `tenant`: v2 (`/{tenant}/oauth2/v2.0/token`, with `scope`) or,
+    /// when `legacy`, v1 (`/{tenant}/oauth2/token`, with `resource`).
+    Token { tenant: String, legacy: bool },
     /// A signed download link.
     Download,
-    /// A known path with the wrong method.
-    MethodNotAllowed,
+    /// A known path with the wrong method; `allow` lists the methods it has, for the `Allow`
+    /// header (RFC 9110, 15.5.6).
+    MethodNotAllowed { allow: String },
     /// Nothing here.
     NotFound,
 }
@@ -45,7 +47,7 @@ impl Target {
             Target::Api { operation, .. } => Some(Route::Api(operation)),
             Target::Token { .. } => Some(Route::Token),
             Target::Download => Some(Route::Download),
-            Target::MethodNotAllowed | Target::NotFound => None,
+            Target::MethodNotAllowed { .. } | Target::NotFound => None,
         }
     }
 }
@@ -280,7 +282,12 @@ impl RouteTable {
         let path: Vec<&str> = segments.iter().map(String::as_str).collect();
         let is = |i: usize, text: &str| path.get(i).is_some_and(|s| s.eq_ignore_ascii_case(text));
         if path.len() == 4 && is(1, "oauth2") && is(2, "v2.0") && is(3, "token") {
-            return expect(method, Method::POST, Target::Token { tenant: segments[0].clone() });
+            let tenant = segments[0].clone();
+            return expect(method, Method::POST, Target::Token { tenant, legacy: false });
+        }
+        if path.len() == 3 && is(1, "oauth2") && is(2, "token") {
+            let tenant = segments[0].clone();
+            return expect(method, Method::POST, Target::Token { tenant, legacy: true });
         }
         if is(0, "safedownload") || is(0, "investigation-actions-data") {
             return expect(method, Method::GET, Target::Download);
@@ -289,21 +296,33 @@ impl RouteTable {
         if is(0, "api") && is(1, "v1.0") {
             path.remove(1);
         }
-        let mut known_path = false;
+        let mut allowed: Vec<&Method> = Vec::new();
         for entry in &self.entries {
             if let Some(params) = entry.matches(&path) {
                 if entry.method == *method {
                     return Target::Api { operation: entry.operation, params };
                 }
-                known_path = true;
+                if !allowed.contains(&&entry.method) {
+                    allowed.push(&entry.method);
+                }
             }
         }
-        if known_path { Target::MethodNotAllowed } else { Target::NotFound }
+        if allowed.is_empty() {
+            Target::NotFound
+        } else {
+            allowed.sort_by_key(|method| method.as_str());
+            let allow = allowed.iter().map(|method| method.as_str()).collect::<Vec<_>>();
+            Target::MethodNotAllowed { allow: allow.join(", ") }
+        }
     }
 }
 
 fn expect(method: &Method, wanted: Method, target: Target) -> Target {
-    if *method == wanted { target } else { Target::MethodNotAllowed }
+    if *method == wanted {
+        target
+    } else {
+        Target::MethodNotAllowed { allow: wanted.as_str().to_owned() }
+    }
 }
 
 #[cfg(test)]
@@ -424,14 +443,20 @@ mod tests {
             target(Method::POST, "/api/machineactions/abc/Cancel"),
             api(&CANCEL_MACHINE_ACTION, &[("id", "abc")])
         );
-        assert_eq!(target(Method::GET, "/api/machines/m1/isolate"), Target::MethodNotAllowed);
+        let not_allowed = |allow: &str| Target::MethodNotAllowed { allow: allow.to_owned() };
+        assert_eq!(target(Method::GET, "/api/machines/m1/isolate"), not_allowed("POST"));
         assert_eq!(target(Method::POST, "/api/machines/m1/reboot"), Target::NotFound);
-        assert_eq!(target(Method::DELETE, "/api/machineactions"), Target::MethodNotAllowed);
+        assert_eq!(target(Method::DELETE, "/api/machineactions"), not_allowed("GET"));
         assert_eq!(
             target(Method::POST, "/t/oauth2/v2.0/token"),
-            Target::Token { tenant: "t".into() }
+            Target::Token { tenant: "t".into(), legacy: false }
         );
-        assert_eq!(target(Method::GET, "/t/oauth2/v2.0/token"), Target::MethodNotAllowed);
+        assert_eq!(target(Method::GET, "/t/oauth2/v2.0/token"), not_allowed("POST"));
+        assert_eq!(
+            target(Method::POST, "/t/OAuth2/token"),
+            Target::Token { tenant: "t".into(), legacy: true }
+        );
+        assert_eq!(target(Method::GET, "/t/oauth2/token"), not_allowed("POST"));
         assert_eq!(target(Method::GET, "/safedownload/x/y.zip?sig=1"), Target::Download);
         assert_eq!(target(Method::GET, "/"), Target::NotFound);
         assert_eq!(target(Method::GET, "/api"), Target::NotFound);

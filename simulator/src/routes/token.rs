@@ -1,6 +1,12 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: a local OAuth2 client-credentials endpoint in the
 //! manner of Microsoft Entra ID, so the SDK's real credential code can be exercised. Errors
 //! use Entra's shape (`error`, `error_description` with an `AADSTS` code, `error_codes`).
+//!
+//! `POST /{tenant}/oauth2/token` is the legacy v1 endpoint older sample code signs in at: it
+//! takes `resource=` (the API's application ID URI) instead of `scope=`, and answers as Entra
+//! ID's v1 endpoint does, every value a string: `token_type`, `expires_in`,
+//! `ext_expires_in`, `expires_on` and `not_before` (Unix seconds), `resource` and
+//! `access_token`.
 
 use serde_json::json;
 
@@ -26,8 +32,8 @@ fn entra_error(ctx: &Ctx<'_>, status: u16, error: &str, code: u32, description: 
     )
 }
 
-/// The handler.
-pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str) -> Reply {
+/// The handler: the v2 endpoint, or the v1 endpoint when `legacy`.
+pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str, legacy: bool) -> Reply {
     let credentials = &ctx.app.config.credentials;
     let form: Vec<(String, String)> =
         url::form_urlencoded::parse(&ctx.req.body).into_owned().collect();
@@ -65,6 +71,9 @@ pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str) -> Reply {
         );
         return entra_error(ctx, 401, "invalid_client", 7_000_215, &text);
     }
+    if legacy {
+        return legacy_token(ctx, client_id, field("resource"));
+    }
     let Some(scope) = field("scope") else { return missing("scope") };
     if !scope.ends_with("/.default") || scope.contains(' ') {
         let text = format!(
@@ -81,6 +90,35 @@ pub(crate) fn token(ctx: &Ctx<'_>, tenant: &str) -> Reply {
             ("token_type", Json::from("Bearer")),
             ("expires_in", Json::from(json!(lifetime.as_secs()))),
             ("ext_expires_in", Json::from(json!(lifetime.as_secs()))),
+            ("access_token", Json::from(token.as_str())),
+        ]),
+    )
+}
+
+/// The v1 answer for `resource`: a token for the API when the resource is one of its
+/// application ID URIs (with or without a trailing `/`), otherwise a token the API refuses
+/// (403), as v2 does for another scope.
+fn legacy_token(ctx: &Ctx<'_>, client_id: &str, resource: Option<&str>) -> Reply {
+    let Some(resource) = resource.filter(|resource| !resource.trim().is_empty()) else {
+        let text = "The request body must contain the following parameter: 'resource'.";
+        return entra_error(ctx, 400, "invalid_request", 900_144, text);
+    };
+    let scope = format!("{}/.default", resource.trim_end_matches('/'));
+    let audience_ok = ACCEPTED_SCOPES.iter().any(|s| s.eq_ignore_ascii_case(&scope));
+    let lifetime = ctx.app.config.credentials.token_lifetime;
+    let token = ctx.app.issue_token(ctx.now, lifetime, audience_ok, client_id);
+    let not_before = ctx.app.clock.wall_at(ctx.now).unix_timestamp();
+    let expires_on = not_before.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(0));
+    let seconds = lifetime.as_secs().to_string();
+    Reply::json(
+        200,
+        Json::object([
+            ("token_type", Json::from("Bearer")),
+            ("expires_in", Json::from(seconds.as_str())),
+            ("ext_expires_in", Json::from(seconds.as_str())),
+            ("expires_on", Json::from(expires_on.to_string().as_str())),
+            ("not_before", Json::from(not_before.to_string().as_str())),
+            ("resource", Json::from(resource)),
             ("access_token", Json::from(token.as_str())),
         ]),
     )
