@@ -12,15 +12,18 @@ use crate::operation::{Operation, RateLimit};
 /// Per-operation sliding windows built from the spec's documented rate limits, with a safety
 /// margin, and paused for everyone after a 429.
 ///
-/// [`RateBudget::documented`] (the default) uses **90% of each documented quota** and counts
-/// each window **2 seconds longer** than documented. The service counts requests when they
+/// [`RateBudget::documented`] (the default) uses the whole documented quota but counts each
+/// window **2.5 seconds longer** than documented. The service counts requests when they
 /// arrive, the client when it sends them: a request sent 60.0 s after the first of a full
 /// minute can arrive, after network latency, queueing and the skew between the service's
-/// clocks, inside the service's window, and be refused. Two seconds covers a slow round trip
-/// and clock skew between the service's front ends; the 10% headroom covers requests another
-/// tool or an earlier run of this process sent within the window, which the client cannot see.
-/// Together they cost at most 10% of the documented throughput (100/min becomes 90 per 62 s,
-/// 1,500/h becomes 1,350 per 3,602 s), far cheaper than a 429 and its `Retry-After` wait.
+/// clocks, inside the service's window, and be refused. The allowance is 2 s of clock skew
+/// between the service's front ends plus half a second of latency variation; it costs 4.2% of
+/// the throughput of a one-minute quota (100 per 62.5 s) and 0.07% of an hourly one, far less
+/// than a 429 and its `Retry-After` wait. (A test isolates 1,000 devices against the simulator
+/// with windows 2 s longer and 50 ± 40 ms of latency: no 429, 1.04× the minimum time.)
+/// The margin is in time, not in calls: a smaller share of each quota would only slow bulk work
+/// further without making a single request safer. When other tools share the tenant's quota,
+/// give this client its part with [`fraction_of_documented`](Self::fraction_of_documented).
 ///
 /// When the service answers 429 with a `Retry-After`, the client [`pause`](Self::pause)s that
 /// operation's budget: every clone of the client waits out the pause before sending that
@@ -56,15 +59,16 @@ impl Default for RateBudget {
 }
 
 impl RateBudget {
-    /// Share of each documented quota [`documented`](Self::documented) uses: 90%.
-    pub const DEFAULT_SHARE: f64 = 0.9;
+    /// Share of each documented quota [`documented`](Self::documented) uses: all of it (the
+    /// margin is [`DEFAULT_SKEW`](Self::DEFAULT_SKEW), in time).
+    pub const DEFAULT_SHARE: f64 = 1.0;
 
     /// How much longer than documented [`documented`](Self::documented) counts each window:
-    /// 2 seconds.
-    pub const DEFAULT_SKEW: Duration = Duration::from_secs(2);
+    /// 2.5 seconds.
+    pub const DEFAULT_SKEW: Duration = Duration::from_millis(2500);
 
-    /// Paces every operation at 90% of its documented quotas, each window counted 2 s longer
-    /// than documented (see the type's docs for why).
+    /// Paces every operation at its documented quotas, each window counted 2.5 s longer than
+    /// documented (see the type's docs for why).
     pub fn documented() -> Self {
         Self::fraction_of_documented(Self::DEFAULT_SHARE)
     }
@@ -212,13 +216,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_hourly_window_holds_with_the_margin() {
         let budget = RateBudget::documented();
-        let times = acquire_times(&budget, 1351).await;
-        // 90 per 62 s: the first 1,350 (90% of 1,500) go in 15 windows...
-        assert_eq!(times[89], Duration::ZERO);
-        assert_eq!(times[90], Duration::from_secs(62));
-        assert_eq!(times[1349], Duration::from_secs(14 * 62));
+        let times = acquire_times(&budget, 1501).await;
+        // 100 per 62.5 s: the first 1,500 go in 15 windows...
+        assert_eq!(times[99], Duration::ZERO);
+        assert_eq!(times[100], Duration::from_millis(62_500));
+        assert_eq!(times[1499], Duration::from_millis(14 * 62_500));
         // ...and the next waits for the first to leave the hour (plus the skew allowance).
-        assert_eq!(times[1350], Duration::from_secs(3602));
+        assert_eq!(times[1500], Duration::from_millis(3_602_500));
         // Never more than the documented quotas within any documented window.
         for (i, at) in times.iter().enumerate() {
             let in_hour = times[i..].iter().take_while(|t| **t - *at < Duration::from_secs(3600));
@@ -260,7 +264,7 @@ mod tests {
     #[test]
     fn defaults_are_ninety_percent_and_two_seconds() {
         let budget = RateBudget::default();
-        assert_eq!((budget.share(), budget.skew()), (0.9, Duration::from_secs(2)));
+        assert_eq!((budget.share(), budget.skew()), (1.0, Duration::from_millis(2500)));
         let exact = RateBudget::exact();
         assert_eq!((exact.share(), exact.skew()), (1.0, Duration::ZERO));
         assert!(!RateBudget::disabled().is_enabled());

@@ -149,6 +149,15 @@ pub struct Config {
     pub credentials: Credentials,
     /// Enforce the documented per-operation quotas (429 with `Retry-After`).
     pub rate_limits: bool,
+    /// How long after it was sent the quotas count a request (the service counts arrivals):
+    /// this delay, plus or minus [`Self::arrival_jitter`]. Nothing is slept: only the counting
+    /// moves, so it works under a paused or manual clock too. Default zero.
+    pub arrival_delay: Duration,
+    /// How much the arrival delay varies, uniformly either way (drawn from the seed).
+    pub arrival_jitter: Duration,
+    /// How much longer than documented the quotas' windows are counted, as when the service's
+    /// front ends count on clocks that disagree by that much. Default zero.
+    pub rate_limit_skew: Duration,
     /// Largest page the listing returns before it adds `@odata.nextLink` (the service's is
     /// 10,000).
     pub page_size: usize,
@@ -196,6 +205,9 @@ impl Default for Config {
             outcomes: PerType::default(),
             credentials: Credentials::default(),
             rate_limits: true,
+            arrival_delay: Duration::ZERO,
+            arrival_jitter: Duration::ZERO,
+            rate_limit_skew: Duration::ZERO,
             page_size: 10_000,
             max_live_response_sessions: 50,
             package_link_lifetime: Duration::from_secs(10 * 60),
@@ -294,6 +306,22 @@ impl Config {
     #[must_use]
     pub fn with_rate_limits(mut self, enabled: bool) -> Self {
         self.rate_limits = enabled;
+        self
+    }
+
+    /// Sets [`Self::arrival_delay`] and [`Self::arrival_jitter`]: the quotas count each request
+    /// `delay` ± `jitter` after it was sent, as the network would deliver it.
+    #[must_use]
+    pub fn with_arrival_delay(mut self, delay: Duration, jitter: Duration) -> Self {
+        self.arrival_delay = delay;
+        self.arrival_jitter = jitter;
+        self
+    }
+
+    /// Sets [`Self::rate_limit_skew`]: the quotas' windows are counted `skew` longer.
+    #[must_use]
+    pub fn with_rate_limit_skew(mut self, skew: Duration) -> Self {
+        self.rate_limit_skew = skew;
         self
     }
 

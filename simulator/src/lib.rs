@@ -177,7 +177,15 @@ impl Simulator {
             signer,
             state: Mutex::new(state),
             tokens: Mutex::new(auth::Tokens::new(token, config.credentials.requestor.clone())),
-            limits: Mutex::new(limits::RateLimiter::new(config.rate_limits)),
+            limits: Mutex::new(limits::RateLimiter::new(
+                config.rate_limits,
+                limits::Counting {
+                    delay: config.arrival_delay,
+                    jitter: config.arrival_jitter,
+                    skew: config.rate_limit_skew,
+                },
+                config.seed,
+            )),
             faults: Mutex::new(faults::Faults::new(config.faults.clone(), config.seed)),
             stats: Mutex::new(Stats::default()),
             ids: Mutex::new(fastrand::Rng::with_seed(rng.u64(..))),

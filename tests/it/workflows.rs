@@ -226,7 +226,11 @@ async fn collect_investigation_package_then_download_the_zip() {
     let mut url = link.url().clone();
     let query: String = url
         .query_pairs()
-        .map(|(k, v)| if k == "sig" { format!("{k}=00{}", &v[2..]) } else { format!("{k}={v}") })
+        .map(|(k, v)| {
+            // Another first two characters, whatever the signature starts with.
+            let other = if v.starts_with("00") { "11" } else { "00" };
+            if k == "sig" { format!("{k}={other}{}", &v[2..]) } else { format!("{k}={v}") }
+        })
         .collect::<Vec<_>>()
         .join("&");
     url.set_query(Some(&query));

@@ -30,6 +30,10 @@ pub(crate) struct Settings {
     pub machines: Vec<Machine>,
     pub page_size: Option<usize>,
     pub rate_limits: Option<bool>,
+    /// `arrivalDelayMs`, `arrivalJitterMs` and `rateLimitSkewMs`, in milliseconds.
+    pub arrival_delay_ms: Option<u64>,
+    pub arrival_jitter_ms: Option<u64>,
+    pub rate_limit_skew_ms: Option<u64>,
     /// Timings per action type; `None` is every type without its own.
     pub timings: Vec<(Option<MachineActionType>, Timing)>,
     /// Outcomes per action type; `None` is every type without its own.
@@ -81,6 +85,10 @@ impl Settings {
         if let Some(enabled) = self.rate_limits {
             config = config.with_rate_limits(enabled);
         }
+        let millis = |value: Option<u64>| Duration::from_millis(value.unwrap_or(0));
+        config = config
+            .with_arrival_delay(millis(self.arrival_delay_ms), millis(self.arrival_jitter_ms))
+            .with_rate_limit_skew(millis(self.rate_limit_skew_ms));
         for (kind, timing) in &self.timings {
             match kind {
                 Some(kind) => config.timings.set(kind, *timing),
@@ -244,6 +252,9 @@ struct RawFile {
     machines: Vec<RawMachine>,
     page_size: Option<usize>,
     rate_limits: Option<bool>,
+    arrival_delay_ms: Option<u64>,
+    arrival_jitter_ms: Option<u64>,
+    rate_limit_skew_ms: Option<u64>,
     #[serde(default)]
     timings: BTreeMap<String, RawTiming>,
     #[serde(default)]
@@ -342,6 +353,9 @@ impl RawFile {
             machines,
             page_size,
             rate_limits: self.rate_limits,
+            arrival_delay_ms: self.arrival_delay_ms,
+            arrival_jitter_ms: self.arrival_jitter_ms,
+            rate_limit_skew_ms: self.rate_limit_skew_ms,
             timings,
             outcomes,
             faults,
