@@ -566,7 +566,7 @@ impl RawResponse {
             Err(e) => Err(Error::Decode {
                 operation: operation.name,
                 status: self.status,
-                message: crate::redact::decode_message(&e),
+                message: crate::redact::decode_message(&e, &self.body),
                 snippet: snippet(&self.body),
             }),
         }

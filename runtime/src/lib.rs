@@ -33,6 +33,7 @@ mod download;
 mod error;
 mod filter;
 mod http;
+mod json_path;
 mod operation;
 mod paging;
 mod redact;

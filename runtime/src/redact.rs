@@ -359,7 +359,7 @@ fn value_span(text: &str, lower: &str, at: usize) -> Option<(usize, usize)> {
 
 /// A serde_json error as a message that names where and what was expected, never the value:
 /// serde quotes the offending value (which can be a signed link or a token).
-pub(crate) fn decode_message(error: &serde_json::Error) -> String {
+pub(crate) fn decode_message(error: &serde_json::Error, body: &[u8]) -> String {
     let full = error.to_string();
     let located = format!(" at line {} column {}", error.line(), error.column());
     let text = full.strip_suffix(&located).unwrap_or(&full);
@@ -368,7 +368,14 @@ pub(crate) fn decode_message(error: &serde_json::Error) -> String {
         // Syntax, EOF and I/O messages quote no value.
         _ => text.to_owned(),
     };
-    redact(&format!("{text} (line {}, column {})", error.line(), error.column()))
+    let path = match error.classify() {
+        serde_json::error::Category::Data => {
+            crate::json_path::path_at(body, error.line(), error.column())
+        }
+        _ => None,
+    };
+    let at = path.map(|path| format!("at `{path}`, ")).unwrap_or_default();
+    redact(&format!("{text} ({at}line {}, column {})", error.line(), error.column()))
 }
 
 /// `invalid type: string "x", expected ...` → `invalid type: string, expected ...`, and the
@@ -498,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn decode_messages_name_the_place_and_type_never_the_value() {
+    fn decode_messages_name_the_member_place_and_type_never_the_value() {
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
         struct Thing {
@@ -517,22 +524,22 @@ mod tests {
             ),
             (
                 r#"{"id": "x", "count": "SECRETVALUE", "kind": "A"}"#,
-                "invalid type: string <redacted>, expected u32 (line 1, column 34)",
+                "invalid type: string <redacted>, expected u32 (at `count`, line 1, column 34)",
             ),
             (
                 r#"{"id": "x", "count": -7, "kind": "A"}"#,
-                "invalid value: integer <redacted>, expected u32 (line 1, column 23)",
+                "invalid value: integer <redacted>, expected u32 (at `count`, line 1, column 23)",
             ),
             (
                 r#"{"id": "x", "count": 1, "kind": "SECRETVALUE"}"#,
-                "unknown variant <redacted>, expected `A` (line 1, column 45)",
+                "unknown variant <redacted>, expected `A` (at `kind`, line 1, column 45)",
             ),
             (r#"{"id": "x", "count": 1}"#, "missing field `kind` (line 1, column 23)"),
             (r#"{"id": "SECRETVALUE""#, "EOF while parsing an object (line 1, column 20)"),
         ];
         for (json, expected) in cases {
             let error = serde_json::from_str::<Thing>(json).unwrap_err();
-            assert_eq!(decode_message(&error), expected, "{json}");
+            assert_eq!(decode_message(&error, json.as_bytes()), expected, "{json}");
         }
     }
 }
