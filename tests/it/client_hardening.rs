@@ -599,3 +599,60 @@ async fn request_ids_reach_success_metadata_and_errors() {
     assert_eq!(api.request_id.as_deref(), Some("error-id"));
     assert_eq!(api.target.as_deref(), Some("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"));
 }
+
+/// An `azure_identity`-style credential that hands out a fixed token.
+#[cfg(feature = "azure")]
+#[derive(Debug)]
+struct FixedAzureCredential;
+
+// What `#[async_trait]` expands the trait method to, written out so the test needs no
+// `async-trait` dependency.
+#[cfg(feature = "azure")]
+impl azure_core::credentials::TokenCredential for FixedAzureCredential {
+    fn get_token<'life0, 'life1, 'life2, 'life3, 'async_trait>(
+        &'life0 self,
+        _scopes: &'life1 [&'life2 str],
+        _options: Option<azure_core::credentials::TokenRequestOptions<'life3>>,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = azure_core::Result<azure_core::credentials::AccessToken>,
+                > + Send
+                + 'async_trait,
+        >,
+    >
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        'life2: 'async_trait,
+        'life3: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            let expires_on = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+            Ok(azure_core::credentials::AccessToken::new(TEST_TOKEN.to_owned(), expires_on))
+        })
+    }
+}
+
+#[cfg(feature = "azure")]
+#[tokio::test]
+async fn api_calls_with_an_azure_credential_follow_no_redirect_to_another_origin() {
+    for status in [301, 302, 303, 307, 308] {
+        let elsewhere = target().await;
+        let api = MockServer::start().await;
+        Mock::given(method("POST")).respond_with(redirect(status, &elsewhere)).mount(&api).await;
+        Mock::given(method("GET")).respond_with(redirect(status, &elsewhere)).mount(&api).await;
+        let credential = mde_machine_actions::AzureCredential::new(Arc::new(FixedAzureCredential));
+        let client = quick(Client::builder().base_url(api.uri()).credential(credential));
+        let error = get_action(&client).await.unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{error:?}");
+        let body = IsolateRequest::new("redirect test");
+        let error = client.isolate_machine(&MachineId(MACHINE.into()), &body).await.unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{error:?}");
+        // The API saw the token; the other host saw nothing.
+        let seen = api.received_requests().await.unwrap();
+        assert!(seen.iter().all(|r| format!("{:?}", r.headers).contains(TEST_TOKEN)));
+        assert_eq!(assert_nothing_secret_reached(&elsewhere).await, 0, "HTTP {status}");
+    }
+}
