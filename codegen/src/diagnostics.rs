@@ -20,10 +20,23 @@ impl Diagnostic {
     }
 }
 
+/// `text` with every character the spec's text rules refuse (and carriage returns) written as
+/// an escape, so that a message cannot reorder or hide what a terminal shows.
+fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c == '\r' || crate::text::refused(c).is_some();
+    if !text.contains(hidden) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let location = if self.location.is_empty() { "/" } else { &self.location };
-        write!(f, "{location}: {}", self.message)
+        write!(f, "{}: {}", visible(location), visible(&self.message))
     }
 }
 

@@ -103,6 +103,8 @@ pub struct Field {
     pub filter_ops: Vec<FilterOp>,
     /// Holds a secret (e.g. a signed URL): `Debug` prints `<redacted>`.
     pub sensitive: bool,
+    /// Held behind a `Box`: an optional member through which the type contains itself.
+    pub boxed: bool,
 }
 
 impl Field {
@@ -256,6 +258,8 @@ pub struct Method {
     pub name: String,
     /// Rust name of the method's call builder (UpperCamelCase), e.g. `IsolateMachine`.
     pub call_type: String,
+    /// Rust name of the method's operation constant, e.g. `ISOLATE_MACHINE`.
+    pub operation: String,
     /// First doc line.
     pub summary: String,
     /// The rest of the docs.

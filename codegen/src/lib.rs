@@ -24,6 +24,7 @@ pub mod lower;
 pub mod names;
 pub mod openapi;
 pub mod render;
+pub mod text;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
 

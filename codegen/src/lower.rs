@@ -14,7 +14,7 @@ use crate::ir::{
     PathPart, Per, Permission, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
 };
 use crate::load::Json;
-use crate::names;
+use crate::{names, text};
 
 /// The only `$schema` this dialect accepts.
 pub const SCHEMA_DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -96,8 +96,15 @@ const JSON_TYPES: &[&str] = &["object", "string", "integer", "number", "boolean"
 const STRING_FORMATS: &[&str] = &["date-time", "uuid", "uri", "email"];
 
 /// Validates `document` and resolves it into an [`Api`], or returns every problem found.
+///
+/// Every string of the document is first held to the rules of [`text`](crate::text): line
+/// endings normalised, control and bidirectional characters refused.
 pub fn lower(document: &Json) -> Result<Api, Diagnostics> {
-    let mut lowerer = Lowerer { document, diags: Diagnostics::default(), defs: BTreeMap::new() };
+    let normalised = text::normalise(document);
+    let document = normalised.as_ref().unwrap_or(document);
+    let mut diags = Diagnostics::default();
+    text::check(document, &mut diags);
+    let mut lowerer = Lowerer { document, diags, defs: BTreeMap::new() };
     let api = lowerer.api();
     lowerer.diags.into_result(api)
 }
@@ -280,8 +287,10 @@ impl<'a> Lowerer<'a> {
         mark_response_types(&mut types, &methods, error_type.as_deref());
         self.check_closed_responses(&types);
         self.check_recursion(&types);
+        box_recursive_members(&mut types);
         self.check_open_enums(&types);
         self.check_client_types(&methods);
+        self.check_shared_pages(&methods);
         Api {
             name,
             doc,
@@ -400,16 +409,20 @@ impl<'a> Lowerer<'a> {
         rule: fn(&str) -> Result<String, String>,
     ) -> String {
         if spec.is_empty() {
-            // A missing name was reported where it is required; an empty one is reported here.
-            if matches!(self.document.pointer(at), Some(Json::String(_))) {
-                self.error(at, "must not be empty");
-            }
+            // Reported where it was read: missing or empty.
             return String::new();
         }
         rule(spec).unwrap_or_else(|message| {
             self.error(at, message);
             String::new()
         })
+    }
+
+    /// A member name that becomes a Rust name must not be empty.
+    fn name_key(&mut self, key: &str, node: &Node<'a>) {
+        if key.is_empty() {
+            self.error(&node.ptr, "a name must not be empty");
+        }
     }
 
     // ----- $defs -----------------------------------------------------------------------------
@@ -421,6 +434,7 @@ impl<'a> Lowerer<'a> {
         }
         let mut by_rust: BTreeMap<String, &'a str> = BTreeMap::new();
         for (key, node) in defs.members() {
+            self.name_key(key, &node);
             let rust = self.rust_name(&node.ptr, key, names::type_name);
             if let Some(other) = by_rust.get(&rust).filter(|_| !rust.is_empty()) {
                 let message = format!("`{other}` and `{key}` both become the Rust type `{rust}`");
@@ -602,6 +616,9 @@ impl<'a> Lowerer<'a> {
                 self.error(&value.ptr, format!("duplicate enum value `{wire}`"));
                 continue;
             }
+            if wire.is_empty() {
+                self.error(&value.ptr, "must not be empty");
+            }
             let rust = self.rust_name(&value.ptr, wire, names::variant_name);
             if let Some(other) = variants.iter().find(|v| v.name == rust && !rust.is_empty()) {
                 let message =
@@ -709,6 +726,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn field(&mut self, wire: &'a str, prop: &Node<'a>, required: &[String]) -> Option<Field> {
+        self.name_key(wire, prop);
         if !self.object(prop, SCHEMA_KEYS, &["description"]) {
             return None;
         }
@@ -736,6 +754,7 @@ impl<'a> Lowerer<'a> {
             nullable,
             filter_ops,
             sensitive,
+            boxed: false,
         })
     }
 
@@ -995,6 +1014,12 @@ impl<'a> Lowerer<'a> {
                     method.spec_name, method.call_type
                 );
                 self.error(item.at("name"), message);
+            } else if let Some(first) = seen.get(&method.operation) {
+                let message = format!(
+                    "method `{}` has the operation constant `{}`, like the method at {first}",
+                    method.spec_name, method.operation
+                );
+                self.error(item.at("name"), message);
             }
             if names::RESERVED_METHODS.contains(&method.name.as_str())
                 || extensions.contains(&method.name)
@@ -1006,6 +1031,7 @@ impl<'a> Lowerer<'a> {
                 self.error(item.at("name"), message);
             }
             seen.insert(method.call_type.clone(), item.ptr.clone());
+            seen.insert(method.operation.clone(), item.ptr.clone());
             seen.insert(method.spec_name.clone(), item.ptr.clone());
             seen.insert(method.name.clone(), item.ptr.clone());
             out.push(method);
@@ -1034,16 +1060,43 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Listings that return the same page type must read its items and next link from the same
+    /// members: the type has one way of being paged.
+    fn check_shared_pages(&mut self, methods: &[Method]) {
+        for (i, method) in methods.iter().enumerate() {
+            let Some(paging) = &method.paging else { continue };
+            let first = methods[..i]
+                .iter()
+                .find(|m| m.response == method.response && m.paging.is_some());
+            let Some((first, first_paging)) = first.and_then(|m| Some((m, m.paging.as_ref()?)))
+            else {
+                continue;
+            };
+            if first_paging.items_field != paging.items_field
+                || first_paging.next_link_field != paging.next_link_field
+            {
+                let message = format!(
+                    "`{}` pages `{}` through other members than `{}` does: listings that share a page type must agree on `items` and `nextLink`",
+                    method.spec_name, method.response, first.spec_name
+                );
+                self.error(format!("{}/paging", method.pointer), message);
+            }
+        }
+    }
+
     fn method(&mut self, node: &Node<'a>, types: &[TypeDef]) -> Option<Method> {
         if !self.object(node, METHOD_KEYS, METHOD_REQUIRED) {
             return None;
         }
         let spec_name = self.text(node, "name");
         let name = self.rust_name(&node.at("name"), &spec_name, names::value_name);
-        let call_type = if name.is_empty() {
-            String::new()
+        let (call_type, operation) = if name.is_empty() {
+            (String::new(), String::new())
         } else {
-            self.rust_name(&node.at("name"), &spec_name, names::call_type)
+            (
+                self.rust_name(&node.at("name"), &spec_name, names::call_type),
+                self.rust_name(&node.at("name"), &spec_name, names::operation_const),
+            )
         };
         let verb = self.verb(node);
         let mut params = self.params(node);
@@ -1068,6 +1121,7 @@ impl<'a> Lowerer<'a> {
             spec_name,
             name,
             call_type,
+            operation,
             verb,
             path_template,
             path,
@@ -1452,6 +1506,49 @@ fn direct_children<'t>(types: &'t [TypeDef], name: &str) -> Vec<&'t str> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Boxes every optional member whose type leads back to the struct that holds it (a type
+/// that contains itself needs indirection to have a size; arrays already provide it).
+fn box_recursive_members(types: &mut [TypeDef]) {
+    let mut boxed = Vec::new();
+    for (t, def) in types.iter().enumerate() {
+        let TypeDef::Struct(def) = def else { continue };
+        for (f, field) in def.fields.iter().enumerate() {
+            if let Type::Named(child) = &field.ty
+                && field.is_optional()
+                && reaches(types, child, &def.name)
+            {
+                boxed.push((t, f));
+            }
+        }
+    }
+    for (t, f) in boxed {
+        if let TypeDef::Struct(def) = &mut types[t] {
+            def.fields[f].boxed = true;
+        }
+    }
+}
+
+/// True when the struct `from` is `to` or holds it, directly or through other structs'
+/// members (arrays aside).
+fn reaches(types: &[TypeDef], from: &str, to: &str) -> bool {
+    let mut stack = vec![from];
+    let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if name == to {
+            return true;
+        }
+        if !seen.insert(name) {
+            continue;
+        }
+        let Some(def) = struct_named(types, name) else { continue };
+        stack.extend(def.fields.iter().filter_map(|f| match &f.ty {
+            Type::Named(child) => Some(child.as_str()),
+            _ => None,
+        }));
+    }
+    false
 }
 
 fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {

@@ -4,6 +4,19 @@
 //! `heck`). Rust keywords become raw identifiers (`type` → `r#type`); the few keywords that
 //! cannot be raw get a trailing underscore (`self` → `self_`). Names that would shadow the
 //! prelude types the generated code relies on are refused.
+//!
+//! The generated code's own names live here too, beside the rules, so that `lower` can check
+//! every name derived from the spec against them:
+//!
+//! - names it defines next to spec-derived ones ([`RESERVED_METHODS`], [`CLIENT_TYPES`],
+//!   [`RESERVED_CALL_MEMBERS`], [`BODY_ARG`], [`ALL_OPERATIONS`], [`EXTRA_FIELD`],
+//!   [`RECEIVED_AS_FIELD`], [`UNKNOWN_VARIANT`]) are refused to the spec, with the pointer of the
+//!   member that would take them;
+//! - its locals are hygienic by construction: spec-derived values are only ever reached as
+//!   `self.<field>` or through a local named by [`slot`] (`field_<name>`) or [`alias_slot`]
+//!   (`alias_<name>`), and no local of the
+//!   generated code is a bare spec-derived name, so a spec member named `path`, `request`,
+//!   `query`, `map` or `value` cannot capture one.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span};
@@ -20,8 +33,9 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be written as raw identifiers.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
 
-/// Type names the generated code uses unqualified (prelude items, and the generic parameters
-/// and local types of generated serde impls); a spec type must not shadow them.
+/// Type names the generated code uses unqualified or could (the 2024 prelude's types, traits
+/// and variants, and the generic parameters and local types of generated impls); a spec type
+/// must not shadow them.
 const RESERVED_TYPES: &[&str] = &[
     "Option",
     "Result",
@@ -35,11 +49,44 @@ const RESERVED_TYPES: &[&str] = &[
     "Self",
     "From",
     "Into",
+    "TryFrom",
+    "TryInto",
     "AsRef",
+    "AsMut",
     "Default",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Drop",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Hash",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+    "Future",
+    "IntoFuture",
+    "Iterator",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Extend",
+    "FromIterator",
+    "ToOwned",
+    "ToString",
     "A",
     "D",
     "S",
+    "W",
     "ObjectVisitor",
 ];
 
@@ -49,10 +96,45 @@ pub const RESERVED_METHODS: &[&str] = &["builder", "core", "download"];
 /// Type names the generated client module defines besides one call builder per operation.
 pub const CLIENT_TYPES: &[&str] = &["Client", "Cloud"];
 
+/// The argument of a client method, and the field of its call builder, that carries the
+/// request body.
+pub const BODY_ARG: &str = "body";
+
 /// Names a call builder already uses for its own fields and methods: no parameter may take
 /// them.
 pub const RESERVED_CALL_MEMBERS: &[&str] =
-    &["client", "send", "send_with_response", "into_pager", "into_future", "request"];
+    &["client", BODY_ARG, "send", "send_with_response", "into_pager", "into_future", "request"];
+
+/// The static of `operations.rs` listing every operation: no operation constant may take it.
+pub const ALL_OPERATIONS: &str = "ALL";
+
+/// SCREAMING_SNAKE_CASE name of a method's operation constant (`isolateMachine` →
+/// `ISOLATE_MACHINE`).
+pub fn operation_const(method: &str) -> Result<String, String> {
+    let name = const_name(method)?;
+    if name == ALL_OPERATIONS {
+        return Err(format!(
+            "`{method}` would name its operation constant `{name}`, which lists every operation"
+        ));
+    }
+    Ok(name)
+}
+
+/// The local that collects a member's value while an object is read (`field_<name>`).
+pub fn slot(field: &str) -> String {
+    format!("field_{}", bare(field))
+}
+
+/// The local that holds what came under a member's aliases while an object is read
+/// (`alias_<name>`).
+pub fn alias_slot(field: &str) -> String {
+    format!("alias_{}", bare(field))
+}
+
+/// The `with_*` setter of an optional member.
+pub fn setter(field: &str) -> String {
+    format!("with_{}", bare(field))
+}
 
 /// The crate whose `__private` module generated code builds on.
 pub const RUNTIME_CRATE: &str = "mde_runtime";

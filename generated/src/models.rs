@@ -119,7 +119,7 @@ pub struct MachineAction {
     pub requestor: Option<String>,
     /// Correlation value supplied by the caller. None of the documented request bodies can set it, and recorded responses always carry null.
     ///
-    /// JSON member `externalId`. Also accepted as `externalID`; written back under the name it arrived with.
+    /// JSON member `externalId`. Also accepted as `externalID`; written back under the name it arrived with. When an object carries several of these names, `externalId` wins (or else the first alias in this list), whatever their order, and the others are kept in `extra`.
     pub external_id: Option<String>,
     /// Channel the action was submitted through, as reported by the service (recorded responses show PublicApi).
     ///
@@ -163,7 +163,7 @@ pub struct MachineAction {
     pub cancellation_date_time_utc: Option<runtime::Timestamp>,
     /// When the status of the action last changed, in UTC.
     ///
-    /// JSON member `lastUpdateDateTimeUtc`. Also accepted as `lastUpdateTimeUtc`; written back under the name it arrived with.
+    /// JSON member `lastUpdateDateTimeUtc`. Also accepted as `lastUpdateTimeUtc`; written back under the name it arrived with. When an object carries several of these names, `lastUpdateDateTimeUtc` wins (or else the first alias in this list), whatever their order, and the others are kept in `extra`.
     pub last_update_date_time_utc: Option<runtime::Timestamp>,
     /// Display title of the action. Recorded responses carry null, and responses from 2020 omit it.
     ///
@@ -540,6 +540,7 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                 let mut field_scope: Option<Option<String>> = None;
                 let mut field_requestor: Option<Option<String>> = None;
                 let mut field_external_id: Option<Option<String>> = None;
+                let mut alias_external_id: [Option<::serde_json::Value>; 1] = [None];
                 let mut field_request_source: Option<Option<String>> = None;
                 let mut field_commands: Option<Option<Vec<MachineActionCommandEntry>>> = None;
                 let mut field_cancellation_requestor: Option<Option<String>> = None;
@@ -555,6 +556,9 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                 let mut field_last_update_date_time_utc: Option<
                     Option<runtime::Timestamp>,
                 > = None;
+                let mut alias_last_update_date_time_utc: [Option<
+                    ::serde_json::Value,
+                >; 1] = [None];
                 let mut field_title: Option<Option<String>> = None;
                 let mut field_related_file_info: Option<Option<RelatedFileInfo>> = None;
                 let mut field_error_h_result: Option<Option<i32>> = None;
@@ -576,29 +580,18 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "externalId" => {
-                            if field_external_id.is_some()
-                                && [0].iter().any(|bit| received_as.has_alias(*bit))
-                            {
-                                extra.insert("externalId".to_owned(), map.next_value()?);
-                            } else {
-                                runtime::read_once(
-                                    &mut map,
-                                    &mut field_external_id,
-                                    "externalId",
-                                )?;
-                            }
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_external_id,
+                                "externalId",
+                            )?
                         }
                         "externalID" => {
-                            if field_external_id.is_some() && !received_as.has_alias(0) {
-                                extra.insert("externalID".to_owned(), map.next_value()?);
-                            } else {
-                                received_as.record_alias(0);
-                                runtime::read_once(
-                                    &mut map,
-                                    &mut field_external_id,
-                                    "externalID",
-                                )?;
-                            }
+                            runtime::read_alias(
+                                &mut map,
+                                &mut alias_external_id[0],
+                                "externalID",
+                            )?
                         }
                         "requestSource" => {
                             runtime::read_once(
@@ -667,36 +660,18 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                             )?
                         }
                         "lastUpdateDateTimeUtc" => {
-                            if field_last_update_date_time_utc.is_some()
-                                && [1].iter().any(|bit| received_as.has_alias(*bit))
-                            {
-                                extra
-                                    .insert(
-                                        "lastUpdateDateTimeUtc".to_owned(),
-                                        map.next_value()?,
-                                    );
-                            } else {
-                                runtime::read_once(
-                                    &mut map,
-                                    &mut field_last_update_date_time_utc,
-                                    "lastUpdateDateTimeUtc",
-                                )?;
-                            }
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_update_date_time_utc,
+                                "lastUpdateDateTimeUtc",
+                            )?
                         }
                         "lastUpdateTimeUtc" => {
-                            if field_last_update_date_time_utc.is_some()
-                                && !received_as.has_alias(1)
-                            {
-                                extra
-                                    .insert("lastUpdateTimeUtc".to_owned(), map.next_value()?);
-                            } else {
-                                received_as.record_alias(1);
-                                runtime::read_once(
-                                    &mut map,
-                                    &mut field_last_update_date_time_utc,
-                                    "lastUpdateTimeUtc",
-                                )?;
-                            }
+                            runtime::read_alias(
+                                &mut map,
+                                &mut alias_last_update_date_time_utc[0],
+                                "lastUpdateTimeUtc",
+                            )?
                         }
                         "title" => {
                             runtime::read_once(&mut map, &mut field_title, "title")?
@@ -725,6 +700,20 @@ impl<'de> ::serde::Deserialize<'de> for MachineAction {
                         _ => extra.insert(key.into_string(), map.next_value()?),
                     }
                 }
+                runtime::settle_aliases(
+                    &mut field_external_id,
+                    alias_external_id,
+                    &[(0, "externalID")],
+                    &mut received_as,
+                    &mut extra,
+                )?;
+                runtime::settle_aliases(
+                    &mut field_last_update_date_time_utc,
+                    alias_last_update_date_time_utc,
+                    &[(1, "lastUpdateTimeUtc")],
+                    &mut received_as,
+                    &mut extra,
+                )?;
                 if let Some(None) = &field_scope {
                     received_as.record_null(0);
                 }

@@ -74,6 +74,8 @@ pub mod __private {
     pub use crate::http::{Core, FromCore, RawResponse, Request, push_segment};
     pub use crate::paging::{Page, Paging};
     pub use crate::retry::parse_retry_after;
-    pub use crate::serde_support::{Key, Redacted, WireInfo, deserialize_enum, read_once};
+    pub use crate::serde_support::{
+        Key, Redacted, WireInfo, deserialize_enum, read_alias, read_once, settle_aliases,
+    };
     pub use crate::*;
 }

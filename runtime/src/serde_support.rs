@@ -116,6 +116,49 @@ where
     Ok(())
 }
 
+/// Reads the value of a member that came under one of its aliases, as JSON, into `slot`
+/// (refusing the same alias twice). [`settle_aliases`] decides later which name's value the
+/// field takes, so that the result does not depend on member order.
+pub fn read_alias<'de, A>(
+    map: &mut A,
+    slot: &mut Option<serde_json::Value>,
+    name: &'static str,
+) -> Result<(), A::Error>
+where
+    A: de::MapAccess<'de>,
+{
+    read_once(map, slot, name)
+}
+
+/// Settles a member that may have come under its name and any of its aliases, the same way
+/// whatever their order in the object: the name wins; without it, the first alias in the
+/// spec's order wins (and is remembered in `wire`, so the value is written back under it).
+/// The values of the other names are kept in `extra`, under their own names.
+///
+/// `values[i]` holds what came under `aliases[i]` (its `WireInfo` bit and name).
+pub fn settle_aliases<T, E, const N: usize>(
+    slot: &mut Option<T>,
+    values: [Option<serde_json::Value>; N],
+    aliases: &[(u32, &'static str); N],
+    wire: &mut WireInfo,
+    extra: &mut crate::UnknownFields,
+) -> Result<(), E>
+where
+    T: de::DeserializeOwned,
+    E: de::Error,
+{
+    for (value, (bit, name)) in values.into_iter().zip(aliases) {
+        let Some(value) = value else { continue };
+        if slot.is_some() {
+            extra.insert((*name).to_owned(), value);
+        } else {
+            *slot = Some(T::deserialize(value).map_err(E::custom)?);
+            wire.record_alias(*bit);
+        }
+    }
+    Ok(())
+}
+
 /// Prints `<redacted>` in place of a secret in `Debug` output.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Redacted;

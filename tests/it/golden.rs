@@ -12,8 +12,16 @@ use std::path::{Path, PathBuf};
 use crate::support::{fixture, project_root, read};
 
 /// Every case folder under `tests/fixtures/golden/`, each with its own `#[test]` below.
-const CASES: &[&str] =
-    &["enums", "nullable_optional", "keywords", "nested", "odata_path", "second_resource"];
+const CASES: &[&str] = &[
+    "enums",
+    "nullable_optional",
+    "keywords",
+    "nested",
+    "odata_path",
+    "second_resource",
+    "recursion",
+    "shared_page",
+];
 
 /// `path` relative to the workspace root, with `/` separators, for messages.
 pub fn shown(path: &Path) -> String {

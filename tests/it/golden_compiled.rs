@@ -497,3 +497,126 @@ mod second_resource_behaviour {
         assert_eq!(filter.to_string(), "fileName ne 'a.txt'");
     }
 }
+
+mod recursion_behaviour {
+    use super::*;
+    use golden_recursion::models::{Folder, Shortcut};
+
+    /// Optional, nullable and mutual self-references hold boxed values and round-trip.
+    #[test]
+    fn self_references_nest_and_round_trip() {
+        let folder = json!({
+            "id": "c",
+            "children": [{ "id": "d", "children": [] }],
+            "parent": { "id": "b", "children": [], "parent": { "id": "a", "children": [] } },
+            "pinned": null,
+            "shortcut": { "label": "to a", "target": { "id": "a", "children": [] } },
+        });
+        let parsed: Folder = round_trip(&folder);
+        let grandparent = parsed.parent.as_ref().and_then(|p| p.parent.as_ref());
+        assert_eq!(grandparent.map(|g| g.id.as_str()), Some("a"));
+        assert_eq!(parsed.pinned, None);
+        assert_eq!(parsed.children[0].id.as_str(), "d");
+        let target = parsed.shortcut.as_ref().and_then(|s| s.target.as_ref());
+        assert_eq!(target.map(|t| t.id.as_str()), Some("a"));
+        assert_eq!(to_json(&parsed), folder, "the explicit null is written back too");
+    }
+
+    /// Setters of boxed members take the value itself.
+    #[test]
+    fn boxed_members_are_set_by_value() {
+        let root = Folder::new("root", Vec::new());
+        let child = Folder::new("child", Vec::new())
+            .with_parent(root.clone())
+            .with_shortcut(Shortcut::new("back").with_target(root.clone()));
+        assert_eq!(child.parent.as_deref(), Some(&root));
+        let expected = json!({
+            "id": "child",
+            "children": [],
+            "parent": { "id": "root", "children": [] },
+            "shortcut": { "label": "back", "target": { "id": "root", "children": [] } },
+        });
+        assert_eq!(to_json(&child), expected);
+    }
+}
+
+mod shared_page_behaviour {
+    use super::*;
+    use futures_util::StreamExt as _;
+    use golden_shared_page::models::{Device, DeviceList};
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    /// Two listings page through the one page type, and parameters named like the generated
+    /// code's locals reach the path and the query intact.
+    #[tokio::test]
+    async fn two_listings_share_one_page_type() {
+        let server = MockServer::start().await;
+        let page = |ids: &[&str], next: Option<String>| {
+            let value: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();
+            let mut body = json!({ "value": value });
+            if let Some(next) = next {
+                body["@odata.nextLink"] = json!(next);
+            }
+            ResponseTemplate::new(200).set_body_json(body)
+        };
+        let second = format!("{}/devices/page2", server.uri());
+        Mock::given(method("GET"))
+            .and(path("/devices"))
+            .respond_with(page(&["a", "b"], Some(second)))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/devices/page2"))
+            .respond_with(page(&["c"], None))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/devices/under/lab%2Frack%201"))
+            .and(query_param("query", "x&y"))
+            .and(query_param("value", "5"))
+            .and(query_param("map", "m"))
+            .respond_with(page(&["z"], None))
+            .mount(&server)
+            .await;
+        let client = golden_shared_page::client::Client::builder()
+            .base_url(server.uri())
+            .bearer_token("token")
+            .build()
+            .expect("a client");
+        let all: Vec<String> = client
+            .list_devices()
+            .into_pager()
+            .map(|device| device.expect("a device").id)
+            .collect()
+            .await;
+        assert_eq!(all, ["a", "b", "c"]);
+        let found: Vec<String> = client
+            .find_devices_by_path("lab/rack 1", "x&y")
+            .value(5)
+            .map("m")
+            .into_pager()
+            .map(|device| device.expect("a device").id)
+            .collect()
+            .await;
+        assert_eq!(found, ["z"]);
+    }
+
+    /// Members named like locals, and a member with two aliases read the same in any order.
+    #[test]
+    fn local_named_members_and_aliases_in_any_order() {
+        let device = json!({ "id": "a", "path": "p", "query": "q", "map": "m", "key": "k", "value": 1.5 });
+        let parsed: Device = round_trip(&device);
+        assert_eq!((parsed.path.as_deref(), parsed.key.as_deref()), (Some("p"), Some("k")));
+        for members in [
+            json!({ "id": "a", "seen": "2024-01-01T00:00:02Z", "lastSeenUtc": "2024-01-01T00:00:01Z" }),
+            json!({ "id": "a", "lastSeenUtc": "2024-01-01T00:00:01Z", "seen": "2024-01-01T00:00:02Z" }),
+        ] {
+            let parsed: Device = round_trip(&members);
+            let last_seen = parsed.last_seen.as_ref().map(|t| t.as_str());
+            assert_eq!(last_seen, Some("2024-01-01T00:00:01Z"), "the first alias in spec order wins");
+            assert_eq!(parsed.extra.get("seen"), Some(&json!("2024-01-01T00:00:02Z")));
+        }
+        let _: DeviceList = parse(&json!({ "value": [] }));
+    }
+}

@@ -13,6 +13,7 @@ mod client_wait;
 mod doc_examples;
 mod docs_check;
 mod freshness;
+mod fuzz;
 mod golden;
 mod golden_compiled;
 mod openapi;

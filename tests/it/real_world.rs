@@ -552,9 +552,10 @@ fn the_round_trip_check_notices_lost_or_changed_data() {
     );
 }
 
-/// An action carrying the last-update time under both of its names does not fail: the first
-/// name fills the field, the other is kept as an unknown member, and the JSON comes back as it
-/// came, in either order. The same name twice is still an error.
+/// An action carrying the last-update time under both of its names does not fail, and reads
+/// the same whatever the member order, also after a trip through `serde_json::Value` (which
+/// sorts members): the spec's name fills the field, the alias is kept as an unknown member, and
+/// the JSON comes back as it came. The same name twice is still an error.
 #[test]
 fn both_names_of_one_member_are_kept() {
     let base = json!({
@@ -565,26 +566,42 @@ fn both_names_of_one_member_are_kept() {
     });
     let canonical = "2024-03-01T08:05:00.1Z";
     let alias = "2024-03-01T08:06:00.2Z";
-    for (first, second, first_value) in [
-        ("lastUpdateDateTimeUtc", "lastUpdateTimeUtc", canonical),
-        ("lastUpdateTimeUtc", "lastUpdateDateTimeUtc", alias),
+    let mut object = base.as_object().cloned().unwrap_or_default();
+    object.insert("lastUpdateDateTimeUtc".to_owned(), json!(canonical));
+    object.insert("lastUpdateTimeUtc".to_owned(), json!(alias));
+    for (first, second) in [
+        ("lastUpdateDateTimeUtc", "lastUpdateTimeUtc"),
+        ("lastUpdateTimeUtc", "lastUpdateDateTimeUtc"),
     ] {
-        let second_value = if first_value == canonical { alias } else { canonical };
-        let mut object = base.as_object().cloned().unwrap_or_default();
-        object.insert(first.to_owned(), json!(first_value));
-        object.insert(second.to_owned(), json!(second_value));
         let text = format!(
-            "{{{}, \"{first}\": \"{first_value}\", \"{second}\": \"{second_value}\"}}",
-            serde_json::to_string(&base).unwrap_or_default().trim_matches(['{', '}'])
+            "{{{}, \"{first}\": \"{}\", \"{second}\": \"{}\"}}",
+            serde_json::to_string(&base).unwrap_or_default().trim_matches(['{', '}']),
+            object[first].as_str().unwrap_or_default(),
+            object[second].as_str().unwrap_or_default(),
         );
         let action: MachineAction =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{first} then {second}: {e}"));
-        let field = action.last_update_date_time_utc.as_ref().map(Timestamp::as_str);
-        assert_eq!(field, Some(first_value), "the first name fills the field");
-        assert_eq!(action.extra.get(second), Some(&json!(second_value)));
-        let written = serde_json::to_value(&action).expect("serializes");
-        assert_eq!(written, Value::Object(object), "{first} then {second}");
+        let through_value: MachineAction = serde_json::from_value(
+            serde_json::from_str::<Value>(&text).expect("valid JSON"),
+        )
+        .unwrap_or_else(|e| panic!("{first} then {second}, through Value: {e}"));
+        for action in [&action, &through_value] {
+            let field = action.last_update_date_time_utc.as_ref().map(Timestamp::as_str);
+            assert_eq!(field, Some(canonical), "the spec's name wins ({first} then {second})");
+            assert_eq!(action.extra.get("lastUpdateTimeUtc"), Some(&json!(alias)));
+            let written = serde_json::to_value(action).expect("serializes");
+            assert_eq!(written, Value::Object(object.clone()), "{first} then {second}");
+        }
+        assert_eq!(action, through_value);
     }
+    // The alias alone fills the field, and is written back under its own name.
+    let mut alone = base.as_object().cloned().unwrap_or_default();
+    alone.insert("lastUpdateTimeUtc".to_owned(), json!(alias));
+    let action: MachineAction =
+        serde_json::from_value(Value::Object(alone.clone())).expect("deserializes");
+    assert_eq!(action.last_update_date_time_utc.as_ref().map(Timestamp::as_str), Some(alias));
+    assert!(action.extra.is_empty());
+    assert_eq!(serde_json::to_value(&action).expect("serializes"), Value::Object(alone));
     let twice = r#"{"id": "a", "type": "Isolate", "status": "Succeeded",
         "creationDateTimeUtc": "2024-03-01T08:00:00Z",
         "lastUpdateTimeUtc": "2024-03-01T08:05:00Z", "lastUpdateTimeUtc": "2024-03-01T08:06:00Z"}"#;

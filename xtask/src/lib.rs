@@ -5,9 +5,11 @@
 //!   OpenAPI export, the golden crates, the expected diagnostics of the broken specs).
 //! - [`ensure`]: [`ensure::ensure_file`], the one function that writes or checks such a file.
 //! - [`codegen()`]: both together, over the whole tree.
+//! - [`fuzz`]: the generator's mutation campaign and the compile check of its accepted cases.
 
 pub mod derived;
 pub mod ensure;
+pub mod fuzz;
 
 use std::path::Path;
 

@@ -10,12 +10,15 @@
 //! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
+//! - `cargo xtask fuzz [--cases N] [--seed S] [--compile K]` runs the generator's mutation
+//!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`.
 //!
 //! A spec with problems prints every problem and exits 2 without touching any file.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docs_check_task;
+mod fuzz_task;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +35,10 @@ tasks:
   docs-check PATH [--json]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
                     exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
+  fuzz [--cases N] [--seed S] [--compile K] [--threads T]
+                    mutate the project's specs N times (default 10000, seed 1): no panic, no
+                    case over 1 s, every accepted spec's output parses; with --compile, the
+                    generated code of K accepted cases must compile against the runtime
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +48,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(&project_root(), Mode::Write),
         ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
         ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
+        ["fuzz", rest @ ..] => fuzz_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS

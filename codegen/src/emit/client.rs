@@ -23,7 +23,7 @@ pub fn expand_client(api: &Api, target: &Target<'_>) -> TokenStream {
     let cloud = expand_cloud(api);
     let client = expand_client_struct(api, target);
     let calls = api.methods.iter().map(|m| expand_call(api, m));
-    let pages = api.methods.iter().filter_map(expand_page_impl);
+    let pages = api.methods.iter().filter(|m| first_pager_of_its_type(api, m)).filter_map(expand_page_impl);
     let filters = api.methods.iter().filter_map(|m| expand_filter_builder(api, m));
     let literals = expand_literals(api);
     quote! {
@@ -293,7 +293,7 @@ fn required_inputs(method: &Method) -> impl Iterator<Item = (proc_macro2::Ident,
         method.params.iter().filter(|p| is_argument(p)).map(|p| (ident(&p.name), param_type(p)));
     let body = method.body.as_ref().map(|b| {
         let ty = rust_type(&Type::Named(b.clone()), &models());
-        (format_ident!("body"), quote!(&'a #ty))
+        (ident(names::BODY_ARG), quote!(&'a #ty))
     });
     params.chain(body)
 }
@@ -452,7 +452,8 @@ fn expand_build_request(api: &Api, method: &Method) -> TokenStream {
             }
         }
     });
-    let body = method.body.is_some().then(|| quote!(let request = request.json(self.body)?;));
+    let body_field = ident(names::BODY_ARG);
+    let body = method.body.is_some().then(|| quote!(let request = request.json(self.#body_field)?;));
     quote! {
         let #mutability path = String::from(#first);
         #(#segments)*
@@ -504,6 +505,15 @@ fn literal(value: i64, ty: &Type) -> TokenStream {
 
 fn query_field_type(param: &Param) -> TokenStream {
     if param.is_filter { quote!(runtime::Filter) } else { rust_type(&param.ty, &models()) }
+}
+
+/// Several listings may return one page type; it implements `runtime::Page` once, with the
+/// first of them (`lower` checks that they page it alike).
+fn first_pager_of_its_type(api: &Api, method: &Method) -> bool {
+    api.methods
+        .iter()
+        .find(|m| m.paging.is_some() && m.response == method.response)
+        .is_some_and(|first| first.pointer == method.pointer)
 }
 
 fn expand_page_impl(method: &Method) -> Option<TokenStream> {

@@ -33,8 +33,8 @@ fn call_setup(api: &Api, method: &Method, crate_name: &str, error: &str) -> (Vec
     }
     if let Some(body) = &method.body {
         let body = value(api, &Type::Named(body.clone()), "…", crate_name, 0);
-        lines.push(format!("let body = {body};"));
-        args.push("&body".to_owned());
+        lines.push(format!("let {} = {body};", names::BODY_ARG));
+        args.push(format!("&{}", names::BODY_ARG));
     }
     let call = format!("client.{}({})", names::bare(&method.name), args.join(", "));
     (lines, call)

@@ -6,7 +6,7 @@
 //! arrived with.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs};
 use crate::ir::{Api, EnumDef, Field, NewtypeDef, StructDef, Type, TypeDef};
@@ -35,6 +35,7 @@ fn expand_type(ty: &Type) -> TokenStream {
 
 fn field_type(field: &Field) -> TokenStream {
     let ty = expand_type(&field.ty);
+    let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
     if field.is_optional() { quote!(Option<#ty>) } else { ty }
 }
 
@@ -45,8 +46,9 @@ fn field_doc(field: &Field) -> TokenStream {
     } else {
         let list: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
         format!(
-            "Also accepted as {}; written back under the name it arrived with.",
-            list.join(", ")
+            "Also accepted as {}; written back under the name it arrived with. When an object carries several of these names, `{}` wins (or else the first alias in this list), whatever their order, and the others are kept in `extra`.",
+            list.join(", "),
+            field.wire
         )
     };
     doc_attrs(&paragraphs(&[&field.doc, &format!("{wire} {aliases}")]))
@@ -186,14 +188,15 @@ fn expand_constructors(def: &StructDef) -> TokenStream {
 
 fn expand_setter(field: &Field) -> TokenStream {
     let name = ident(&field.name);
-    let setter = format_ident!("with_{}", names::bare(&field.name));
+    let setter = ident(&names::setter(&field.name));
     let ty = expand_type(&field.ty);
     let doc = format!(" Sets [`Self::{}`].", names::bare(&field.name));
+    let value = if field.boxed { quote!(Box::new(value.into())) } else { quote!(value.into()) };
     quote! {
         #[doc = #doc]
         #[must_use]
         pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
-            self.#name = Some(value.into());
+            self.#name = Some(#value);
             self
         }
     }
@@ -272,7 +275,7 @@ fn expand_serialize(def: &StructDef) -> TokenStream {
 }
 
 fn slot(field: &Field) -> proc_macro2::Ident {
-    format_ident!("field_{}", names::bare(&field.name))
+    ident(&names::slot(&field.name))
 }
 
 fn expand_deserialize(def: &StructDef) -> TokenStream {
@@ -281,8 +284,10 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
     let slots = def.fields.iter().map(|field| {
         let slot = slot(field);
         let ty = field_type(field);
-        quote! { let mut #slot: Option<#ty> = None; }
+        let alias_slot = expand_alias_slot(def, field);
+        quote! { let mut #slot: Option<#ty> = None; #alias_slot }
     });
+    let settles = def.fields.iter().filter_map(|field| expand_settle(def, field));
     let arms = def.fields.iter().map(|field| expand_key_arm(def, field));
     let extra = ident(names::EXTRA_FIELD);
     let received_as = ident(names::RECEIVED_AS_FIELD);
@@ -329,6 +334,7 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
                                 _ => #extra.insert(key.into_string(), map.next_value()?),
                             }
                         }
+                        #(#settles)*
                         #(#nulls)*
                         Ok(#name { #(#inits)* #extra, #received_as })
                     }
@@ -340,43 +346,66 @@ fn expand_deserialize(def: &StructDef) -> TokenStream {
     }
 }
 
-/// The `match` arms that read one field: its wire name and each alias.
-///
-/// When an object carries a member under two of its names, the first fills the field and the
-/// other is kept in `extra` under its own name, so nothing is lost and the object is written
-/// back as it came; the same name twice is an error, as in serde's derive.
+/// The `match` arms that read one field: its wire name and each alias. Alias values are read
+/// as JSON and settled after the whole object is read ([`expand_settle`]).
 fn expand_key_arm(def: &StructDef, field: &Field) -> TokenStream {
     let slot = slot(field);
     let wire = &field.wire;
-    let received_as = ident(names::RECEIVED_AS_FIELD);
-    let extra = ident(names::EXTRA_FIELD);
-    let bits: Vec<_> = (0..field.aliases.len()).filter_map(|i| alias_bit(def, field, i)).collect();
-    if bits.is_empty() {
-        return quote!(#wire => runtime::read_once(&mut map, &mut #slot, #wire)?,);
-    }
-    let aliases = field.aliases.iter().enumerate().filter_map(|(i, alias)| {
-        let bit = alias_bit(def, field, i)?;
-        Some(quote! {
-            #alias => {
-                if #slot.is_some() && !#received_as.has_alias(#bit) {
-                    #extra.insert(#alias.to_owned(), map.next_value()?);
-                } else {
-                    #received_as.record_alias(#bit);
-                    runtime::read_once(&mut map, &mut #slot, #alias)?;
-                }
-            }
-        })
+    let aliases = tracked_aliases(def, field);
+    let alias_slot = alias_slot(field);
+    let alias_arms = aliases.iter().enumerate().map(|(i, (_, alias))| {
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote! { #alias => runtime::read_alias(&mut map, &mut #alias_slot[#i], #alias)?, }
     });
     quote! {
-        #wire => {
-            if #slot.is_some() && [#(#bits),*].iter().any(|bit| #received_as.has_alias(*bit)) {
-                #extra.insert(#wire.to_owned(), map.next_value()?);
-            } else {
-                runtime::read_once(&mut map, &mut #slot, #wire)?;
-            }
-        }
-        #(#aliases)*
+        #wire => runtime::read_once(&mut map, &mut #slot, #wire)?,
+        #(#alias_arms)*
     }
+}
+
+/// The aliases of `field` that `runtime::WireInfo` tracks, with their bits.
+fn tracked_aliases<'f>(def: &StructDef, field: &'f Field) -> Vec<(proc_macro2::Literal, &'f str)> {
+    field
+        .aliases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, alias)| Some((alias_bit(def, field, i)?, alias.as_str())))
+        .collect()
+}
+
+fn alias_slot(field: &Field) -> proc_macro2::Ident {
+    ident(&names::alias_slot(&field.name))
+}
+
+/// The local that holds what came under each alias of `field`, if it has any.
+fn expand_alias_slot(def: &StructDef, field: &Field) -> Option<TokenStream> {
+    let count = tracked_aliases(def, field).len();
+    if count == 0 {
+        return None;
+    }
+    let alias_slot = alias_slot(field);
+    let nones = (0..count).map(|_| quote!(None));
+    let count = proc_macro2::Literal::usize_unsuffixed(count);
+    Some(quote! {
+        let mut #alias_slot: [Option<::serde_json::Value>; #count] = [#(#nones),*];
+    })
+}
+
+/// After the object is read: the name wins over its aliases, whatever the member order (see
+/// `runtime::settle_aliases`).
+fn expand_settle(def: &StructDef, field: &Field) -> Option<TokenStream> {
+    let aliases = tracked_aliases(def, field);
+    if aliases.is_empty() {
+        return None;
+    }
+    let slot = slot(field);
+    let alias_slot = alias_slot(field);
+    let pairs = aliases.iter().map(|(bit, alias)| quote!((#bit, #alias)));
+    let received_as = ident(names::RECEIVED_AS_FIELD);
+    let extra = ident(names::EXTRA_FIELD);
+    Some(quote! {
+        runtime::settle_aliases(&mut #slot, #alias_slot, &[#(#pairs),*], &mut #received_as, &mut #extra)?;
+    })
 }
 
 // ----- enums -----------------------------------------------------------------------------------

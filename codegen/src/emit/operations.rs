@@ -12,6 +12,7 @@ use crate::names;
 pub fn expand_operations(api: &Api) -> TokenStream {
     let operations = api.methods.iter().map(expand_operation);
     let all = api.methods.iter().map(operation_ident);
+    let all_name = names::ident(names::ALL_OPERATIONS);
     let permissions = api.permissions.iter().map(expand_permission);
     quote! {
         //! What the spec says about each method, as constants: verb, path template, success
@@ -22,7 +23,7 @@ pub fn expand_operations(api: &Api) -> TokenStream {
         #(#operations)*
 
         /// Every operation, in spec order.
-        pub static ALL: &[&runtime::Operation] = &[#(&#all),*];
+        pub static #all_name: &[&runtime::Operation] = &[#(&#all),*];
 
         /// The permission names methods accept (any one of a method's list suffices).
         pub mod permissions {
@@ -33,8 +34,7 @@ pub fn expand_operations(api: &Api) -> TokenStream {
 
 /// The constant name of a method's operation, e.g. `ISOLATE_MACHINE`.
 pub fn operation_ident(method: &Method) -> proc_macro2::Ident {
-    let name = names::const_name(&method.spec_name).unwrap_or_else(|_| method.name.to_uppercase());
-    format_ident!("{}", name)
+    names::ident(&method.operation)
 }
 
 fn expand_operation(method: &Method) -> TokenStream {
