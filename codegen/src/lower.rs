@@ -1065,9 +1065,8 @@ impl<'a> Lowerer<'a> {
     fn check_shared_pages(&mut self, methods: &[Method]) {
         for (i, method) in methods.iter().enumerate() {
             let Some(paging) = &method.paging else { continue };
-            let first = methods[..i]
-                .iter()
-                .find(|m| m.response == method.response && m.paging.is_some());
+            let first =
+                methods[..i].iter().find(|m| m.response == method.response && m.paging.is_some());
             let Some((first, first_paging)) = first.and_then(|m| Some((m, m.paging.as_ref()?)))
             else {
                 continue;
@@ -1330,6 +1329,7 @@ impl<'a> Lowerer<'a> {
                 );
             }
             let (minimum, maximum) = (self.int(&schema, "minimum"), self.int(&schema, "maximum"));
+            self.check_bounds(&schema, &ty, minimum, maximum);
             let doc = self.text(&item, "description");
             out.push(Param {
                 wire,
@@ -1344,6 +1344,25 @@ impl<'a> Lowerer<'a> {
             });
         }
         out
+    }
+
+    /// An integer parameter's values are clamped to its bounds, which must fit its type and
+    /// leave room for a value.
+    fn check_bounds(&mut self, schema: &Node<'a>, ty: &Type, min: Option<i64>, max: Option<i64>) {
+        let range = match ty {
+            Type::I32 => i64::from(i32::MIN)..=i64::from(i32::MAX),
+            _ => i64::MIN..=i64::MAX,
+        };
+        for (key, bound) in [("minimum", min), ("maximum", max)] {
+            if bound.is_some_and(|b| !range.contains(&b)) {
+                self.error(schema.at(key), "does not fit the parameter's integer format");
+            }
+        }
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.error(schema.at("maximum"), format!("is below `minimum` ({min})"));
+        }
     }
 
     fn path(&mut self, at: &str, template: &str, params: &[Param]) -> Vec<PathPart> {

@@ -35,9 +35,11 @@ pub fn refused(c: char) -> Option<&'static str> {
     match c {
         '\t' | '\n' | '\r' => None,
         '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}' => Some("a control character"),
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-            Some("a bidirectional control character")
-        }
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => Some("a bidirectional control character"),
         _ => None,
     }
 }

@@ -92,6 +92,7 @@ macro_rules! bad_specs {
 }
 
 bad_specs! {
+    parameter_bounds_out_of_order,
     empty_type_name,
     empty_member_name,
     bidi_control_in_description,

@@ -605,7 +605,8 @@ mod shared_page_behaviour {
     /// Members named like locals, and a member with two aliases read the same in any order.
     #[test]
     fn local_named_members_and_aliases_in_any_order() {
-        let device = json!({ "id": "a", "path": "p", "query": "q", "map": "m", "key": "k", "value": 1.5 });
+        let device =
+            json!({ "id": "a", "path": "p", "query": "q", "map": "m", "key": "k", "value": 1.5 });
         let parsed: Device = round_trip(&device);
         assert_eq!((parsed.path.as_deref(), parsed.key.as_deref()), (Some("p"), Some("k")));
         for members in [
@@ -614,7 +615,11 @@ mod shared_page_behaviour {
         ] {
             let parsed: Device = round_trip(&members);
             let last_seen = parsed.last_seen.as_ref().map(|t| t.as_str());
-            assert_eq!(last_seen, Some("2024-01-01T00:00:01Z"), "the first alias in spec order wins");
+            assert_eq!(
+                last_seen,
+                Some("2024-01-01T00:00:01Z"),
+                "the first alias in spec order wins"
+            );
             assert_eq!(parsed.extra.get("seen"), Some(&json!("2024-01-01T00:00:02Z")));
         }
         let _: DeviceList = parse(&json!({ "value": [] }));

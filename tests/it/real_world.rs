@@ -581,10 +581,9 @@ fn both_names_of_one_member_are_kept() {
         );
         let action: MachineAction =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{first} then {second}: {e}"));
-        let through_value: MachineAction = serde_json::from_value(
-            serde_json::from_str::<Value>(&text).expect("valid JSON"),
-        )
-        .unwrap_or_else(|e| panic!("{first} then {second}, through Value: {e}"));
+        let through_value: MachineAction =
+            serde_json::from_value(serde_json::from_str::<Value>(&text).expect("valid JSON"))
+                .unwrap_or_else(|e| panic!("{first} then {second}, through Value: {e}"));
         for action in [&action, &through_value] {
             let field = action.last_update_date_time_utc.as_ref().map(Timestamp::as_str);
             assert_eq!(field, Some(canonical), "the spec's name wins ({first} then {second})");

@@ -23,7 +23,8 @@ pub fn expand_client(api: &Api, target: &Target<'_>) -> TokenStream {
     let cloud = expand_cloud(api);
     let client = expand_client_struct(api, target);
     let calls = api.methods.iter().map(|m| expand_call(api, m));
-    let pages = api.methods.iter().filter(|m| first_pager_of_its_type(api, m)).filter_map(expand_page_impl);
+    let pages =
+        api.methods.iter().filter(|m| first_pager_of_its_type(api, m)).filter_map(expand_page_impl);
     let filters = api.methods.iter().filter_map(|m| expand_filter_builder(api, m));
     let literals = expand_literals(api);
     quote! {
@@ -453,7 +454,8 @@ fn expand_build_request(api: &Api, method: &Method) -> TokenStream {
         }
     });
     let body_field = ident(names::BODY_ARG);
-    let body = method.body.is_some().then(|| quote!(let request = request.json(self.#body_field)?;));
+    let body =
+        method.body.is_some().then(|| quote!(let request = request.json(self.#body_field)?;));
     quote! {
         let #mutability path = String::from(#first);
         #(#segments)*

@@ -32,7 +32,9 @@ pub struct SeedSpec {
 /// (those that parse).
 pub fn seed_corpus(root: &Path) -> Result<Vec<SeedSpec>, String> {
     let mut names = vec![SPEC.to_owned()];
-    names.extend(crate::derived::golden_cases(root).iter().map(|c| format!("{GOLDEN_DIR}/{c}/spec.json")));
+    names.extend(
+        crate::derived::golden_cases(root).iter().map(|c| format!("{GOLDEN_DIR}/{c}/spec.json")),
+    );
     let mut bad: Vec<String> = fs::read_dir(root.join(BAD_SPECS_DIR))
         .map_err(|e| format!("cannot read {BAD_SPECS_DIR}: {e}"))?
         .flatten()
@@ -44,8 +46,8 @@ pub fn seed_corpus(root: &Path) -> Result<Vec<SeedSpec>, String> {
     names.extend(bad);
     let mut seeds = Vec::new();
     for name in names {
-        let text = fs::read_to_string(root.join(&name))
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        let text =
+            fs::read_to_string(root.join(&name)).map_err(|e| format!("cannot read {name}: {e}"))?;
         if let Ok(json) = codegen::load::load(&text) {
             seeds.push(SeedSpec { name, json });
         }
@@ -84,8 +86,14 @@ pub struct Case {
 /// The mutated spec of case `id` of the campaign seeded with `seed`.
 pub fn case(seeds: &[SeedSpec], seed: u64, id: u64) -> (String, String) {
     let mut rng = fastrand::Rng::with_seed(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    // Half the cases start from the first seed (the SDK's spec), the rest from any seed.
-    let base = if rng.bool() { &seeds[0] } else { &seeds[rng.usize(..seeds.len())] };
+    // Two cases in five start from the SDK's spec, two from a golden spec (specs that
+    // generate), one from any seed, the broken specs included.
+    let golden: Vec<&SeedSpec> = seeds.iter().filter(|s| s.name.starts_with(GOLDEN_DIR)).collect();
+    let base = match rng.u8(..5) {
+        0 | 1 => &seeds[0],
+        2 | 3 if !golden.is_empty() => golden[rng.usize(..golden.len())],
+        _ => &seeds[rng.usize(..seeds.len())],
+    };
     let mut json = base.json.clone();
     mutate::Mutator::new(rng.u64(..)).mutate(&mut json);
     (base.name.clone(), mutate::to_text(&json))

@@ -110,6 +110,106 @@ pub const INTERESTING_STRINGS: &[&str] = &[
     "#/$defs/",
 ];
 
+/// Names that are valid identifiers once converted but mean something to Rust or to the
+/// generated code: keywords, prelude items, the generated code's own members and locals.
+pub const NAME_LIKE: &[&str] = &[
+    "type",
+    "self",
+    "Self",
+    "super",
+    "crate",
+    "async",
+    "await",
+    "gen",
+    "try",
+    "union",
+    "static",
+    "macro_rules",
+    "dyn",
+    "all",
+    "ALL",
+    "path",
+    "request",
+    "query",
+    "body",
+    "value",
+    "map",
+    "key",
+    "client",
+    "send",
+    "sendWithResponse",
+    "intoPager",
+    "intoFuture",
+    "new",
+    "default",
+    "clone",
+    "fmt",
+    "fromCore",
+    "core",
+    "builder",
+    "download",
+    "unpin",
+    "sized",
+    "send",
+    "sync",
+    "models",
+    "operations",
+    "runtime",
+    "permissions",
+    "option",
+    "some",
+    "none",
+    "ok",
+    "err",
+    "string",
+    "vec",
+    "box",
+    "fieldX",
+    "field_x",
+    "aliasX",
+    "alias_x",
+    "extra",
+    "receivedAs",
+    "withX",
+    "with_x",
+    "known",
+    "KNOWN",
+    "asStr",
+    "isKnown",
+    "Unknown",
+    "W",
+    "A",
+    "S",
+    "D",
+    "E",
+    "T",
+    "objectVisitor",
+    "visitor",
+    "serializer",
+    "deserializer",
+    "de",
+    "f",
+    "out",
+    "page",
+    "pager",
+    "paging",
+    "link",
+    "items",
+    "item",
+    "response",
+    "example",
+    "result",
+    "error",
+    "Error",
+    "Client",
+    "Cloud",
+    "Filter",
+    "Page",
+    "Pager",
+    "Timestamp",
+    "Value",
+];
+
 /// Numbers a number member may become.
 const INTERESTING_INTS: &[i64] =
     &[0, -1, 1, 2, 99, 100, 101, 200, 599, 600, 10_000, i32::MAX as i64, i64::MAX, i64::MIN];
@@ -137,11 +237,14 @@ impl Mutator {
     fn mutate_once(&mut self, spec: &mut Json) {
         let refs = def_refs(spec);
         let sites = sites(spec);
+        let names = names(spec, &sites);
         let kind = self.rng.u8(..14);
         let wanted = |site: &Site| match kind {
             0..=2 => matches!(site.value, Kind::String),
-            3..=5 => matches!(site.key.as_str(), "properties" | "$defs" | "x-enum-descriptions")
-                || site.key == "name",
+            3..=5 => {
+                matches!(site.key.as_str(), "properties" | "$defs" | "x-enum-descriptions")
+                    || site.key == "name"
+            }
             6 | 7 => site.value == Kind::Object,
             8 => site.key == "enum" || site.key == "x-wire-aliases",
             _ => true,
@@ -158,7 +261,7 @@ impl Mutator {
         match kind {
             0 | 1 => self.edit_text(node),
             2 => self.replace_scalar(node),
-            3..=5 => self.rename_name(node),
+            3..=5 => self.rename_name(node, &names),
             6 => {
                 if self.rng.bool() {
                     self.retarget_ref(node, &refs)
@@ -176,11 +279,45 @@ impl Mutator {
     }
 
     /// A name (an object's member name, or the value of a `name`) becomes an interesting
-    /// string, or another name of the same object.
-    fn rename_name(&mut self, node: &mut Json) {
+    /// string, a name that means something to Rust, or a near copy of another name (another
+    /// case, an extra underscore or digit), so that derived names collide.
+    fn rename_name(&mut self, node: &mut Json, names: &[String]) {
+        let new = match self.rng.u8(..3) {
+            0 => self.pick_string(),
+            1 => NAME_LIKE[self.rng.usize(..NAME_LIKE.len())].to_owned(),
+            _ if names.is_empty() => self.pick_string(),
+            _ => {
+                let name = names[self.rng.usize(..names.len())].clone();
+                self.near_copy(&name)
+            }
+        };
         match node {
-            Json::String(_) => *node = Json::String(self.pick_string()),
-            _ => self.rename_key(node),
+            Json::String(_) => *node = Json::String(new),
+            Json::Object(members) if !members.is_empty() => {
+                let i = self.rng.usize(..members.len());
+                members[i].0 = new;
+            }
+            _ => {}
+        }
+    }
+
+    /// `name` in another case, or with an underscore or a digit added.
+    fn near_copy(&mut self, name: &str) -> String {
+        match self.rng.u8(..5) {
+            0 => name.to_uppercase(),
+            1 => name.to_lowercase(),
+            2 => {
+                let mut chars = name.chars();
+                chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+            }
+            3 => name
+                .chars()
+                .flat_map(|c| {
+                    let split = c.is_ascii_uppercase().then_some('_');
+                    split.into_iter().chain(c.to_lowercase())
+                })
+                .collect(),
+            _ => format!("{name}1"),
         }
     }
 
@@ -286,10 +423,8 @@ impl Mutator {
             members.push(("anyOf".to_owned(), Json::Array(vec![reference, null])));
         } else if let Some((_, ty)) = members.iter_mut().find(|(k, _)| k == "type") {
             if let Json::String(name) = ty {
-                *ty = Json::Array(vec![
-                    Json::String(name.clone()),
-                    Json::String("null".to_owned()),
-                ]);
+                *ty =
+                    Json::Array(vec![Json::String(name.clone()), Json::String("null".to_owned())]);
             }
         }
     }
@@ -343,6 +478,30 @@ fn member_mut<'j>(json: &'j mut Json, key: &str) -> Option<&'j mut Json> {
         Json::Object(members) => members.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,
     }
+}
+
+/// Every name of the spec: member names of `$defs` and `properties`, and `name` values.
+fn names(spec: &Json, sites: &[Site]) -> Vec<String> {
+    let mut out = Vec::new();
+    for site in sites {
+        let Some(node) = node_ref(spec, &site.path) else { continue };
+        match node {
+            Json::String(name) if site.key == "name" => out.push(name.clone()),
+            Json::Object(members) if site.key == "properties" || site.key == "$defs" => {
+                out.extend(members.iter().map(|(k, _)| k.clone()));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn node_ref<'j>(spec: &'j Json, path: &[Step]) -> Option<&'j Json> {
+    path.iter().try_fold(spec, |node, step| match (node, step) {
+        (Json::Object(members), Step::Member(i)) => members.get(*i).map(|(_, v)| v),
+        (Json::Array(items), Step::Item(i)) => items.get(*i),
+        _ => None,
+    })
 }
 
 /// The `#/$defs/...` pointer of every definition.
