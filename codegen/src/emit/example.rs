@@ -26,7 +26,7 @@ fn call_setup(api: &Api, method: &Method, crate_name: &str, error: &str) -> (Vec
     ];
     let mut args = Vec::new();
     for param in method.params.iter().filter(|p| is_argument(p)) {
-        let name = names::bare(&param.name);
+        let name = param.name.as_str();
         let (binding, arg) = param_value(api, param, crate_name);
         lines.push(format!("let {name} = {binding};"));
         args.push(arg.replace("{}", name));
@@ -36,7 +36,7 @@ fn call_setup(api: &Api, method: &Method, crate_name: &str, error: &str) -> (Vec
         lines.push(format!("let {} = {body};", names::BODY_ARG));
         args.push(format!("&{}", names::BODY_ARG));
     }
-    let call = format!("client.{}({})", names::bare(&method.name), args.join(", "));
+    let call = format!("client.{}({})", method.name, args.join(", "));
     (lines, call)
 }
 
@@ -92,7 +92,7 @@ fn call_lines(method: &Method, call: &str) -> Vec<String> {
         let optional = method.params.iter().find(|p| !is_argument(p) && !p.is_filter);
         let setter = match optional {
             Some(p) if matches!(p.ty, Type::I32 | Type::I64) => {
-                format!(".{}({})", names::bare(&p.name), p.maximum.unwrap_or(100).min(100))
+                format!(".{}({})", p.name, p.maximum.unwrap_or(100).min(100))
             }
             _ => String::new(),
         };
