@@ -421,11 +421,10 @@ impl Mutator {
             let null = Json::Object(vec![("type".to_owned(), Json::String("null".to_owned()))]);
             let reference = Json::Object(vec![("$ref".to_owned(), target)]);
             members.push(("anyOf".to_owned(), Json::Array(vec![reference, null])));
-        } else if let Some((_, ty)) = members.iter_mut().find(|(k, _)| k == "type") {
-            if let Json::String(name) = ty {
-                *ty =
-                    Json::Array(vec![Json::String(name.clone()), Json::String("null".to_owned())]);
-            }
+        } else if let Some((_, ty)) = members.iter_mut().find(|(k, _)| k == "type")
+            && let Json::String(name) = ty
+        {
+            *ty = Json::Array(vec![Json::String(name.clone()), Json::String("null".to_owned())]);
         }
     }
 
