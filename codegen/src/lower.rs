@@ -97,7 +97,7 @@ const STRING_FORMATS: &[&str] = &["date-time", "uuid", "uri", "email"];
 
 /// Validates `document` and resolves it into an [`Api`], or returns every problem found.
 ///
-/// Every string of the document is first held to the rules of [`text`](crate::text): line
+/// Every string of the document is first held to the rules of [`text`]: line
 /// endings normalised, control and bidirectional characters refused.
 pub fn lower(document: &Json) -> Result<Api, Diagnostics> {
     let normalised = text::normalise(document);
