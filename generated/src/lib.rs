@@ -214,10 +214,13 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 
-pub use hand_written::{env, error_codes, wait};
+pub use hand_written::{env, error_codes, fleet, wait};
 
 pub use client::{Client, Cloud, MachineActionFilter};
 pub use error_codes::ServiceErrorExt;
+pub use fleet::{
+    Adoption, Fleet, FleetAction, FleetError, FleetEvent, FleetOptions, FleetReport, FleetRun,
+};
 pub use wait::{CommandOutcome, WaitError, WaitOptions, WaitOutcome};
 
 #[cfg(feature = "azure")]

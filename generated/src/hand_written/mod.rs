@@ -1,7 +1,9 @@
 //! The hand-written part of the SDK crate: MachineAction-specific helpers that the generator
-//! does not produce (waiting for an action to finish, the service's error codes, a client from
-//! environment variables). Everything else in `src/` but `lib.rs` is generated.
+//! does not produce (waiting for an action to finish, one action on many devices, the
+//! service's error codes, a client from environment variables). Everything else in `src/` but
+//! `lib.rs` is generated.
 
 pub mod env;
 pub mod error_codes;
+pub mod fleet;
 pub mod wait;
