@@ -26,7 +26,7 @@
 //! Dropping the [`FleetRun`] stops the run at once: requests in flight are abandoned (their
 //! actions, if created, are not cancelled).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -49,6 +49,7 @@ use crate::models::{
     RestrictCodeExecutionRequest, RunAntiVirusScanRequest, RunLiveResponseRequest,
     StopAndQuarantineFileRequest, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
+use crate::resolve::Resolution;
 use crate::wait::{WaitOptions, is_final};
 
 /// The action a fleet run sends to every device: one variant per action method, holding its
@@ -292,10 +293,27 @@ pub enum Adoption {
     Reconciled,
 }
 
-/// What happened to one device in a fleet run.
+/// What happened to one device (or one input) in a fleet run.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum FleetEvent {
+    /// An input was resolved to this device ([`Fleet::run_resolved`]).
+    #[non_exhaustive]
+    Resolved {
+        /// The input as given.
+        input: String,
+        /// The device.
+        device: MachineId,
+    },
+    /// An input matched several devices or none, or could not be looked up; nothing is sent
+    /// for it ([`Fleet::run_resolved`]).
+    #[non_exhaustive]
+    Unresolved {
+        /// The input as given.
+        input: String,
+        /// Why, for people: the candidates, "no such device", or the lookup's error.
+        reason: String,
+    },
     /// The action was created by this run's request.
     #[non_exhaustive]
     Submitted {
@@ -361,16 +379,18 @@ pub enum FleetEvent {
 }
 
 impl FleetEvent {
-    /// The device the event is about.
-    pub fn device(&self) -> &MachineId {
+    /// The device the event is about (`None` for an input that did not resolve).
+    pub fn device(&self) -> Option<&MachineId> {
         match self {
-            FleetEvent::Submitted { device, .. }
+            FleetEvent::Unresolved { .. } => None,
+            FleetEvent::Resolved { device, .. }
+            | FleetEvent::Submitted { device, .. }
             | FleetEvent::Adopted { device, .. }
             | FleetEvent::Uncertain { device, .. }
             | FleetEvent::Resubmitting { device, .. }
             | FleetEvent::StatusChanged { device, .. }
             | FleetEvent::Finished { device, .. }
-            | FleetEvent::Failed { device, .. } => device,
+            | FleetEvent::Failed { device, .. } => Some(device),
         }
     }
 
@@ -388,6 +408,8 @@ impl FleetEvent {
 impl fmt::Display for FleetEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            FleetEvent::Resolved { input, device } => write!(f, "{input}: resolved to {device}"),
+            FleetEvent::Unresolved { input, reason } => write!(f, "{input}: not resolved: {reason}"),
             FleetEvent::Submitted { device, action } => {
                 write!(f, "{device}: submitted {} ({})", action.id, action.status)
             }
@@ -509,7 +531,33 @@ impl Fleet {
         let (events, receiver) = mpsc::channel(256);
         let waiting = self.options.wait.is_some();
         let driver = drive(self.client, self.action, self.options, devices, events);
-        FleetRun { driver: Some(Box::pin(driver)), receiver, waiting }
+        FleetRun { prelude: VecDeque::new(), driver: Some(Box::pin(driver)), receiver, waiting }
+    }
+
+    /// Starts the run on the devices of `resolution`: its first events say which input
+    /// resolved to which device ([`FleetEvent::Resolved`]) and which inputs did not
+    /// ([`FleetEvent::Unresolved`]; nothing is sent for those).
+    pub fn run_resolved(self, resolution: &Resolution) -> FleetRun {
+        let mut prelude = VecDeque::new();
+        for resolved in &resolution.resolved {
+            let input = resolved.input.clone();
+            prelude.push_back(FleetEvent::Resolved { input, device: resolved.device.id.clone() });
+        }
+        for ambiguous in &resolution.ambiguous {
+            let ids: Vec<&str> = ambiguous.candidates.iter().map(|m| m.id.as_str()).collect();
+            let reason = format!("matches {} devices: {}", ids.len(), ids.join(", "));
+            prelude.push_back(FleetEvent::Unresolved { input: ambiguous.input.clone(), reason });
+        }
+        for unresolved in &resolution.unresolved {
+            let reason = match &unresolved.error {
+                None => "no such device".to_owned(),
+                Some(error) => format!("lookup failed: {error}"),
+            };
+            prelude.push_back(FleetEvent::Unresolved { input: unresolved.input.clone(), reason });
+        }
+        let mut run = self.run(resolution.machine_ids());
+        run.prelude = prelude;
+        run
     }
 }
 
@@ -518,6 +566,7 @@ impl Fleet {
 /// only while the stream is polled; dropping it stops the run.
 #[must_use = "a fleet run does nothing unless its events are read"]
 pub struct FleetRun {
+    prelude: VecDeque<FleetEvent>,
     driver: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     receiver: mpsc::Receiver<FleetEvent>,
     waiting: bool,
@@ -533,6 +582,9 @@ impl Stream for FleetRun {
     type Item = FleetEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<FleetEvent>> {
+        if let Some(event) = self.prelude.pop_front() {
+            return Poll::Ready(Some(event));
+        }
         if let Some(driver) = self.driver.as_mut()
             && driver.as_mut().poll(cx).is_ready()
         {
@@ -570,6 +622,8 @@ pub struct FleetReport {
     pub adopted: usize,
     /// Requests sent again after an unclear failure whose action was not found.
     pub resubmitted: usize,
+    /// Inputs that did not resolve to one device, with the reason ([`Fleet::run_resolved`]).
+    pub unresolved: Vec<(String, String)>,
 }
 
 impl FleetReport {
@@ -595,7 +649,10 @@ impl FleetReport {
             FleetEvent::Failed { device, error } => {
                 self.failed.insert(device.as_str().to_owned(), error);
             }
-            FleetEvent::Uncertain { .. } | FleetEvent::StatusChanged { .. } => {}
+            FleetEvent::Unresolved { input, reason } => self.unresolved.push((input, reason)),
+            FleetEvent::Resolved { .. }
+            | FleetEvent::Uncertain { .. }
+            | FleetEvent::StatusChanged { .. } => {}
         }
     }
 
