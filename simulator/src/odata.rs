@@ -773,6 +773,7 @@ mod tests {
             match field {
                 "computerDnsName" => text("desktop-1a2b3c.contoso.local"),
                 "healthStatus" => text("Active"),
+                "osPlatform" => text("Windows11"),
                 "riskScore" => text("High"),
                 "aadDeviceId" => Value::Text(self.aad.map(Cow::Borrowed)),
                 "machineTags" => Value::List(&self.tags),
