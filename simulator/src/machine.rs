@@ -558,6 +558,18 @@ pub(crate) fn generate(
             machine
         })
         .collect();
+    // Host names are unique until the ambiguous cases are made: a name taken already takes
+    // more of the id.
+    let mut taken = std::collections::BTreeSet::new();
+    for machine in &mut machines {
+        let mut length = 6;
+        while !taken.insert(machine.host_name().to_ascii_lowercase()) && length < 40 {
+            length += 2;
+            let start: String = machine.id.as_str().chars().take(length).collect();
+            machine.computer_dns_name =
+                format!("{}-{start}.{DOMAIN}", machine.os_platform.host_prefix());
+        }
+    }
     if ambiguous && count >= AMBIGUOUS_FLEET_MIN {
         make_ambiguous(&mut machines, &mut fleet);
     }
@@ -695,6 +707,8 @@ mod tests {
 
         let plain = generate(1000, &[], false, &mut fastrand::Rng::with_seed(5));
         assert!(plain.iter().all(|m| m.computer_dns_name.ends_with(".contoso.local")));
+        let hosts: BTreeSet<_> = plain.iter().map(|m| m.host_name().to_owned()).collect();
+        assert_eq!(hosts.len(), plain.len(), "host names are unique without ambiguity");
         let small = generate(AMBIGUOUS_FLEET_MIN - 1, &[], true, &mut fastrand::Rng::with_seed(5));
         let names: BTreeSet<_> = small.iter().map(Machine::host_name).collect();
         assert_eq!(names.len(), small.len(), "a small fleet has no ambiguity");
