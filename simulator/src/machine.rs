@@ -12,12 +12,14 @@
 //! clock. A device added by hand is `Active`; its local IPv4 address is drawn from
 //! 172.16.0.0/12 unless given ([`Machine::with_ip`]).
 //!
-//! A generated fleet ([`generate`], `--machines N`) also draws each device's health (about
-//! 85% `Active`, 10% `Inactive`, the rest `ImpairedCommunication` or `NoSensorData`), gives
-//! every device one or two tags from [`TAGS`] and a local IPv4 address in 10.0.0.0/8 that no
-//! other generated device has, and, when it has at least [`AMBIGUOUS_FLEET_MIN`] devices and
-//! ambiguity is on ([`crate::Config::ambiguous_devices`], the default), holds the two
-//! ambiguous cases a responder meets when resolving a host name:
+//! A generated fleet ([`Config::machine_count`](crate::Config::machine_count), `--machines N`)
+//! also draws each device's health (about 85% `Active`, 10% `Inactive`, the rest
+//! `ImpairedCommunication` or `NoSensorData`), gives every device one or two tags from
+//! [`TAGS`], a host name no other generated device has, and a local IPv4 address in
+//! 10.0.0.0/8 that no other generated device has (MAC and IPv6 addresses are distinct too).
+//! When it has at least [`AMBIGUOUS_FLEET_MIN`] devices and ambiguity is on
+//! ([`crate::Config::ambiguous_devices`], the default), it also holds the two ambiguous cases
+//! a responder meets when resolving a host name:
 //!
 //! - the last device is the old, `Inactive` record of the second one: the same fully
 //!   qualified name and platform, last seen before the second device was first seen (a
