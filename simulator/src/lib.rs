@@ -10,6 +10,11 @@
 //! expiring download links; OData `$filter`, `$top`, `$skip` and `@odata.nextLink`; the
 //! documented rate limits; and fault injection per route.
 //!
+//! It also serves the read-only Machine lookups (`listMachines`, `getMachine`,
+//! `findMachinesByIp`, `findMachinesByTag`: [`route::MACHINE_OPERATIONS`]) over devices with
+//! every documented Machine property ([`Machine`], [`machine`] for how they are drawn), so that
+//! code resolving a host name, an IP address or a tag to a device id can be tested too.
+//!
 //! The simulator follows the SDK's spec: its routes (verbs and path templates), quotas and
 //! success statuses are the SDK's operation constants (`mde_machine_actions::operations`),
 //! and its answers are the SDK's own models. Only the behaviour of each operation is written
