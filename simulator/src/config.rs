@@ -137,6 +137,12 @@ pub struct Config {
     pub platforms: Vec<OsPlatform>,
     /// Extra devices, added after the generated ones.
     pub machines: Vec<Machine>,
+    /// Whether a generated fleet of at least
+    /// [`AMBIGUOUS_FLEET_MIN`](crate::machine::AMBIGUOUS_FLEET_MIN) devices holds the
+    /// ambiguous host names a responder meets: a re-imaged device's old, `Inactive` record
+    /// under the same name, and two `Active` devices with the same host name in different
+    /// domains (see [`crate::machine`]). Default true.
+    pub ambiguous_devices: bool,
     /// How the clock moves.
     pub clock: ClockMode,
     /// Wall-clock time at the simulator's time zero; `None` takes the real time at start.
@@ -199,6 +205,7 @@ impl Default for Config {
             machine_count: 6,
             platforms: Vec::new(),
             machines: Vec::new(),
+            ambiguous_devices: true,
             clock: ClockMode::Runtime,
             epoch: None,
             timings: PerType::default(),
@@ -257,6 +264,13 @@ impl Config {
     #[must_use]
     pub fn with_platforms(mut self, platforms: impl Into<Vec<OsPlatform>>) -> Self {
         self.platforms = platforms.into();
+        self
+    }
+
+    /// Sets [`Self::ambiguous_devices`].
+    #[must_use]
+    pub fn with_ambiguous_devices(mut self, ambiguous: bool) -> Self {
+        self.ambiguous_devices = ambiguous;
         self
     }
 

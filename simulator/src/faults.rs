@@ -47,7 +47,8 @@ pub struct FaultRule {
     /// Probability of a JSON body that is not JSON (`json{...`, like a documented example).
     pub malformed_rate: f64,
     /// Probability of enum values the SDK does not know (`status` `Queued`/`Running`,
-    /// `commandStatus` `Scheduled`) in place of `Pending`, `InProgress` and `Created`.
+    /// `commandStatus` `Scheduled`, a device's `healthStatus` `Reporting`) in place of
+    /// `Pending`, `InProgress`, `Created` and `Active`.
     pub unknown_enum_rate: f64,
     /// Probability of an extra member (`futureField`) in every JSON object of the answer.
     pub unknown_field_rate: f64,
@@ -221,6 +222,7 @@ pub(crate) fn rename_enums(value: &mut Json) {
                     ("status", Some("Pending")) => Some("Queued"),
                     ("status", Some("InProgress")) => Some("Running"),
                     ("commandStatus", Some("Created")) => Some("Scheduled"),
+                    ("healthStatus", Some("Active")) => Some("Reporting"),
                     _ => None,
                 };
                 match replacement {
@@ -276,11 +278,12 @@ mod tests {
     #[test]
     fn mutations() {
         let mut json = Json::from(serde_json::json!(
-            {"status": "Pending", "commands": [{"commandStatus": "Created"}]}
+            {"status": "Pending", "commands": [{"commandStatus": "Created"}], "healthStatus": "Active"}
         ));
         rename_enums(&mut json);
         let value: serde_json::Value = serde_json::from_slice(&json.to_bytes()).unwrap();
         assert_eq!(value["status"], "Queued");
+        assert_eq!(value["healthStatus"], "Reporting");
         assert_eq!(value["commands"][0]["commandStatus"], "Scheduled");
         add_unknown_fields(&mut json);
         let value: serde_json::Value = serde_json::from_slice(&json.to_bytes()).unwrap();

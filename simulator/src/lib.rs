@@ -10,6 +10,11 @@
 //! expiring download links; OData `$filter`, `$top`, `$skip` and `@odata.nextLink`; the
 //! documented rate limits; and fault injection per route.
 //!
+//! It also serves the read-only Machine lookups (`listMachines`, `getMachine`,
+//! `findMachinesByIp`, `findMachinesByTag`: [`route::MACHINE_OPERATIONS`]) over devices with
+//! every documented Machine property ([`Machine`], [`machine`] for how they are drawn), so that
+//! code resolving a host name, an IP address or a tag to a device id can be tested too.
+//!
 //! The simulator follows the SDK's spec: its routes (verbs and path templates), quotas and
 //! success statuses are the SDK's operation constants (`mde_machine_actions::operations`),
 //! and its answers are the SDK's own models. Only the behaviour of each operation is written
@@ -92,7 +97,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mde_machine_actions::models::{MachineAction, MachineActionType};
-use mde_machine_actions::{Client, ClientBuilder, Timestamp, operations};
+use mde_machine_actions::{Client, ClientBuilder, Timestamp};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -101,7 +106,7 @@ use tokio::task::JoinHandle;
 pub use clock::{Clock, ClockMode};
 pub use config::{Config, Credentials, Outcome, PerType, Timing};
 pub use faults::{FaultPhase, FaultRule};
-pub use machine::{Machine, OsPlatform};
+pub use machine::{HealthStatus, IpAddress, Machine, OsPlatform};
 pub use route::Route;
 pub use stats::Stats;
 
@@ -134,7 +139,8 @@ impl Simulator {
     /// Starts serving on an already bound listener (its port overrides `config.port`). Must
     /// be called inside a tokio runtime, which the server then runs on.
     pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<Simulator> {
-        Self::serve_operations(listener, config, operations::ALL)
+        let operations: Vec<&'static Operation> = route::api_operations().collect();
+        Self::serve_operations(listener, config, &operations)
     }
 
     /// [`Simulator::serve`] with the routes of `operations`.
@@ -153,7 +159,12 @@ impl Simulator {
         }
         let base_url = format!("http://{addr}");
         let mut rng = fastrand::Rng::with_seed(config.seed);
-        let mut machines = machine::generate(config.machine_count, &config.platforms, &mut rng);
+        let mut machines = machine::generate(
+            config.machine_count,
+            &config.platforms,
+            config.ambiguous_devices,
+            &mut rng,
+        );
         machines.extend(config.machines.iter().cloned());
         let token = config
             .credentials
@@ -328,6 +339,8 @@ impl Drop for Simulator {
 mod tests {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     use tokio::net::TcpStream;
+
+    use mde_machine_actions::operations;
 
     use super::*;
     use crate::route::Verb;

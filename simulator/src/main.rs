@@ -1,13 +1,15 @@
-//! `mde-simulator`: runs the MachineAction API simulator until Ctrl-C.
+//! `mde-simulator`: runs the MachineAction API simulator (and its read-only Machine lookups)
+//! until Ctrl-C.
 //!
 //! ```sh
 //! cargo run -p mde-simulator -- [--port N] [--seed S] [--machines N]
-//!     [--machine ID[,DNS[,PLATFORM]]]... [--page-size N] [--fault ROUTE:KIND[:RATE]]...
-//!     [--config FILE] [--quiet]
+//!     [--machine ID[,DNS[,PLATFORM]]]... [--no-ambiguous-devices] [--page-size N]
+//!     [--fault ROUTE:KIND[:RATE]]... [--config FILE] [--quiet]
 //! ```
 //!
 //! It prints its base URL, a bearer token, the app credentials its token endpoint accepts,
-//! the simulated devices, and a ready-to-paste command that runs the SDK's
+//! the simulated devices (id, host name, platform, IP, health and tags; the first few of a
+//! large fleet), and a ready-to-paste command that runs the SDK's
 //! `isolate_and_wait` example against it. Each request is logged on stderr unless `--quiet`.
 //! Ctrl-C stops it once open requests are answered (within a bounded time whatever clients
 //! do); a second Ctrl-C stops it at once.
@@ -62,12 +64,29 @@ fn print_banner(simulator: &Simulator) {
     let width = machines.iter().take(LISTED).map(|m| m.id.as_str().len()).max().unwrap_or(0);
     for machine in machines.iter().take(LISTED) {
         println!(
-            "  {:<width$}  {:<32} {}",
-            machine.id, machine.computer_dns_name, machine.os_platform
+            "  {:<width$}  {:<30} {:<17} {:<15} {:<8} {}",
+            machine.id,
+            machine.computer_dns_name,
+            machine.os_platform,
+            machine.last_ip_address,
+            machine.health_status,
+            machine.machine_tags.join(",")
         );
     }
     if machines.len() > LISTED {
-        println!("  ... and {} more", machines.len() - LISTED);
+        println!("  ... and {} more (GET /api/machines lists them all)", machines.len() - LISTED);
+    }
+    let mut names: Vec<&str> = machines.iter().map(|m| m.host_name()).collect();
+    names.sort_unstable_by_key(|name| name.to_ascii_lowercase());
+    let shared: Vec<&str> = names
+        .windows(2)
+        .filter(|pair| pair[0].eq_ignore_ascii_case(pair[1]))
+        .map(|pair| pair[0])
+        .collect();
+    if !shared.is_empty() {
+        let mut shared = shared;
+        shared.dedup();
+        println!("  host names on more than one device: {}", shared.join(", "));
     }
     let target =
         machines.iter().find(|m| m.os_platform != OsPlatform::MacOs).unwrap_or(&machines[0]);

@@ -19,6 +19,7 @@ mod golden;
 mod golden_compiled;
 mod openapi;
 mod real_world;
+mod simulator_machines;
 mod simulator_protocol;
 mod tidy;
 mod virtual_clock;

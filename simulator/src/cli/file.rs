@@ -1,5 +1,5 @@
 //! The JSON configuration file of `mde-simulator --config FILE`, read into [`Settings`]: port,
-//! seed, devices, per-type timings (milliseconds) and outcomes, page size, rate limits and
+//! seed, devices (with their IP, tags and health), per-type timings (milliseconds) and outcomes, page size, rate limits and
 //! per-route fault rules. Unknown members, action types, routes and platforms are errors, so a
 //! typo never goes unnoticed. The format is described in the README ("Try it without a
 //! tenant"); `simulator/examples/config.json` is an example.
@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use mde_machine_actions::models::MachineActionType;
-use mde_simulator::{Config, FaultPhase, FaultRule, Machine, OsPlatform, Outcome, Route, Timing};
+use mde_simulator::{
+    Config, FaultPhase, FaultRule, HealthStatus, Machine, OsPlatform, Outcome, Route, Timing,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -26,6 +28,8 @@ pub(crate) struct Settings {
     pub machine_count: Option<usize>,
     /// Platforms the generated devices cycle through (all when empty).
     pub platforms: Vec<OsPlatform>,
+    /// Whether a large generated fleet holds ambiguous host names; `None`: yes.
+    pub ambiguous_devices: Option<bool>,
     /// Devices given one by one, added after the generated ones.
     pub machines: Vec<Machine>,
     pub page_size: Option<usize>,
@@ -82,6 +86,9 @@ impl Settings {
             .with_platforms(self.platforms.clone())
             .with_page_size(page_size);
         config.machines = self.machines.clone();
+        if let Some(ambiguous) = self.ambiguous_devices {
+            config = config.with_ambiguous_devices(ambiguous);
+        }
         if let Some(enabled) = self.rate_limits {
             config = config.with_rate_limits(enabled);
         }
@@ -248,6 +255,7 @@ struct RawFile {
     machine_count: Option<usize>,
     #[serde(default)]
     platforms: Vec<String>,
+    ambiguous_devices: Option<bool>,
     #[serde(default)]
     machines: Vec<RawMachine>,
     page_size: Option<usize>,
@@ -269,6 +277,35 @@ struct RawMachine {
     id: String,
     dns_name: Option<String>,
     platform: Option<String>,
+    ip: Option<String>,
+    tags: Option<Vec<String>>,
+    health: Option<String>,
+}
+
+impl RawMachine {
+    /// The device, with the IP, tags and health the file gives.
+    fn machine(&self) -> Result<Machine, String> {
+        let mut machine = machine(&self.id, self.dns_name.as_deref(), self.platform.as_deref())?;
+        if let Some(ip) = &self.ip {
+            let address =
+                ip.trim().parse().map_err(|_| format!("ip `{ip}` is not an IP address"))?;
+            machine = machine.with_ip(address);
+        }
+        if let Some(tags) = &self.tags {
+            if let Some(bad) = tags.iter().find(|tag| tag.trim().is_empty()) {
+                return Err(format!("tags: `{bad}` is not a tag"));
+            }
+            machine = machine.with_tags(tags.iter().cloned());
+        }
+        if let Some(health) = &self.health {
+            let known: Vec<_> = HealthStatus::ALL.iter().map(|h| h.as_str()).collect();
+            let health = HealthStatus::parse(health).ok_or_else(|| {
+                format!("unknown health `{health}` (known: {})", known.join(", "))
+            })?;
+            machine = machine.with_health(health);
+        }
+        Ok(machine)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -310,10 +347,7 @@ impl RawFile {
             .machines
             .iter()
             .enumerate()
-            .map(|(i, m)| {
-                machine(&m.id, m.dns_name.as_deref(), m.platform.as_deref())
-                    .map_err(|error| format!("machines[{i}]: {error}"))
-            })
+            .map(|(i, m)| m.machine().map_err(|error| format!("machines[{i}]: {error}")))
             .collect::<Result<_, _>>()?;
         let page_size =
             self.page_size.map(page_size).transpose().map_err(|e| format!("pageSize: {e}"))?;
@@ -350,6 +384,7 @@ impl RawFile {
             seed: self.seed,
             machine_count: self.machine_count,
             platforms,
+            ambiguous_devices: self.ambiguous_devices,
             machines,
             page_size,
             rate_limits: self.rate_limits,
@@ -435,10 +470,12 @@ mod tests {
             "seed": 42,
             "machineCount": 2,
             "platforms": ["linux", "macOS"],
+            "ambiguousDevices": false,
             "machines": [
                 {"id": "AbC-1", "dnsName": "a.example", "platform": "WindowsServer2019"},
                 {"id": "def_2"},
-                {"id": "ghi3", "dnsName": "", "platform": "linux"}
+                {"id": "ghi3", "dnsName": "", "platform": "linux"},
+                {"id": "jkl4", "ip": "10.1.2.3", "tags": ["VIP", "Prod-Web"], "health": "inactive"}
             ],
             "pageSize": 5,
             "rateLimits": false,
@@ -470,8 +507,14 @@ mod tests {
                 Machine::new("AbC-1", "a.example", OsPlatform::WindowsServer2019),
                 Machine::new("def_2", "desktop-def_2.contoso.local", OsPlatform::Windows11),
                 Machine::new("ghi3", "ubuntu-ghi3.contoso.local", OsPlatform::Linux),
+                Machine::new("jkl4", "desktop-jkl4.contoso.local", OsPlatform::Windows11)
+                    .with_ip("10.1.2.3".parse().expect("IP"))
+                    .with_tags(["VIP", "Prod-Web"])
+                    .with_health(HealthStatus::Inactive),
             ]
         );
+        assert!(!config.ambiguous_devices);
+        assert_eq!(config.machines[3].health_status, HealthStatus::Inactive);
         assert_eq!(config.page_size, 5);
         assert!(!config.rate_limits);
         let ms = Duration::from_millis;
@@ -487,7 +530,7 @@ mod tests {
         );
         assert_eq!(
             config.faults.len(),
-            operations::ALL.len(),
+            Route::all().filter(|route| route.is_api()).count(),
             "`*` covers the API routes, not token and download"
         );
         assert_eq!(
@@ -542,6 +585,10 @@ mod tests {
                 "unknown platform `Windows7`",
             ),
             (r#"{"machines": [{"id": "a", "dnsName": "a b"}]}"#, "contains a space"),
+            (r#"{"machines": [{"id": "a", "ip": "10.1.2"}]}"#, "machines[0]: ip `10.1.2` is not"),
+            (r#"{"machines": [{"id": "a", "tags": ["x", " "]}]}"#, "tags: ` ` is not a tag"),
+            (r#"{"machines": [{"id": "a", "health": "Sleepy"}]}"#, "unknown health `Sleepy`"),
+            (r#"{"ambiguousDevices": "no"}"#, "invalid type"),
             (r#"{"platforms": ["BeOS"]}"#, "platforms: unknown platform `BeOS`"),
             (r#"{"pageSize": 0}"#, "pageSize: page size 0 is not between 1 and 10000"),
             (r#"{"pageSize": 10001}"#, "page size 10001"),

@@ -35,8 +35,14 @@ pub(crate) fn usage() -> String {
         "\
 usage: mde-simulator [OPTIONS]
 
-Serves the MDE MachineAction API on 127.0.0.1 until Ctrl-C, and prints its base URL, a test
-token and its devices.
+Serves the MDE MachineAction API and the read-only Machine lookups on 127.0.0.1 until
+Ctrl-C, and prints its base URL, a test token and its devices (with their IPs and tags).
+
+Machine routes: GET /api/machines ($filter, $top, $skip), GET /api/machines/{{id}},
+GET /api/machines/findbyip(ip='IP',timestamp=UTC-TIME) and
+GET /api/machines/findbytag?tag=TAG&useStartsWithFilter=true|false. Every device has the
+documented Machine properties (FQDN, OS, first/last seen, IPs and MACs, health, device group,
+risk, exposure, value, Entra ID, tags), drawn from its id.
 
 Options:
   --port N              port on 127.0.0.1 (default 7480, or a free one if it is taken;
@@ -44,10 +50,18 @@ Options:
   --seed S              seed of every random choice: device ids, action ids, the token,
                         drawn outcomes and faults (default 1)
   --machines N          number of generated devices (default 6, or 0 when devices are
-                        given with --machine or in the config file)
+                        given with --machine or in the config file); each has one or two
+                        of the tags below, a 10.x.y.z address no other device has, and a
+                        health that is mostly Active, sometimes Inactive
+  --no-ambiguous-devices
+                        no ambiguous host names in the generated fleet (by default a
+                        fleet of {ambiguous} or more holds a re-imaged device's Inactive old
+                        record under the same name, and two Active devices with the same
+                        host name in contoso.local and fabrikam.local)
   --machine ID[,DNS[,PLATFORM]]
                         add a device (repeatable); DNS defaults to a generated host name,
-                        PLATFORM to Windows11; `ID,,Linux` gives only the platform
+                        PLATFORM to Windows11; `ID,,Linux` gives only the platform; its IP,
+                        tags and health can be set in the config file
   --page-size N         largest listing page before @odata.nextLink (1 to {MAX_PAGE_SIZE};
                         default {MAX_PAGE_SIZE}, as the service)
   --fault ROUTE:KIND[:RATE]
@@ -62,6 +76,9 @@ Options:
 Platforms (any case):
 {platforms}
 
+Tags of generated devices:
+{tags}
+
 Fault kinds:
   error                 answer 500 before the request is processed (nothing happened)
   error-after           answer 500 after it was processed (the action exists)
@@ -69,7 +86,8 @@ Fault kinds:
   drop-after            close the connection after processing
   truncate              cut the JSON body in half
   malformed             send a body that is not JSON
-  unknown-enum          send statuses the SDK does not know (Queued, Running, Scheduled)
+  unknown-enum          send statuses the SDK does not know (Queued, Running, Scheduled,
+                        healthStatus Reporting)
   unknown-field         add an unknown member to every JSON object
   stuck-next-link       make @odata.nextLink repeat the page just served (no RATE)
   latency:MS            delay every answer by MS milliseconds
@@ -81,6 +99,8 @@ Example:
   mde-simulator --machine 1e5bc9d7e4,web-01.contoso.local,WindowsServer2022 \\
       --machine 7d4b1a3c2f,,Linux --page-size 2 --fault getMachineAction:error:0.2",
         platforms = wrap(&file::platform_names()),
+        tags = wrap(&mde_simulator::machine::TAGS.join(", ")),
+        ambiguous = mde_simulator::machine::AMBIGUOUS_FLEET_MIN,
         routes = wrap(&format!("*, {}", file::route_names())),
     )
 }
@@ -115,7 +135,7 @@ pub(crate) fn parse(
         };
         let takes = match name.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
-            "--quiet" => None,
+            "--quiet" | "--no-ambiguous-devices" => None,
             "--port" => Some("a port number"),
             "--seed" | "--machines" | "--page-size" => Some("a number"),
             "--machine" => Some("ID[,DNS[,PLATFORM]]"),
@@ -150,6 +170,7 @@ pub(crate) fn parse(
             || value.parse::<u64>().map_err(|_| format!("{name}: `{value}` is not a number"));
         match name.as_str() {
             "--quiet" => quiet = true,
+            "--no-ambiguous-devices" => settings.ambiguous_devices = Some(false),
             "--port" => {
                 settings.port = Some(
                     value.parse().map_err(|_| format!("--port: `{value}` is not a port number"))?,
@@ -318,11 +339,14 @@ mod tests {
             "--machine=def456,,macOS",
             "--machine",
             "abcdef",
+            "--no-ambiguous-devices",
         ])
         .expect("parses");
         assert_eq!((options.port, options.quiet), (Some(0), true));
         let config = options.config;
         assert_eq!((config.seed, config.machine_count, config.page_size), (9, 3, 2));
+        assert!(!config.ambiguous_devices);
+        assert!(run(&[]).expect("parses").config.ambiguous_devices, "on by default");
         assert_eq!(
             config.machines,
             [
@@ -340,8 +364,21 @@ mod tests {
         ));
         assert!(matches!(parse(["--help".to_owned()], |_| unreachable()), Ok(Command::Help)));
         assert!(usage().contains("--machine ID[,DNS[,PLATFORM]]"));
-        for name in ["Windows11", "WindowsServer2019", "macOS", "getPackageUri", "stuck-next-link"]
-        {
+        for name in [
+            "Windows11",
+            "WindowsServer2019",
+            "macOS",
+            "getPackageUri",
+            "stuck-next-link",
+            "listMachines",
+            "getMachine",
+            "findMachinesByIp",
+            "findMachinesByTag",
+            "findbyip(ip=",
+            "useStartsWithFilter",
+            "--no-ambiguous-devices",
+            "Prod-Web",
+        ] {
             assert!(usage().contains(name), "{name} is listed in --help");
         }
     }
@@ -376,7 +413,7 @@ mod tests {
         .expect("parses")
         .config;
         let faults = &config.faults;
-        assert_eq!(faults.len(), operations::ALL.len() + 2, "every route has a rule");
+        assert_eq!(faults.len(), Route::all().count(), "every route has a rule");
         let enums = |rule: FaultRule| rule.with_unknown_enum_values(0.1);
         assert_eq!(
             faults[&Route::Api(&operations::GET_MACHINE_ACTION)],

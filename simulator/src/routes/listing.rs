@@ -1,23 +1,75 @@
 //! `GET /api/machineactions`: newest first, filtered with `$filter`, paged with `$top`
-//! (at most 10,000) and `$skip`, split into server pages with `@odata.nextLink`.
+//! (at most 10,000) and `$skip`, split into server pages with `@odata.nextLink`; and the
+//! query options and paging every listing shares (`GET /api/machines` too).
+
+use std::borrow::Cow;
 
 use mde_machine_actions::models::MachineActionCollection;
+use time::OffsetDateTime;
 
 use super::{Ctx, Params};
-use crate::odata::{self, Expr, Subject};
+use crate::odata::{self, Entity, Expr, Subject, Value};
 use crate::reply::{ApiFailure, Json, action_json};
 
 /// Largest `$top` the service accepts.
 const MAX_TOP: usize = 10_000;
 
+/// The query options of a listing.
 #[derive(Debug, Default)]
-struct Options {
-    filter: Option<(String, Expr)>,
-    top: Option<usize>,
-    skip: usize,
+pub(crate) struct Options {
+    /// The `$filter` text and its expression.
+    pub filter: Option<(String, Expr)>,
+    pub top: Option<usize>,
+    pub skip: usize,
 }
 
-fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
+/// One server page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// The items of the page: `start..start + len` of the matching ones.
+    pub start: usize,
+    pub len: usize,
+    /// The query string of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+impl Options {
+    /// The page of `matching` items these options ask for, at most `page_size` long.
+    pub fn page(&self, matching: usize, page_size: usize) -> Page {
+        let available = matching.saturating_sub(self.skip);
+        let wanted = self.top.map_or(available, |top| top.min(available));
+        let len = wanted.min(page_size);
+        let start = self.skip.min(matching);
+        let next = (wanted > len).then(|| {
+            let mut next = url::form_urlencoded::Serializer::new(String::new());
+            if let Some((text, _)) = &self.filter {
+                next.append_pair("$filter", text);
+            }
+            if let Some(top) = self.top {
+                next.append_pair("$top", &(top - len).to_string());
+            }
+            next.append_pair("$skip", &(self.skip + len).to_string());
+            next.finish().replace("%24", "$")
+        });
+        Page { start, len, next }
+    }
+}
+
+/// The `@odata.nextLink` of a page of the listing at `path`: the next page's, or, when the
+/// plan says so, the page just served.
+pub(crate) fn next_link(ctx: &Ctx<'_>, path: &str, page: &Page) -> Option<String> {
+    let base = &ctx.app.base_url;
+    if ctx.plan.non_advancing_next_link {
+        let query = ctx.req.raw_query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+        Some(format!("{base}{}{query}", ctx.req.path))
+    } else {
+        page.next.as_ref().map(|query| format!("{base}{path}?{query}"))
+    }
+}
+
+/// The options of a listing of `entity`: `$filter`, `$top` (1 to 10,000) and `$skip`; other
+/// `$` options are refused, other parameters ignored.
+pub(crate) fn options(query: &[(String, String)], entity: &Entity) -> Result<Options, ApiFailure> {
     let mut options = Options::default();
     let mut seen: Vec<String> = Vec::new();
     for (name, value) in query {
@@ -40,7 +92,7 @@ fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
         };
         match lower.as_str() {
             "$filter" => {
-                let expr = odata::parse(value).map_err(ApiFailure::odata)?;
+                let expr = odata::parse(value, entity).map_err(ApiFailure::odata)?;
                 options.filter = Some((value.clone(), expr));
             }
             "$top" => {
@@ -80,9 +132,34 @@ fn options(query: &[(String, String)]) -> Result<Options, ApiFailure> {
     Ok(options)
 }
 
+/// The values of one action that filters look at.
+struct ActionSubject<'a> {
+    id: &'a str,
+    status: &'a str,
+    machine_id: &'a str,
+    kind: &'a str,
+    requestor: &'a str,
+    created: OffsetDateTime,
+}
+
+impl Subject for ActionSubject<'_> {
+    fn value(&self, field: &str) -> Value<'_> {
+        let text = match field {
+            "id" => self.id,
+            "status" => self.status,
+            "machineId" => self.machine_id,
+            "type" => self.kind,
+            "requestor" => self.requestor,
+            "creationDateTimeUtc" => return Value::Date(Some(self.created)),
+            _ => return Value::Text(None),
+        };
+        Value::Text(Some(Cow::Borrowed(text)))
+    }
+}
+
 /// The handler of `listMachineActions`.
 pub(crate) fn list(ctx: &Ctx<'_>, _: &Params) -> Result<Json, ApiFailure> {
-    let options = options(&ctx.req.query)?;
+    let options = options(&ctx.req.query, &odata::MACHINE_ACTION)?;
     let app = ctx.app;
     let state = app.state();
     let now = ctx.now;
@@ -92,7 +169,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, _: &Params) -> Result<Json, ApiFailure> {
             continue;
         }
         let status = action.status_at(now);
-        let subject = Subject {
+        let subject = ActionSubject {
             id: &action.id,
             status: status.as_str(),
             machine_id: &action.machine_id,
@@ -104,33 +181,18 @@ pub(crate) fn list(ctx: &Ctx<'_>, _: &Params) -> Result<Json, ApiFailure> {
             matching.push(action);
         }
     }
-    let available = matching.len().saturating_sub(options.skip);
-    let wanted = options.top.map_or(available, |top| top.min(available));
-    let page_len = wanted.min(app.config.page_size);
-    let start = options.skip.min(matching.len());
-    let page: Vec<_> = matching[start..start + page_len]
+    let page = options.page(matching.len(), app.config.page_size);
+    let items: Vec<_> = matching[page.start..page.start + page.len]
         .iter()
         .map(|action| action.to_model(now, &app.clock))
         .collect();
     drop(state);
 
     let base = &app.base_url;
-    let mut collection = MachineActionCollection::new(page)
+    let mut collection = MachineActionCollection::new(items)
         .with_odata_context(format!("{base}/api/$metadata#MachineActions"));
-    if ctx.plan.non_advancing_next_link {
-        let query = ctx.req.raw_query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
-        collection = collection.with_odata_next_link(format!("{base}{}{query}", ctx.req.path));
-    } else if wanted > page_len {
-        let mut next = url::form_urlencoded::Serializer::new(String::new());
-        if let Some((text, _)) = &options.filter {
-            next.append_pair("$filter", text);
-        }
-        if let Some(top) = options.top {
-            next.append_pair("$top", &(top - page_len).to_string());
-        }
-        next.append_pair("$skip", &(options.skip + page_len).to_string());
-        let query = next.finish().replace("%24", "$");
-        collection = collection.with_odata_next_link(format!("{base}/api/machineactions?{query}"));
+    if let Some(next) = next_link(ctx, "/api/machineactions", &page) {
+        collection = collection.with_odata_next_link(next);
     }
     let mut json = Json::of(&collection)?;
     if let Some(Json::Array(items)) = json.get_mut("value") {
@@ -158,6 +220,7 @@ mod tests {
 
     #[test]
     fn query_options() {
+        let options = |query: &[(String, String)]| options(query, &odata::MACHINE_ACTION);
         let ok = options(&query(&[("$top", "2"), ("$skip", "3"), ("api-version", "1")])).unwrap();
         assert_eq!((ok.top, ok.skip), (Some(2), 3));
         assert!(options(&query(&[("$top", "10001")])).is_err());
@@ -170,5 +233,15 @@ mod tests {
         assert!(options(&query(&[("$top", "1"), ("$Top", "2")])).is_err());
         assert!(options(&query(&[("$orderby", "id")])).is_err());
         assert!(options(&query(&[("$filter", "status eq")])).is_err());
+    }
+
+    #[test]
+    fn pages() {
+        let options = Options { filter: None, top: Some(5), skip: 2 };
+        let page = options.page(10, 3);
+        assert_eq!((page.start, page.len), (2, 3));
+        assert_eq!(page.next.as_deref(), Some("$top=2&$skip=5"));
+        assert_eq!(options.page(4, 3), Page { start: 2, len: 2, next: None });
+        assert_eq!(options.page(1, 3), Page { start: 1, len: 0, next: None });
     }
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod downloads;
 mod listing;
+mod machines;
 mod table;
 mod token;
 
@@ -80,7 +81,8 @@ pub(crate) type Handler = fn(&Ctx<'_>, &Params) -> Result<Json, ApiFailure>;
 
 /// The hand-written part of the simulator: the behaviour of each operation, by its name in
 /// the spec. Everything else about an operation (verb, path, quotas, success status) comes
-/// from the SDK's operation constants; an operation missing here is answered with 501.
+/// from the SDK's operation constants (or, for the Machine lookups the SDK does not have yet,
+/// from [`crate::route::MACHINE_OPERATIONS`]); an operation missing here is answered with 501.
 const HANDLERS: &[(&str, Handler)] = &[
     ("listMachineActions", listing::list),
     ("getMachineAction", actions::get),
@@ -96,6 +98,10 @@ const HANDLERS: &[(&str, Handler)] = &[
     ("runLiveResponse", actions::run_live_response),
     ("getLiveResponseResultDownloadLink", downloads::result_link),
     ("cancelMachineAction", actions::cancel),
+    ("listMachines", machines::list),
+    ("getMachine", machines::get),
+    ("findMachinesByIp", machines::find_by_ip),
+    ("findMachinesByTag", machines::find_by_tag),
 ];
 
 /// The handler of the operation named `name`.
@@ -190,7 +196,9 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_handler_and_every_handler_an_operation() {
-        let names: Vec<&str> = operations::ALL.iter().map(|operation| operation.name).collect();
+        let names: Vec<&str> =
+            crate::route::api_operations().map(|operation| operation.name).collect();
+        assert!(operations::ALL.iter().all(|operation| names.contains(&operation.name)));
         let unhandled: Vec<&str> =
             names.iter().copied().filter(|name| handler(name).is_none()).collect();
         assert!(unhandled.is_empty(), "operations without a handler: {unhandled:?}");

@@ -5,8 +5,9 @@
 //! Paths match without regard to ASCII case, as the documented paths mix `isolate`,
 //! `StopAndQuarantineFile`, `/API/` and `GetPackageUri`, and `/api/v1.0/...` is the same as
 //! `/api/...`, as on the service. A template segment is literal text, a `{parameter}`, an OData
-//! function call such as `GetLiveResponseResultDownloadLink(index={index})`, or any other mix
-//! of text and parameters.
+//! function call such as `GetLiveResponseResultDownloadLink(index={index})` or
+//! `findbyip(ip='{ip}',timestamp={timestamp})` (a quoted argument is a string literal), or any
+//! other mix of text and parameters.
 
 use hyper::Method;
 
@@ -52,6 +53,14 @@ impl Target {
     }
 }
 
+/// One argument of a function-call segment: `key={param}`, or `key='{param}'` when quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Arg {
+    key: &'static str,
+    param: &'static str,
+    quoted: bool,
+}
+
 /// One piece of a template segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -66,10 +75,12 @@ enum Segment {
     Literal(&'static str),
     /// `{name}`: any one segment.
     Param(&'static str),
-    /// An OData function call, `Name(key={param},...)`: the name in any case, then nothing or
-    /// the arguments in parentheses, in any order, keys in any case, spaces allowed. Arguments
-    /// that are missing or malformed are left out, for the handler to report as missing.
-    Call { name: &'static str, args: Vec<(&'static str, &'static str)> },
+    /// An OData function call, `Name(key={param},key='{param}',...)`: the name in any case,
+    /// then nothing or the arguments in parentheses, in any order, keys in any case, spaces
+    /// allowed. A quoted argument takes a string literal (`'10.0.0.1'`, `''` for a quote), whose
+    /// text is the parameter. Arguments that are missing or malformed (a quoted one without
+    /// quotes) are left out, for the handler to report as missing.
+    Call { name: &'static str, args: Vec<Arg> },
     /// Any other mix of text (in any case) and parameters (each at least one character).
     Mixed(Vec<Part>),
 }
@@ -112,12 +123,18 @@ impl Segment {
                     return true;
                 }
                 let Some(inside) = rest.strip_prefix('(') else { return false };
-                for argument in inside.strip_suffix(')').unwrap_or_default().split(',') {
+                for argument in split_arguments(inside.strip_suffix(')').unwrap_or_default()) {
                     let Some((key, value)) = argument.split_once('=') else { continue };
-                    if let Some((_, param)) =
-                        args.iter().find(|(known, _)| known.eq_ignore_ascii_case(key.trim()))
-                    {
-                        params.push((param, value.trim().to_owned()));
+                    let Some(arg) =
+                        args.iter().find(|arg| arg.key.eq_ignore_ascii_case(key.trim()))
+                    else {
+                        continue;
+                    };
+                    let value = value.trim();
+                    if !arg.quoted {
+                        params.push((arg.param, value.to_owned()));
+                    } else if let Some(text) = string_literal(value) {
+                        params.push((arg.param, text));
                     }
                 }
                 true
@@ -169,33 +186,69 @@ fn parts(segment: &'static str) -> Vec<Part> {
     parts
 }
 
-/// `Name(key={param},key={param})` as a [`Segment::Call`], if `parts` has that shape.
+/// `Name(key={param},key='{param}')` as a [`Segment::Call`], if `parts` has that shape.
 fn call(parts: &[Part]) -> Option<Segment> {
+    /// `key=` or `key='`: the key, and whether its value is quoted.
+    fn key_of(text: &'static str) -> Option<(&'static str, bool)> {
+        match text.strip_suffix("='") {
+            Some(key) => Some((key, true)),
+            None => text.strip_suffix('=').map(|key| (key, false)),
+        }
+    }
+    /// `text` after the closing quote of a quoted value.
+    fn closed(text: &'static str, quoted: bool) -> Option<&'static str> {
+        if quoted { text.strip_prefix('\'') } else { Some(text) }
+    }
     let (Part::Text(first), rest) = parts.split_first()? else { return None };
-    let (name, first_key) = first.split_once('(')?;
-    let first_key = first_key.strip_suffix('=')?;
+    let (name, opening) = first.split_once('(')?;
     if name.is_empty() || name.contains(')') {
         return None;
     }
+    let (mut key, mut quoted) = key_of(opening)?;
     let (Part::Text(last), middle) = rest.split_last()? else { return None };
-    if *last != ")" {
-        return None;
-    }
-    // `middle` alternates parameter, separator (`,key=`), parameter, ...
+    // `middle` alternates parameter, separator (`,key=`, `',key='`, ...), parameter, ...
     let mut args = Vec::new();
-    let mut key = first_key;
     for (i, part) in middle.iter().enumerate() {
         match (i % 2, part) {
-            (0, Part::Param(param)) => args.push((key, *param)),
+            (0, Part::Param(param)) => args.push(Arg { key, param, quoted }),
             (1, Part::Text(separator)) => {
-                key = separator.strip_prefix(',')?.strip_suffix('=')?;
+                (key, quoted) = key_of(closed(separator, quoted)?.strip_prefix(',')?)?;
             }
             _ => return None,
         }
     }
     let well_formed = middle.len() % 2 == 1
-        && args.iter().all(|(key, _)| !key.is_empty() && !key.contains(['(', ')', ',', '=']));
+        && closed(last, quoted)? == ")"
+        && args
+            .iter()
+            .all(|arg| !arg.key.is_empty() && !arg.key.contains(['(', ')', ',', '=', '\'']));
     well_formed.then_some(Segment::Call { name, args })
+}
+
+/// The arguments of a function call, split at the commas outside string literals.
+fn split_arguments(inside: &str) -> Vec<&str> {
+    let mut arguments = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in inside.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            ',' if !quoted => {
+                arguments.push(&inside[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    arguments.push(&inside[start..]);
+    arguments
+}
+
+/// The text of an OData string literal (`'it''s'` is `it's`), if `value` is one.
+fn string_literal(value: &str) -> Option<String> {
+    let inner = value.strip_prefix('\'')?.strip_suffix('\'')?;
+    // A lone quote inside would have ended the literal.
+    (!inner.replace("''", "").contains('\'')).then(|| inner.replace("''", "'"))
 }
 
 /// `text` without `prefix`, compared without regard to ASCII case.
@@ -343,13 +396,40 @@ mod tests {
             segment("GetLiveResponseResultDownloadLink(index={index})"),
             Segment::Call {
                 name: "GetLiveResponseResultDownloadLink",
-                args: vec![("index", "index")]
+                args: vec![Arg { key: "index", param: "index", quoted: false }]
             }
         );
         assert_eq!(
             segment("Range(from={a},To={b})"),
-            Segment::Call { name: "Range", args: vec![("from", "a"), ("To", "b")] }
+            Segment::Call {
+                name: "Range",
+                args: vec![
+                    Arg { key: "from", param: "a", quoted: false },
+                    Arg { key: "To", param: "b", quoted: false }
+                ]
+            }
         );
+        assert_eq!(
+            segment("findbyip(ip='{ip}',timestamp={timestamp})"),
+            Segment::Call {
+                name: "findbyip",
+                args: vec![
+                    Arg { key: "ip", param: "ip", quoted: true },
+                    Arg { key: "timestamp", param: "timestamp", quoted: false }
+                ]
+            }
+        );
+        assert_eq!(
+            segment("f(a={a},b='{b}')"),
+            Segment::Call {
+                name: "f",
+                args: vec![
+                    Arg { key: "a", param: "a", quoted: false },
+                    Arg { key: "b", param: "b", quoted: true }
+                ]
+            }
+        );
+        assert!(matches!(segment("f(a='{a})"), Segment::Mixed(_)), "an unclosed quote");
         assert_eq!(
             segment("{name}.{ext}"),
             Segment::Mixed(vec![Part::Param("name"), Part::Text("."), Part::Param("ext")])
@@ -388,6 +468,37 @@ mod tests {
         assert_eq!(matched("v{n}", "V2"), Some(vec![("n", "2".to_owned())]));
         assert_eq!(matched("v{n}", "v"), None);
         assert_eq!(matched("Isolate", "ISOLATE"), Some(vec![]));
+        let by_ip = "findbyip(ip='{ip}',timestamp={timestamp})";
+        let both =
+            |ip: &str, at: &str| Some(vec![("ip", ip.to_owned()), ("timestamp", at.to_owned())]);
+        assert_eq!(
+            matched(by_ip, "findbyip(ip='10.0.0.1',timestamp=2024-01-01T00:00:00Z)"),
+            both("10.0.0.1", "2024-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            matched(by_ip, "FindByIp( timestamp = 2024-01-01T00:00:00Z , IP = 'fe80::1' )"),
+            Some(vec![
+                ("timestamp", "2024-01-01T00:00:00Z".to_owned()),
+                ("ip", "fe80::1".to_owned())
+            ])
+        );
+        assert_eq!(
+            matched(by_ip, "findbyip(ip='a,b''c',timestamp=x)"),
+            both("a,b'c", "x"),
+            "commas and doubled quotes inside a literal"
+        );
+        assert_eq!(
+            matched(by_ip, "findbyip(ip=10.0.0.1,timestamp=x)"),
+            Some(vec![("timestamp", "x".to_owned())]),
+            "an unquoted string is left out"
+        );
+        assert_eq!(
+            matched(by_ip, "findbyip(ip='a'b',timestamp=x)"),
+            Some(vec![]),
+            "an unbalanced quote leaves both out"
+        );
+        assert_eq!(matched(by_ip, "findbyip"), Some(vec![]));
+        assert_eq!(matched(by_ip, "findbytag"), None);
     }
 
     fn target(method: Method, path: &str) -> Target {
