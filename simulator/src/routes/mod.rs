@@ -5,6 +5,7 @@
 mod actions;
 mod downloads;
 mod listing;
+mod machines;
 mod table;
 mod token;
 
@@ -96,6 +97,10 @@ const HANDLERS: &[(&str, Handler)] = &[
     ("runLiveResponse", actions::run_live_response),
     ("getLiveResponseResultDownloadLink", downloads::result_link),
     ("cancelMachineAction", actions::cancel),
+    ("listMachines", machines::list),
+    ("getMachine", machines::get),
+    ("findMachinesByIp", machines::find_by_ip),
+    ("findMachinesByTag", machines::find_by_tag),
 ];
 
 /// The handler of the operation named `name`.
