@@ -16,6 +16,7 @@ mod freshness;
 mod fuzz;
 mod golden;
 mod golden_compiled;
+mod machine_doc_examples;
 mod openapi;
 mod real_world;
 mod simulator_protocol;
