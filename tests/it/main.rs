@@ -6,6 +6,7 @@ mod bad_specs;
 mod client_auth;
 mod client_budget;
 mod client_hardening;
+mod client_machines;
 mod client_paging;
 mod client_requests;
 mod client_resilience;
