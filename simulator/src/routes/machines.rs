@@ -138,7 +138,8 @@ pub(crate) fn find_by_ip(ctx: &Ctx<'_>, params: &Params) -> Result<Json, ApiFail
     let at = OffsetDateTime::parse(at, &Rfc3339)
         .map_err(|_| ApiFailure::invalid_input(format!("timestamp '{at}'")))?;
     let now = ctx.app.clock.wall_at(ctx.now);
-    if at < now - FIND_BY_IP_WINDOW || at > now {
+    // Only the lower bound is documented; a time slightly ahead (clock skew) is accepted.
+    if at < now - FIND_BY_IP_WINDOW {
         return Err(ApiFailure::invalid_input(
             "the timestamp must be within the past 30 days".to_owned(),
         ));
