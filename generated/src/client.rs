@@ -196,7 +196,7 @@ impl ::std::fmt::Display for Cloud {
     }
 }
 
-/// A client for the Microsoft Defender for Endpoint MachineAction API.
+/// A client for the Microsoft Defender for Endpoint MachineAction and Machine lookup API.
 ///
 /// Cheap to clone: clones share the connection pool, the token cache and the rate budget.
 ///
@@ -777,6 +777,145 @@ impl Client {
             client: self,
             id,
             body,
+        }
+    }
+
+    /// Lists the devices of the tenant, optionally filtered and paged.
+    ///
+    /// Returns one page of the devices that have communicated with Defender for Endpoint and were last seen within the tenant's data retention period. $filter may use the properties that Machine marks as filterable (id, computerDnsName, version, deviceValue, aadDeviceId, lastSeen, exposureLevel, onboardingStatus, lastIpAddress, healthStatus, osPlatform, riskScore and rbacGroupId with eq and ne; lastSeen also with gt, ge, lt and le), joined with and/or; string literals take single quotes, dates are written bare. The list page also names machineTags, which takes an OData lambda (machineTags/any(t: t eq 'tag')), and the samples page uses startswith(computerDnsName,'prefix'): neither is in the typed filter, send them with Filter::raw. To turn a host name into a device id, filter on computerDnsName and expect zero, one or several devices (duplicates exist). A page holds at most 10,000 devices: walk further with $top and $skip, or follow @odata.nextLink when the service provides one. The page documents 404 when there are no recent devices, where an empty list would be expected: treat it as an empty result.
+    ///
+    /// `GET /api/machines`
+    ///
+    /// - Success: HTTP 200.
+    /// - Permissions (any one): application `Machine.Read.All`, `Machine.ReadWrite.All`; delegated `Machine.Read`, `Machine.ReadWrite`.
+    /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
+    /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
+    /// - Fails with HTTP 404 The page documents this answer when there are no recent devices; read it as an empty list.
+    ///
+    /// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/get-machines)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client) -> Result<(), mde_machine_actions::Error> {
+    /// use mde_machine_actions::models;
+    ///
+    /// let mut items = client.list_machines().top(100).into_pager();
+    /// while let Some(item) = items.next().await {
+    ///     let item = item?;
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_machines<'a>(&'a self) -> ListMachines<'a> {
+        ListMachines {
+            client: self,
+            filter: None,
+            top: None,
+            skip: None,
+        }
+    }
+
+    /// Fetches one device by its id.
+    ///
+    /// Returns the device with this id, if it was last seen within the tenant's data retention period. The page also says a computer name is accepted in place of the id, but no example, parameter table or error text supports it; look names up with listMachines and a computerDnsName filter instead. A user token only sees devices in the user's device groups.
+    ///
+    /// `GET /api/machines/{id}`
+    ///
+    /// - Success: HTTP 200.
+    /// - Permissions (any one): application `Machine.Read.All`, `Machine.ReadWrite.All`; delegated `Machine.Read`, `Machine.ReadWrite`.
+    /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
+    /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
+    /// - Fails with HTTP 404 `ResourceNotFound` No device has this id (or it was last seen before the retention period).
+    ///
+    /// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/get-machine-by-id)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client) -> Result<(), mde_machine_actions::Error> {
+    /// use mde_machine_actions::models;
+    ///
+    /// let id = models::MachineId::from("<id>");
+    /// let response = client.get_machine(&id).send_with_response().await?;
+    /// println!("request id {:?}: {:?}", response.request_id(), response.value());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_machine<'a>(&'a self, id: &'a models::MachineId) -> GetMachine<'a> {
+        GetMachine { client: self, id }
+    }
+
+    /// Finds the devices seen with an internal IP address around a point in time.
+    ///
+    /// Returns the devices that reported the internal IP address within 15 minutes before or after the timestamp. The timestamp must lie within the past 30 days, otherwise the service answers 400. Both arguments are written inside an OData function call in the last path segment: the address as a quoted string literal, the timestamp bare (for example 2019-09-22T08:44:05Z; whether fractions of a second or other offsets are accepted is not documented). The result is a list, possibly empty; no paging is documented.
+    ///
+    /// `GET /api/machines/findbyip(ip='{ip}',timestamp={timestamp})`
+    ///
+    /// - Success: HTTP 200.
+    /// - Permissions (any one): application `Machine.Read.All`, `Machine.ReadWrite.All`; delegated `Machine.Read`, `Machine.ReadWrite`.
+    /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
+    /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
+    /// - Fails with HTTP 400 The timestamp is not within the past 30 days.
+    ///
+    /// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-ip)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client) -> Result<(), mde_machine_actions::Error> {
+    /// use mde_machine_actions::models;
+    ///
+    /// let ip = String::from("<ip>");
+    /// let timestamp = mde_machine_actions::Timestamp::now();
+    /// let response = client.find_machines_by_ip(&ip, timestamp).send_with_response().await?;
+    /// println!("request id {:?}: {:?}", response.request_id(), response.value());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn find_machines_by_ip<'a>(
+        &'a self,
+        ip: &'a str,
+        timestamp: runtime::Timestamp,
+    ) -> FindMachinesByIp<'a> {
+        FindMachinesByIp {
+            client: self,
+            ip,
+            timestamp,
+        }
+    }
+
+    /// Finds the devices that carry a tag.
+    ///
+    /// Returns the devices whose tags include the tag, or, with useStartsWithFilter, every device with a tag that starts with it. Whether the match ignores case is not documented. The result is a list, possibly empty; no paging is documented.
+    ///
+    /// `GET /api/machines/findbytag`
+    ///
+    /// - Success: HTTP 200.
+    /// - Permissions (any one): application `Machine.Read.All`, `Machine.ReadWrite.All`; delegated `Machine.Read`, `Machine.ReadWrite`.
+    /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
+    /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
+    ///
+    /// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-tag)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: &mde_machine_actions::Client) -> Result<(), mde_machine_actions::Error> {
+    /// use mde_machine_actions::models;
+    ///
+    /// let tag = String::from("<tag>");
+    /// let response = client.find_machines_by_tag(&tag).send_with_response().await?;
+    /// println!("request id {:?}: {:?}", response.request_id(), response.value());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn find_machines_by_tag<'a>(&'a self, tag: &'a str) -> FindMachinesByTag<'a> {
+        FindMachinesByTag {
+            client: self,
+            tag,
+            use_starts_with_filter: None,
         }
     }
 
@@ -1465,8 +1604,245 @@ impl<'a> ::std::future::IntoFuture for CancelMachineAction<'a> {
     }
 }
 
+/// A call of [`Client::list_machines`]: set optional parameters, then `.await` it (or call [`send_with_response`](Self::send_with_response) for the response metadata too).
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct ListMachines<'a> {
+    client: &'a Client,
+    filter: Option<runtime::Filter>,
+    top: Option<i32>,
+    skip: Option<i32>,
+}
+
+impl<'a> ListMachines<'a> {
+    /// OData filter expression over the filterable Machine properties.
+    ///
+    /// Query parameter `$filter`.
+    pub fn filter(mut self, value: impl Into<runtime::Filter>) -> Self {
+        self.filter = Some(value.into());
+        self
+    }
+
+    /// Largest number of devices to return in this page (at most 10,000).
+    ///
+    /// Query parameter `$top`.
+    pub fn top(mut self, value: impl Into<i32>) -> Self {
+        self.top = Some(value.into());
+        self
+    }
+
+    /// Number of matching devices to skip before the page starts.
+    ///
+    /// Query parameter `$skip`.
+    pub fn skip(mut self, value: impl Into<i32>) -> Self {
+        self.skip = Some(value.into());
+        self
+    }
+
+    fn request(&self) -> Result<runtime::Request, runtime::Error> {
+        let path = String::from("/api/machines");
+        let request = runtime::Request::new(&operations::LIST_MACHINES, path);
+        let request = match &self.filter {
+            Some(value) => request.query("$filter", value),
+            None => request,
+        };
+        let request = match &self.top {
+            Some(value) => request.query("$top", (*value).clamp(1i32, 10000i32)),
+            None => request,
+        };
+        let request = match &self.skip {
+            Some(value) => request.query("$skip", (*value).max(0i32)),
+            None => request,
+        };
+        Ok(request)
+    }
+
+    /// Sends the call and returns the decoded answer: the same as `.await`.
+    pub async fn send(self) -> Result<models::MachineCollection, runtime::Error> {
+        Ok(self.send_with_response().await?.into_value())
+    }
+
+    /// Sends the call and returns the decoded answer with the response's status,
+    /// request id and headers.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<runtime::Response<models::MachineCollection>, runtime::Error> {
+        let request = self.request()?;
+        self.client.core.send_json::<models::MachineCollection>(request).await
+    }
+
+    /// Every item of the listing, page after page: follows the next link, falls back to `$skip` when a full page has no link, and ends with an error on a link that does not advance. `$top` sets the page size.
+    pub fn into_pager(self) -> runtime::Pager<models::Machine> {
+        let paging = runtime::Paging {
+            top: "$top",
+            skip: "$skip",
+            max_top: 10000u32,
+        };
+        match self.request() {
+            Ok(request) => {
+                runtime::Pager::new::<
+                    models::MachineCollection,
+                >(self.client.core.clone(), request, paging)
+            }
+            Err(error) => runtime::Pager::failed(error),
+        }
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for ListMachines<'a> {
+    type Output = Result<models::MachineCollection, runtime::Error>;
+    type IntoFuture = runtime::BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A call of [`Client::get_machine`]: set optional parameters, then `.await` it (or call [`send_with_response`](Self::send_with_response) for the response metadata too).
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct GetMachine<'a> {
+    client: &'a Client,
+    id: &'a models::MachineId,
+}
+
+impl<'a> GetMachine<'a> {
+    fn request(&self) -> Result<runtime::Request, runtime::Error> {
+        let mut path = String::from("/api/machines/");
+        runtime::push_segment(&mut path, self.id.as_str());
+        let request = runtime::Request::new(&operations::GET_MACHINE, path)
+            .id("id", self.id);
+        Ok(request)
+    }
+
+    /// Sends the call and returns the decoded answer: the same as `.await`.
+    pub async fn send(self) -> Result<models::Machine, runtime::Error> {
+        Ok(self.send_with_response().await?.into_value())
+    }
+
+    /// Sends the call and returns the decoded answer with the response's status,
+    /// request id and headers.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<runtime::Response<models::Machine>, runtime::Error> {
+        let request = self.request()?;
+        self.client.core.send_json::<models::Machine>(request).await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for GetMachine<'a> {
+    type Output = Result<models::Machine, runtime::Error>;
+    type IntoFuture = runtime::BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A call of [`Client::find_machines_by_ip`]: set optional parameters, then `.await` it (or call [`send_with_response`](Self::send_with_response) for the response metadata too).
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct FindMachinesByIp<'a> {
+    client: &'a Client,
+    ip: &'a str,
+    timestamp: runtime::Timestamp,
+}
+
+impl<'a> FindMachinesByIp<'a> {
+    fn request(&self) -> Result<runtime::Request, runtime::Error> {
+        let mut path = String::from("/api/machines/findbyip(ip='");
+        runtime::push_segment(&mut path, self.ip);
+        path.push_str("',timestamp=");
+        runtime::push_segment(&mut path, &self.timestamp.to_string());
+        path.push(')');
+        let request = runtime::Request::new(&operations::FIND_MACHINES_BY_IP, path)
+            .id("ip", self.ip)
+            .id("timestamp", &self.timestamp);
+        Ok(request)
+    }
+
+    /// Sends the call and returns the decoded answer: the same as `.await`.
+    pub async fn send(self) -> Result<models::MachineCollection, runtime::Error> {
+        Ok(self.send_with_response().await?.into_value())
+    }
+
+    /// Sends the call and returns the decoded answer with the response's status,
+    /// request id and headers.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<runtime::Response<models::MachineCollection>, runtime::Error> {
+        let request = self.request()?;
+        self.client.core.send_json::<models::MachineCollection>(request).await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for FindMachinesByIp<'a> {
+    type Output = Result<models::MachineCollection, runtime::Error>;
+    type IntoFuture = runtime::BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A call of [`Client::find_machines_by_tag`]: set optional parameters, then `.await` it (or call [`send_with_response`](Self::send_with_response) for the response metadata too).
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is awaited"]
+pub struct FindMachinesByTag<'a> {
+    client: &'a Client,
+    tag: &'a str,
+    use_starts_with_filter: Option<bool>,
+}
+
+impl<'a> FindMachinesByTag<'a> {
+    /// When true, finds the devices with a tag that starts with the given text; the service's default is false.
+    ///
+    /// Query parameter `useStartsWithFilter`.
+    pub fn use_starts_with_filter(mut self, value: impl Into<bool>) -> Self {
+        self.use_starts_with_filter = Some(value.into());
+        self
+    }
+
+    fn request(&self) -> Result<runtime::Request, runtime::Error> {
+        let path = String::from("/api/machines/findbytag");
+        let request = runtime::Request::new(&operations::FIND_MACHINES_BY_TAG, path);
+        let request = request.query("tag", self.tag);
+        let request = match &self.use_starts_with_filter {
+            Some(value) => request.query("useStartsWithFilter", value),
+            None => request,
+        };
+        Ok(request)
+    }
+
+    /// Sends the call and returns the decoded answer: the same as `.await`.
+    pub async fn send(self) -> Result<models::MachineCollection, runtime::Error> {
+        Ok(self.send_with_response().await?.into_value())
+    }
+
+    /// Sends the call and returns the decoded answer with the response's status,
+    /// request id and headers.
+    pub async fn send_with_response(
+        self,
+    ) -> Result<runtime::Response<models::MachineCollection>, runtime::Error> {
+        let request = self.request()?;
+        self.client.core.send_json::<models::MachineCollection>(request).await
+    }
+}
+
+impl<'a> ::std::future::IntoFuture for FindMachinesByTag<'a> {
+    type Output = Result<models::MachineCollection, runtime::Error>;
+    type IntoFuture = runtime::BoxFuture<'a, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
 impl runtime::Page for models::MachineActionCollection {
     type Item = models::MachineAction;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
+        (self.value, self.odata_next_link)
+    }
+}
+
+impl runtime::Page for models::MachineCollection {
+    type Item = models::Machine;
     fn into_parts(self) -> (Vec<Self::Item>, Option<String>) {
         (self.value, self.odata_next_link)
     }
@@ -1523,6 +1899,95 @@ impl MachineActionFilter {
     }
 }
 
+/// Typed `$filter` expressions over the filterable members of [`models::Machine`]; literals are quoted safely. Combine with `.and(..)`, `.or(..)`, or fall back to `runtime::Filter::raw`.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineFilter;
+
+impl MachineFilter {
+    ///`id` (operators: eq, ne).
+    pub const fn id() -> runtime::FilterField<models::MachineId, runtime::Equality> {
+        runtime::FilterField::new("id")
+    }
+
+    ///`computerDnsName` (operators: eq, ne).
+    pub const fn computer_dns_name() -> runtime::FilterField<String, runtime::Equality> {
+        runtime::FilterField::new("computerDnsName")
+    }
+
+    ///`lastSeen` (operators: eq, ne, gt, ge, lt, le).
+    pub const fn last_seen() -> runtime::FilterField<
+        runtime::Timestamp,
+        runtime::Ordered,
+    > {
+        runtime::FilterField::new("lastSeen")
+    }
+
+    ///`osPlatform` (operators: eq, ne).
+    pub const fn os_platform() -> runtime::FilterField<String, runtime::Equality> {
+        runtime::FilterField::new("osPlatform")
+    }
+
+    ///`onboardingStatus` (operators: eq, ne).
+    pub const fn onboarding_status() -> runtime::FilterField<
+        models::OnboardingStatus,
+        runtime::Equality,
+    > {
+        runtime::FilterField::new("onboardingStatus")
+    }
+
+    ///`version` (operators: eq, ne).
+    pub const fn version() -> runtime::FilterField<String, runtime::Equality> {
+        runtime::FilterField::new("version")
+    }
+
+    ///`lastIpAddress` (operators: eq, ne).
+    pub const fn last_ip_address() -> runtime::FilterField<String, runtime::Equality> {
+        runtime::FilterField::new("lastIpAddress")
+    }
+
+    ///`healthStatus` (operators: eq, ne).
+    pub const fn health_status() -> runtime::FilterField<
+        models::HealthStatus,
+        runtime::Equality,
+    > {
+        runtime::FilterField::new("healthStatus")
+    }
+
+    ///`rbacGroupId` (operators: eq, ne).
+    pub const fn rbac_group_id() -> runtime::FilterField<i64, runtime::Equality> {
+        runtime::FilterField::new("rbacGroupId")
+    }
+
+    ///`riskScore` (operators: eq, ne).
+    pub const fn risk_score() -> runtime::FilterField<
+        models::RiskScore,
+        runtime::Equality,
+    > {
+        runtime::FilterField::new("riskScore")
+    }
+
+    ///`aadDeviceId` (operators: eq, ne).
+    pub const fn aad_device_id() -> runtime::FilterField<String, runtime::Equality> {
+        runtime::FilterField::new("aadDeviceId")
+    }
+
+    ///`exposureLevel` (operators: eq, ne).
+    pub const fn exposure_level() -> runtime::FilterField<
+        models::ExposureLevel,
+        runtime::Equality,
+    > {
+        runtime::FilterField::new("exposureLevel")
+    }
+
+    ///`deviceValue` (operators: eq, ne).
+    pub const fn device_value() -> runtime::FilterField<
+        models::DeviceValue,
+        runtime::Equality,
+    > {
+        runtime::FilterField::new("deviceValue")
+    }
+}
+
 impl runtime::ODataLiteral for models::MachineActionId {
     fn write_literal(&self, out: &mut String) {
         runtime::quote_literal(self.as_str(), out)
@@ -1542,6 +2007,36 @@ impl runtime::ODataLiteral for models::MachineActionStatus {
 }
 
 impl runtime::ODataLiteral for models::MachineId {
+    fn write_literal(&self, out: &mut String) {
+        runtime::quote_literal(self.as_str(), out)
+    }
+}
+
+impl runtime::ODataLiteral for models::OnboardingStatus {
+    fn write_literal(&self, out: &mut String) {
+        runtime::quote_literal(self.as_str(), out)
+    }
+}
+
+impl runtime::ODataLiteral for models::HealthStatus {
+    fn write_literal(&self, out: &mut String) {
+        runtime::quote_literal(self.as_str(), out)
+    }
+}
+
+impl runtime::ODataLiteral for models::RiskScore {
+    fn write_literal(&self, out: &mut String) {
+        runtime::quote_literal(self.as_str(), out)
+    }
+}
+
+impl runtime::ODataLiteral for models::ExposureLevel {
+    fn write_literal(&self, out: &mut String) {
+        runtime::quote_literal(self.as_str(), out)
+    }
+}
+
+impl runtime::ODataLiteral for models::DeviceValue {
     fn write_literal(&self, out: &mut String) {
         runtime::quote_literal(self.as_str(), out)
     }

@@ -1,7 +1,8 @@
 //! A typed, forward-compatible Rust SDK for the Microsoft Defender for Endpoint
 //! **MachineAction** API: isolate and release devices, restrict app execution, run antivirus
 //! scans, offboard, stop and quarantine files, collect investigation packages, run live
-//! response, and list, read and cancel the resulting actions.
+//! response, and list, read and cancel the resulting actions; plus the read-only **Machine**
+//! lookups that find the device to act on (by host name filter, id, internal IP or tag).
 //!
 //! # Getting started
 //!
@@ -80,6 +81,33 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Find the device to act on
+//!
+//! The Machine lookups turn a host name, an internal IP address or a tag into the device id
+//! the actions take. A host name may match several devices (duplicates exist), or none.
+//!
+//! ```no_run
+//! use mde_machine_actions::prelude::*;
+//! use mde_machine_actions::models::HealthStatus;
+//!
+//! # async fn example(client: &Client) -> Result<(), Error> {
+//! let filter = MachineFilter::computer_dns_name()
+//!     .eq("mymachine1.contoso.com")
+//!     .and(MachineFilter::health_status().eq(HealthStatus::Active));
+//! let page = client.list_machines().filter(filter).await?;
+//! for machine in &page.value {
+//!     println!("{} last seen {:?}", machine.id, machine.last_seen);
+//! }
+//! // Or by tag (`use_starts_with_filter(true)` matches tags that start with it):
+//! let tagged = client.find_machines_by_tag("finance").await?;
+//! println!("{} devices tagged finance", tagged.value.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `startswith(computerDnsName,'prefix')` and `machineTags/any(..)` are not in the typed
+//! filter; send them with [`Filter::raw`].
 //!
 //! ## Live response, and downloading its result
 //!
@@ -201,12 +229,13 @@
 #![deny(missing_docs)]
 
 /// The client: [`Client`] with one method per operation (each returning a call builder),
-/// [`Cloud`], and the typed `$filter` builder [`MachineActionFilter`].
+/// [`Cloud`], and the typed `$filter` builders [`MachineActionFilter`] and [`MachineFilter`].
 #[rustfmt::skip]
 pub mod client;
 mod hand_written;
-/// Data types of the API: [`models::MachineAction`], its nested objects, every enum, the
-/// request bodies of the action methods, and the response and error envelopes.
+/// Data types of the API: [`models::MachineAction`] and [`models::Machine`], their nested
+/// objects, every enum, the request bodies of the action methods, and the response and error
+/// envelopes.
 #[rustfmt::skip]
 pub mod models;
 /// What the spec says about each operation (verb, path, quotas, permissions), as constants;
@@ -216,7 +245,7 @@ pub mod operations;
 
 pub use hand_written::{env, error_codes, fleet, wait};
 
-pub use client::{Client, Cloud, MachineActionFilter};
+pub use client::{Client, Cloud, MachineActionFilter, MachineFilter};
 pub use error_codes::ServiceErrorExt;
 pub use fleet::{
     Adoption, Fleet, FleetAction, FleetError, FleetEvent, FleetOptions, FleetReport, FleetRun,
@@ -237,8 +266,8 @@ pub use mde_runtime::{
 /// The names most programs use, in one import: `use mde_machine_actions::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Client, ClientSecretCredential, Cloud, Error, MachineActionFilter, ServiceErrorExt,
-        Timestamp, WaitOptions,
+        Client, ClientSecretCredential, Cloud, Error, MachineActionFilter, MachineFilter,
+        ServiceErrorExt, Timestamp, WaitOptions,
     };
 }
 

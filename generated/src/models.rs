@@ -2543,6 +2543,1658 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
     }
 }
 
+/// A device known to Defender for Endpoint, as the machine lookups return it (listMachines, getMachine, findMachinesByIp, findMachinesByTag). Its id is what the machine action operations take.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Machine {
+    /// Identifier of the device; pass it to getMachine and to the machine action operations.
+    ///
+    /// JSON member `id`.
+    pub id: MachineId,
+    /// Host name of the device. Documented as the fully qualified name; recorded responses also carry short names without the domain, and an empty string.
+    ///
+    /// JSON member `computerDnsName`.
+    pub computer_dns_name: Option<String>,
+    /// When Defender for Endpoint first observed the device, in UTC.
+    ///
+    /// JSON member `firstSeen`.
+    pub first_seen: Option<runtime::Timestamp>,
+    /// When the device's last full device report arrived, in UTC; devices usually send one every 24 hours. This is not the last seen time the portal shows, which follows any communication.
+    ///
+    /// JSON member `lastSeen`.
+    pub last_seen: Option<runtime::Timestamp>,
+    /// Operating system platform, such as Windows10, Windows11, WindowsServer2022, Linux or macOS. Microsoft does not list the values, so this is a plain string.
+    ///
+    /// JSON member `osPlatform`.
+    pub os_platform: Option<String>,
+    /// Whether the device is onboarded to Defender for Endpoint, or could be.
+    ///
+    /// JSON member `onboardingStatus`. Also accepted as `onboardingstatus`; written back under the name it arrived with. When an object carries several of these names, `onboardingStatus` wins (or else the first alias in this list), whatever their order, and the others are kept in `extra`.
+    pub onboarding_status: Option<OnboardingStatus>,
+    /// Operating system processor, such as x64. Microsoft marks it as superseded: use osArchitecture.
+    ///
+    /// JSON member `osProcessor`.
+    pub os_processor: Option<String>,
+    /// Operating system version, such as 1709 or 23H2.
+    ///
+    /// JSON member `version`.
+    pub version: Option<String>,
+    /// Operating system build number.
+    ///
+    /// JSON member `osBuild`.
+    pub os_build: Option<i64>,
+    /// Last IP address of a network interface on the device.
+    ///
+    /// JSON member `lastIpAddress`.
+    pub last_ip_address: Option<String>,
+    /// Last IP address through which the device reached the internet.
+    ///
+    /// JSON member `lastExternalIpAddress`.
+    pub last_external_ip_address: Option<String>,
+    /// Health of the Defender for Endpoint sensor on the device.
+    ///
+    /// JSON member `healthStatus`.
+    pub health_status: Option<HealthStatus>,
+    /// Name of the device group the device belongs to; null when it is in no group (rbacGroupId 0).
+    ///
+    /// JSON member `rbacGroupName`.
+    pub rbac_group_name: Option<String>,
+    /// Id of the device group the device belongs to; 0 when it is in no group.
+    ///
+    /// JSON member `rbacGroupId`.
+    pub rbac_group_id: Option<i64>,
+    /// Risk score of the device, from its active alerts.
+    ///
+    /// JSON member `riskScore`.
+    pub risk_score: Option<RiskScore>,
+    /// Microsoft Entra device id (a GUID) when the device is joined to Microsoft Entra ID; null otherwise.
+    ///
+    /// JSON member `aadDeviceId`.
+    pub aad_device_id: Option<String>,
+    /// Tags set on the device; empty when it has none.
+    ///
+    /// JSON member `machineTags`.
+    pub machine_tags: Option<Vec<String>>,
+    /// Exposure level of the device, from its vulnerabilities and configuration.
+    ///
+    /// JSON member `exposureLevel`.
+    pub exposure_level: Option<ExposureLevel>,
+    /// Value of the device to the organization, as set in the portal or with the set device value API.
+    ///
+    /// JSON member `deviceValue`.
+    pub device_value: Option<DeviceValue>,
+    /// The addresses of the device's network interfaces.
+    ///
+    /// JSON member `ipAddresses`.
+    pub ip_addresses: Option<Vec<IpAddress>>,
+    /// Operating system architecture; use it instead of osProcessor.
+    ///
+    /// JSON member `osArchitecture`.
+    pub os_architecture: Option<OsArchitecture>,
+    /// Whether the device is joined to Microsoft Entra ID. Not in Microsoft's property table, but in the list and get examples and in every recorded response, so it may be absent.
+    ///
+    /// JSON member `isAadJoined`.
+    pub is_aad_joined: Option<bool>,
+    /// JSON members the service sent that this version of the crate does not model,
+    /// kept so that serializing the value again loses nothing.
+    pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
+}
+
+impl Machine {
+    /// Creates a value from its required fields (`id`); every optional field starts empty.
+    pub fn new(id: impl Into<MachineId>) -> Self {
+        Self {
+            id: id.into(),
+            computer_dns_name: None,
+            first_seen: None,
+            last_seen: None,
+            os_platform: None,
+            onboarding_status: None,
+            os_processor: None,
+            version: None,
+            os_build: None,
+            last_ip_address: None,
+            last_external_ip_address: None,
+            health_status: None,
+            rbac_group_name: None,
+            rbac_group_id: None,
+            risk_score: None,
+            aad_device_id: None,
+            machine_tags: None,
+            exposure_level: None,
+            device_value: None,
+            ip_addresses: None,
+            os_architecture: None,
+            is_aad_joined: None,
+            extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
+        }
+    }
+
+    /// Sets [`Self::computer_dns_name`].
+    #[must_use]
+    pub fn with_computer_dns_name(mut self, value: impl Into<String>) -> Self {
+        self.computer_dns_name = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::first_seen`].
+    #[must_use]
+    pub fn with_first_seen(mut self, value: impl Into<runtime::Timestamp>) -> Self {
+        self.first_seen = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::last_seen`].
+    #[must_use]
+    pub fn with_last_seen(mut self, value: impl Into<runtime::Timestamp>) -> Self {
+        self.last_seen = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::os_platform`].
+    #[must_use]
+    pub fn with_os_platform(mut self, value: impl Into<String>) -> Self {
+        self.os_platform = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::onboarding_status`].
+    #[must_use]
+    pub fn with_onboarding_status(mut self, value: impl Into<OnboardingStatus>) -> Self {
+        self.onboarding_status = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::os_processor`].
+    #[must_use]
+    pub fn with_os_processor(mut self, value: impl Into<String>) -> Self {
+        self.os_processor = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::version`].
+    #[must_use]
+    pub fn with_version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::os_build`].
+    #[must_use]
+    pub fn with_os_build(mut self, value: impl Into<i64>) -> Self {
+        self.os_build = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::last_ip_address`].
+    #[must_use]
+    pub fn with_last_ip_address(mut self, value: impl Into<String>) -> Self {
+        self.last_ip_address = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::last_external_ip_address`].
+    #[must_use]
+    pub fn with_last_external_ip_address(mut self, value: impl Into<String>) -> Self {
+        self.last_external_ip_address = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::health_status`].
+    #[must_use]
+    pub fn with_health_status(mut self, value: impl Into<HealthStatus>) -> Self {
+        self.health_status = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::rbac_group_name`].
+    #[must_use]
+    pub fn with_rbac_group_name(mut self, value: impl Into<String>) -> Self {
+        self.rbac_group_name = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::rbac_group_id`].
+    #[must_use]
+    pub fn with_rbac_group_id(mut self, value: impl Into<i64>) -> Self {
+        self.rbac_group_id = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::risk_score`].
+    #[must_use]
+    pub fn with_risk_score(mut self, value: impl Into<RiskScore>) -> Self {
+        self.risk_score = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::aad_device_id`].
+    #[must_use]
+    pub fn with_aad_device_id(mut self, value: impl Into<String>) -> Self {
+        self.aad_device_id = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::machine_tags`].
+    #[must_use]
+    pub fn with_machine_tags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.machine_tags = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::exposure_level`].
+    #[must_use]
+    pub fn with_exposure_level(mut self, value: impl Into<ExposureLevel>) -> Self {
+        self.exposure_level = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::device_value`].
+    #[must_use]
+    pub fn with_device_value(mut self, value: impl Into<DeviceValue>) -> Self {
+        self.device_value = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::ip_addresses`].
+    #[must_use]
+    pub fn with_ip_addresses(mut self, value: impl Into<Vec<IpAddress>>) -> Self {
+        self.ip_addresses = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::os_architecture`].
+    #[must_use]
+    pub fn with_os_architecture(mut self, value: impl Into<OsArchitecture>) -> Self {
+        self.os_architecture = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::is_aad_joined`].
+    #[must_use]
+    pub fn with_is_aad_joined(mut self, value: impl Into<bool>) -> Self {
+        self.is_aad_joined = Some(value.into());
+        self
+    }
+}
+
+impl ::std::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("Machine")
+            .field("id", &self.id)
+            .field("computer_dns_name", &self.computer_dns_name)
+            .field("first_seen", &self.first_seen)
+            .field("last_seen", &self.last_seen)
+            .field("os_platform", &self.os_platform)
+            .field("onboarding_status", &self.onboarding_status)
+            .field("os_processor", &self.os_processor)
+            .field("version", &self.version)
+            .field("os_build", &self.os_build)
+            .field("last_ip_address", &self.last_ip_address)
+            .field("last_external_ip_address", &self.last_external_ip_address)
+            .field("health_status", &self.health_status)
+            .field("rbac_group_name", &self.rbac_group_name)
+            .field("rbac_group_id", &self.rbac_group_id)
+            .field("risk_score", &self.risk_score)
+            .field("aad_device_id", &self.aad_device_id)
+            .field("machine_tags", &self.machine_tags)
+            .field("exposure_level", &self.exposure_level)
+            .field("device_value", &self.device_value)
+            .field("ip_addresses", &self.ip_addresses)
+            .field("os_architecture", &self.os_architecture)
+            .field("is_aad_joined", &self.is_aad_joined)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl ::serde::Serialize for Machine {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        match &self.computer_dns_name {
+            Some(value) => map.serialize_entry("computerDnsName", value)?,
+            None if self.received_as.was_null(0) => {
+                map.serialize_entry("computerDnsName", &())?
+            }
+            None => {}
+        }
+        match &self.first_seen {
+            Some(value) => map.serialize_entry("firstSeen", value)?,
+            None if self.received_as.was_null(1) => {
+                map.serialize_entry("firstSeen", &())?
+            }
+            None => {}
+        }
+        match &self.last_seen {
+            Some(value) => map.serialize_entry("lastSeen", value)?,
+            None if self.received_as.was_null(2) => map.serialize_entry("lastSeen", &())?,
+            None => {}
+        }
+        match &self.os_platform {
+            Some(value) => map.serialize_entry("osPlatform", value)?,
+            None if self.received_as.was_null(3) => {
+                map.serialize_entry("osPlatform", &())?
+            }
+            None => {}
+        }
+        match &self.onboarding_status {
+            Some(value) => {
+                map.serialize_entry(
+                    self
+                        .received_as
+                        .pick("onboardingStatus", &[(0, "onboardingstatus")]),
+                    value,
+                )?
+            }
+            None if self.received_as.was_null(4) => {
+                map.serialize_entry(
+                    self
+                        .received_as
+                        .pick("onboardingStatus", &[(0, "onboardingstatus")]),
+                    &(),
+                )?
+            }
+            None => {}
+        }
+        match &self.os_processor {
+            Some(value) => map.serialize_entry("osProcessor", value)?,
+            None if self.received_as.was_null(5) => {
+                map.serialize_entry("osProcessor", &())?
+            }
+            None => {}
+        }
+        match &self.version {
+            Some(value) => map.serialize_entry("version", value)?,
+            None if self.received_as.was_null(6) => map.serialize_entry("version", &())?,
+            None => {}
+        }
+        match &self.os_build {
+            Some(value) => map.serialize_entry("osBuild", value)?,
+            None if self.received_as.was_null(7) => map.serialize_entry("osBuild", &())?,
+            None => {}
+        }
+        match &self.last_ip_address {
+            Some(value) => map.serialize_entry("lastIpAddress", value)?,
+            None if self.received_as.was_null(8) => {
+                map.serialize_entry("lastIpAddress", &())?
+            }
+            None => {}
+        }
+        match &self.last_external_ip_address {
+            Some(value) => map.serialize_entry("lastExternalIpAddress", value)?,
+            None if self.received_as.was_null(9) => {
+                map.serialize_entry("lastExternalIpAddress", &())?
+            }
+            None => {}
+        }
+        match &self.health_status {
+            Some(value) => map.serialize_entry("healthStatus", value)?,
+            None if self.received_as.was_null(10) => {
+                map.serialize_entry("healthStatus", &())?
+            }
+            None => {}
+        }
+        match &self.rbac_group_name {
+            Some(value) => map.serialize_entry("rbacGroupName", value)?,
+            None if self.received_as.was_null(11) => {
+                map.serialize_entry("rbacGroupName", &())?
+            }
+            None => {}
+        }
+        match &self.rbac_group_id {
+            Some(value) => map.serialize_entry("rbacGroupId", value)?,
+            None if self.received_as.was_null(12) => {
+                map.serialize_entry("rbacGroupId", &())?
+            }
+            None => {}
+        }
+        match &self.risk_score {
+            Some(value) => map.serialize_entry("riskScore", value)?,
+            None if self.received_as.was_null(13) => {
+                map.serialize_entry("riskScore", &())?
+            }
+            None => {}
+        }
+        match &self.aad_device_id {
+            Some(value) => map.serialize_entry("aadDeviceId", value)?,
+            None if self.received_as.was_null(14) => {
+                map.serialize_entry("aadDeviceId", &())?
+            }
+            None => {}
+        }
+        match &self.machine_tags {
+            Some(value) => map.serialize_entry("machineTags", value)?,
+            None if self.received_as.was_null(15) => {
+                map.serialize_entry("machineTags", &())?
+            }
+            None => {}
+        }
+        match &self.exposure_level {
+            Some(value) => map.serialize_entry("exposureLevel", value)?,
+            None if self.received_as.was_null(16) => {
+                map.serialize_entry("exposureLevel", &())?
+            }
+            None => {}
+        }
+        match &self.device_value {
+            Some(value) => map.serialize_entry("deviceValue", value)?,
+            None if self.received_as.was_null(17) => {
+                map.serialize_entry("deviceValue", &())?
+            }
+            None => {}
+        }
+        match &self.ip_addresses {
+            Some(value) => map.serialize_entry("ipAddresses", value)?,
+            None if self.received_as.was_null(18) => {
+                map.serialize_entry("ipAddresses", &())?
+            }
+            None => {}
+        }
+        match &self.os_architecture {
+            Some(value) => map.serialize_entry("osArchitecture", value)?,
+            None if self.received_as.was_null(19) => {
+                map.serialize_entry("osArchitecture", &())?
+            }
+            None => {}
+        }
+        match &self.is_aad_joined {
+            Some(value) => map.serialize_entry("isAadJoined", value)?,
+            None if self.received_as.was_null(20) => {
+                map.serialize_entry("isAadJoined", &())?
+            }
+            None => {}
+        }
+        for (key, value) in self.extra.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Machine {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = Machine;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object for Machine")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Machine, A::Error> {
+                let mut field_id: Option<MachineId> = None;
+                let mut field_computer_dns_name: Option<Option<String>> = None;
+                let mut field_first_seen: Option<Option<runtime::Timestamp>> = None;
+                let mut field_last_seen: Option<Option<runtime::Timestamp>> = None;
+                let mut field_os_platform: Option<Option<String>> = None;
+                let mut field_onboarding_status: Option<Option<OnboardingStatus>> = None;
+                let mut alias_onboarding_status: [Option<::serde_json::Value>; 1] = [
+                    None,
+                ];
+                let mut field_os_processor: Option<Option<String>> = None;
+                let mut field_version: Option<Option<String>> = None;
+                let mut field_os_build: Option<Option<i64>> = None;
+                let mut field_last_ip_address: Option<Option<String>> = None;
+                let mut field_last_external_ip_address: Option<Option<String>> = None;
+                let mut field_health_status: Option<Option<HealthStatus>> = None;
+                let mut field_rbac_group_name: Option<Option<String>> = None;
+                let mut field_rbac_group_id: Option<Option<i64>> = None;
+                let mut field_risk_score: Option<Option<RiskScore>> = None;
+                let mut field_aad_device_id: Option<Option<String>> = None;
+                let mut field_machine_tags: Option<Option<Vec<String>>> = None;
+                let mut field_exposure_level: Option<Option<ExposureLevel>> = None;
+                let mut field_device_value: Option<Option<DeviceValue>> = None;
+                let mut field_ip_addresses: Option<Option<Vec<IpAddress>>> = None;
+                let mut field_os_architecture: Option<Option<OsArchitecture>> = None;
+                let mut field_is_aad_joined: Option<Option<bool>> = None;
+                let mut received_as = runtime::WireInfo::default();
+                let mut extra = runtime::UnknownFields::new();
+                while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
+                    match key.as_str() {
+                        "id" => runtime::read_once(&mut map, &mut field_id, "id")?,
+                        "computerDnsName" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_computer_dns_name,
+                                "computerDnsName",
+                            )?
+                        }
+                        "firstSeen" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_first_seen,
+                                "firstSeen",
+                            )?
+                        }
+                        "lastSeen" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_seen,
+                                "lastSeen",
+                            )?
+                        }
+                        "osPlatform" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_os_platform,
+                                "osPlatform",
+                            )?
+                        }
+                        "onboardingStatus" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_onboarding_status,
+                                "onboardingStatus",
+                            )?
+                        }
+                        "onboardingstatus" => {
+                            runtime::read_alias(
+                                &mut map,
+                                &mut alias_onboarding_status[0],
+                                "onboardingstatus",
+                            )?
+                        }
+                        "osProcessor" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_os_processor,
+                                "osProcessor",
+                            )?
+                        }
+                        "version" => {
+                            runtime::read_once(&mut map, &mut field_version, "version")?
+                        }
+                        "osBuild" => {
+                            runtime::read_once(&mut map, &mut field_os_build, "osBuild")?
+                        }
+                        "lastIpAddress" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_ip_address,
+                                "lastIpAddress",
+                            )?
+                        }
+                        "lastExternalIpAddress" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_last_external_ip_address,
+                                "lastExternalIpAddress",
+                            )?
+                        }
+                        "healthStatus" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_health_status,
+                                "healthStatus",
+                            )?
+                        }
+                        "rbacGroupName" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_rbac_group_name,
+                                "rbacGroupName",
+                            )?
+                        }
+                        "rbacGroupId" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_rbac_group_id,
+                                "rbacGroupId",
+                            )?
+                        }
+                        "riskScore" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_risk_score,
+                                "riskScore",
+                            )?
+                        }
+                        "aadDeviceId" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_aad_device_id,
+                                "aadDeviceId",
+                            )?
+                        }
+                        "machineTags" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_machine_tags,
+                                "machineTags",
+                            )?
+                        }
+                        "exposureLevel" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_exposure_level,
+                                "exposureLevel",
+                            )?
+                        }
+                        "deviceValue" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_device_value,
+                                "deviceValue",
+                            )?
+                        }
+                        "ipAddresses" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_ip_addresses,
+                                "ipAddresses",
+                            )?
+                        }
+                        "osArchitecture" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_os_architecture,
+                                "osArchitecture",
+                            )?
+                        }
+                        "isAadJoined" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_is_aad_joined,
+                                "isAadJoined",
+                            )?
+                        }
+                        _ => extra.insert(key.into_string(), map.next_value()?),
+                    }
+                }
+                runtime::settle_aliases(
+                    &mut field_onboarding_status,
+                    alias_onboarding_status,
+                    &[(0, "onboardingstatus")],
+                    &mut received_as,
+                    &mut extra,
+                )?;
+                if let Some(None) = &field_computer_dns_name {
+                    received_as.record_null(0);
+                }
+                if let Some(None) = &field_first_seen {
+                    received_as.record_null(1);
+                }
+                if let Some(None) = &field_last_seen {
+                    received_as.record_null(2);
+                }
+                if let Some(None) = &field_os_platform {
+                    received_as.record_null(3);
+                }
+                if let Some(None) = &field_onboarding_status {
+                    received_as.record_null(4);
+                }
+                if let Some(None) = &field_os_processor {
+                    received_as.record_null(5);
+                }
+                if let Some(None) = &field_version {
+                    received_as.record_null(6);
+                }
+                if let Some(None) = &field_os_build {
+                    received_as.record_null(7);
+                }
+                if let Some(None) = &field_last_ip_address {
+                    received_as.record_null(8);
+                }
+                if let Some(None) = &field_last_external_ip_address {
+                    received_as.record_null(9);
+                }
+                if let Some(None) = &field_health_status {
+                    received_as.record_null(10);
+                }
+                if let Some(None) = &field_rbac_group_name {
+                    received_as.record_null(11);
+                }
+                if let Some(None) = &field_rbac_group_id {
+                    received_as.record_null(12);
+                }
+                if let Some(None) = &field_risk_score {
+                    received_as.record_null(13);
+                }
+                if let Some(None) = &field_aad_device_id {
+                    received_as.record_null(14);
+                }
+                if let Some(None) = &field_machine_tags {
+                    received_as.record_null(15);
+                }
+                if let Some(None) = &field_exposure_level {
+                    received_as.record_null(16);
+                }
+                if let Some(None) = &field_device_value {
+                    received_as.record_null(17);
+                }
+                if let Some(None) = &field_ip_addresses {
+                    received_as.record_null(18);
+                }
+                if let Some(None) = &field_os_architecture {
+                    received_as.record_null(19);
+                }
+                if let Some(None) = &field_is_aad_joined {
+                    received_as.record_null(20);
+                }
+                Ok(Machine {
+                    id: field_id.ok_or_else(|| ::serde::de::Error::missing_field("id"))?,
+                    computer_dns_name: field_computer_dns_name.flatten(),
+                    first_seen: field_first_seen.flatten(),
+                    last_seen: field_last_seen.flatten(),
+                    os_platform: field_os_platform.flatten(),
+                    onboarding_status: field_onboarding_status.flatten(),
+                    os_processor: field_os_processor.flatten(),
+                    version: field_version.flatten(),
+                    os_build: field_os_build.flatten(),
+                    last_ip_address: field_last_ip_address.flatten(),
+                    last_external_ip_address: field_last_external_ip_address.flatten(),
+                    health_status: field_health_status.flatten(),
+                    rbac_group_name: field_rbac_group_name.flatten(),
+                    rbac_group_id: field_rbac_group_id.flatten(),
+                    risk_score: field_risk_score.flatten(),
+                    aad_device_id: field_aad_device_id.flatten(),
+                    machine_tags: field_machine_tags.flatten(),
+                    exposure_level: field_exposure_level.flatten(),
+                    device_value: field_device_value.flatten(),
+                    ip_addresses: field_ip_addresses.flatten(),
+                    os_architecture: field_os_architecture.flatten(),
+                    is_aad_joined: field_is_aad_joined.flatten(),
+                    extra,
+                    received_as,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// One address of a network interface of a device. Microsoft documents it only by example; recorded responses carry several addresses per interface (IPv4, IPv6, link-local, loopback).
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct IpAddress {
+    /// The address, IPv4 or IPv6.
+    ///
+    /// JSON member `ipAddress`.
+    pub ip_address: Option<String>,
+    /// MAC address of the interface: 12 uppercase hexadecimal digits without separators; null for loopback interfaces.
+    ///
+    /// JSON member `macAddress`.
+    pub mac_address: Option<String>,
+    /// Kind of interface, such as Ethernet or SoftwareLoopback. Not in Microsoft's examples; recorded responses carry it.
+    ///
+    /// JSON member `type`.
+    pub r#type: Option<String>,
+    /// Whether the interface is up: recorded values are Up and Down. Microsoft lists no values, so this is a plain string.
+    ///
+    /// JSON member `operationalStatus`.
+    pub operational_status: Option<String>,
+    /// JSON members the service sent that this version of the crate does not model,
+    /// kept so that serializing the value again loses nothing.
+    pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
+}
+
+impl IpAddress {
+    /// Creates a value with every field empty.
+    pub fn new() -> Self {
+        Self {
+            ip_address: None,
+            mac_address: None,
+            r#type: None,
+            operational_status: None,
+            extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
+        }
+    }
+
+    /// Sets [`Self::ip_address`].
+    #[must_use]
+    pub fn with_ip_address(mut self, value: impl Into<String>) -> Self {
+        self.ip_address = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::mac_address`].
+    #[must_use]
+    pub fn with_mac_address(mut self, value: impl Into<String>) -> Self {
+        self.mac_address = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::type`].
+    #[must_use]
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::operational_status`].
+    #[must_use]
+    pub fn with_operational_status(mut self, value: impl Into<String>) -> Self {
+        self.operational_status = Some(value.into());
+        self
+    }
+}
+
+impl Default for IpAddress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ::std::fmt::Debug for IpAddress {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("IpAddress")
+            .field("ip_address", &self.ip_address)
+            .field("mac_address", &self.mac_address)
+            .field("type", &self.r#type)
+            .field("operational_status", &self.operational_status)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl ::serde::Serialize for IpAddress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        match &self.ip_address {
+            Some(value) => map.serialize_entry("ipAddress", value)?,
+            None if self.received_as.was_null(0) => {
+                map.serialize_entry("ipAddress", &())?
+            }
+            None => {}
+        }
+        match &self.mac_address {
+            Some(value) => map.serialize_entry("macAddress", value)?,
+            None if self.received_as.was_null(1) => {
+                map.serialize_entry("macAddress", &())?
+            }
+            None => {}
+        }
+        match &self.r#type {
+            Some(value) => map.serialize_entry("type", value)?,
+            None if self.received_as.was_null(2) => map.serialize_entry("type", &())?,
+            None => {}
+        }
+        match &self.operational_status {
+            Some(value) => map.serialize_entry("operationalStatus", value)?,
+            None if self.received_as.was_null(3) => {
+                map.serialize_entry("operationalStatus", &())?
+            }
+            None => {}
+        }
+        for (key, value) in self.extra.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for IpAddress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = IpAddress;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object for IpAddress")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IpAddress, A::Error> {
+                let mut field_ip_address: Option<Option<String>> = None;
+                let mut field_mac_address: Option<Option<String>> = None;
+                let mut field_type: Option<Option<String>> = None;
+                let mut field_operational_status: Option<Option<String>> = None;
+                let mut received_as = runtime::WireInfo::default();
+                let mut extra = runtime::UnknownFields::new();
+                while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
+                    match key.as_str() {
+                        "ipAddress" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_ip_address,
+                                "ipAddress",
+                            )?
+                        }
+                        "macAddress" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_mac_address,
+                                "macAddress",
+                            )?
+                        }
+                        "type" => runtime::read_once(&mut map, &mut field_type, "type")?,
+                        "operationalStatus" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_operational_status,
+                                "operationalStatus",
+                            )?
+                        }
+                        _ => extra.insert(key.into_string(), map.next_value()?),
+                    }
+                }
+                if let Some(None) = &field_ip_address {
+                    received_as.record_null(0);
+                }
+                if let Some(None) = &field_mac_address {
+                    received_as.record_null(1);
+                }
+                if let Some(None) = &field_type {
+                    received_as.record_null(2);
+                }
+                if let Some(None) = &field_operational_status {
+                    received_as.record_null(3);
+                }
+                Ok(IpAddress {
+                    ip_address: field_ip_address.flatten(),
+                    mac_address: field_mac_address.flatten(),
+                    r#type: field_type.flatten(),
+                    operational_status: field_operational_status.flatten(),
+                    extra,
+                    received_as,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// Health of the Defender for Endpoint sensor on a device. Microsoft also documents the value Unknown; it arrives as the catch-all variant that keeps unknown values, holding the text Unknown.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HealthStatus {
+    /// The sensor reports normally.
+    ///
+    /// Wire value `Active`.
+    Active,
+    /// The device stopped reporting for more than 7 days.
+    ///
+    /// Wire value `Inactive`.
+    Inactive,
+    /// The sensor's communication is impaired.
+    ///
+    /// Wire value `ImpairedCommunication`.
+    ImpairedCommunication,
+    /// The sensor sends no data.
+    ///
+    /// Wire value `NoSensorData`.
+    NoSensorData,
+    /// The sensor sends no data and its communication is impaired.
+    ///
+    /// Wire value `NoSensorDataImpairedCommunication`.
+    NoSensorDataImpairedCommunication,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl HealthStatus {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[
+        Self::Active,
+        Self::Inactive,
+        Self::ImpairedCommunication,
+        Self::NoSensorData,
+        Self::NoSensorDataImpairedCommunication,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "Active",
+            Self::Inactive => "Inactive",
+            Self::ImpairedCommunication => "ImpairedCommunication",
+            Self::NoSensorData => "NoSensorData",
+            Self::NoSensorDataImpairedCommunication => {
+                "NoSensorDataImpairedCommunication"
+            }
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for HealthStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for HealthStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "Active" => Self::Active,
+                "Inactive" => Self::Inactive,
+                "ImpairedCommunication" => Self::ImpairedCommunication,
+                "NoSensorData" => Self::NoSensorData,
+                "NoSensorDataImpairedCommunication" => {
+                    Self::NoSensorDataImpairedCommunication
+                }
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for HealthStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for HealthStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// Risk score of a device.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RiskScore {
+    /// No risk.
+    ///
+    /// Wire value `None`.
+    None,
+    /// Informational only.
+    ///
+    /// Wire value `Informational`.
+    Informational,
+    /// Low risk.
+    ///
+    /// Wire value `Low`.
+    Low,
+    /// Medium risk.
+    ///
+    /// Wire value `Medium`.
+    Medium,
+    /// High risk.
+    ///
+    /// Wire value `High`.
+    High,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl RiskScore {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[
+        Self::None,
+        Self::Informational,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Informational => "Informational",
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for RiskScore {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for RiskScore {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "None" => Self::None,
+                "Informational" => Self::Informational,
+                "Low" => Self::Low,
+                "Medium" => Self::Medium,
+                "High" => Self::High,
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for RiskScore {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RiskScore {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// Exposure level of a device.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExposureLevel {
+    /// No exposure.
+    ///
+    /// Wire value `None`.
+    None,
+    /// Low exposure.
+    ///
+    /// Wire value `Low`.
+    Low,
+    /// Medium exposure.
+    ///
+    /// Wire value `Medium`.
+    Medium,
+    /// High exposure.
+    ///
+    /// Wire value `High`.
+    High,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl ExposureLevel {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[
+        Self::None,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "None",
+            Self::Low => "Low",
+            Self::Medium => "Medium",
+            Self::High => "High",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for ExposureLevel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for ExposureLevel {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "None" => Self::None,
+                "Low" => Self::Low,
+                "Medium" => Self::Medium,
+                "High" => Self::High,
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for ExposureLevel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ExposureLevel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// Value of a device to the organization.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeviceValue {
+    /// The default value.
+    ///
+    /// Wire value `Normal`.
+    Normal,
+    /// A device of low value.
+    ///
+    /// Wire value `Low`.
+    Low,
+    /// A high-value device.
+    ///
+    /// Wire value `High`.
+    High,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl DeviceValue {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[Self::Normal, Self::Low, Self::High];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Normal => "Normal",
+            Self::Low => "Low",
+            Self::High => "High",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for DeviceValue {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for DeviceValue {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "Normal" => Self::Normal,
+                "Low" => Self::Low,
+                "High" => Self::High,
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for DeviceValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeviceValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// Onboarding state of a device. The service sends Onboarded with a capital O; Microsoft's table writes onboarded, which is kept as an unknown value and written back unchanged.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OnboardingStatus {
+    /// Onboarded to Defender for Endpoint. The property table writes onboarded; every recorded response sends Onboarded.
+    ///
+    /// Wire value `Onboarded`.
+    Onboarded,
+    /// Discovered and supported, but not onboarded yet.
+    ///
+    /// Wire value `CanBeOnboarded`.
+    CanBeOnboarded,
+    /// Discovered, but its platform cannot be onboarded.
+    ///
+    /// Wire value `Unsupported`.
+    Unsupported,
+    /// Discovered, but the service lacks the information to decide.
+    ///
+    /// Wire value `InsufficientInfo`.
+    InsufficientInfo,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl OnboardingStatus {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[
+        Self::Onboarded,
+        Self::CanBeOnboarded,
+        Self::Unsupported,
+        Self::InsufficientInfo,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Onboarded => "Onboarded",
+            Self::CanBeOnboarded => "CanBeOnboarded",
+            Self::Unsupported => "Unsupported",
+            Self::InsufficientInfo => "InsufficientInfo",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for OnboardingStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for OnboardingStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "Onboarded" => Self::Onboarded,
+                "CanBeOnboarded" => Self::CanBeOnboarded,
+                "Unsupported" => Self::Unsupported,
+                "InsufficientInfo" => Self::InsufficientInfo,
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for OnboardingStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OnboardingStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// Operating system architecture of a device.
+///
+/// Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OsArchitecture {
+    /// A 32-bit operating system.
+    ///
+    /// Wire value `32-bit`.
+    V32Bit,
+    /// A 64-bit operating system.
+    ///
+    /// Wire value `64-bit`.
+    V64Bit,
+    /// A value this version of the crate does not know, exactly as the service sent it.
+    Unknown(String),
+}
+
+impl OsArchitecture {
+    /// Every documented value.
+    pub const KNOWN: &'static [Self] = &[Self::V32Bit, Self::V64Bit];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V32Bit => "32-bit",
+            Self::V64Bit => "64-bit",
+            Self::Unknown(value) => value,
+        }
+    }
+
+    /// False for [`Self::Unknown`]: a value this version of the crate does not know.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Unknown(_))
+    }
+}
+
+impl ::std::fmt::Display for OsArchitecture {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::std::str::FromStr for OsArchitecture {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match value {
+                "32-bit" => Self::V32Bit,
+                "64-bit" => Self::V64Bit,
+                other => Self::Unknown(other.to_owned()),
+            },
+        )
+    }
+}
+
+impl ::serde::Serialize for OsArchitecture {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for OsArchitecture {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        runtime::deserialize_enum(deserializer)
+    }
+}
+
+/// A list of machines, as returned by listMachines (one page), findMachinesByIp and findMachinesByTag.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MachineCollection {
+    /// OData metadata URL naming the type of the payload; informational only.
+    ///
+    /// JSON member `@odata.context`.
+    pub odata_context: Option<String>,
+    /// Absolute URL of the next page, sent only when the service splits the result; absent on the last page. No machine page documents it, and integrations report that it can be malformed: the pager stops on a link that does not advance.
+    ///
+    /// JSON member `@odata.nextLink`.
+    pub odata_next_link: Option<String>,
+    /// The machines on this page; may be empty.
+    ///
+    /// JSON member `value`.
+    pub value: Vec<Machine>,
+    /// JSON members the service sent that this version of the crate does not model,
+    /// kept so that serializing the value again loses nothing.
+    pub extra: runtime::UnknownFields,
+    received_as: runtime::WireInfo,
+}
+
+impl MachineCollection {
+    /// Creates a value from its required fields (`value`); every optional field starts empty.
+    pub fn new(value: impl Into<Vec<Machine>>) -> Self {
+        Self {
+            odata_context: None,
+            odata_next_link: None,
+            value: value.into(),
+            extra: runtime::UnknownFields::new(),
+            received_as: runtime::WireInfo::default(),
+        }
+    }
+
+    /// Sets [`Self::odata_context`].
+    #[must_use]
+    pub fn with_odata_context(mut self, value: impl Into<String>) -> Self {
+        self.odata_context = Some(value.into());
+        self
+    }
+
+    /// Sets [`Self::odata_next_link`].
+    #[must_use]
+    pub fn with_odata_next_link(mut self, value: impl Into<String>) -> Self {
+        self.odata_next_link = Some(value.into());
+        self
+    }
+}
+
+impl ::std::fmt::Debug for MachineCollection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("MachineCollection")
+            .field("odata_context", &self.odata_context)
+            .field("odata_next_link", &self.odata_next_link)
+            .field("value", &self.value)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl ::serde::Serialize for MachineCollection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        use ::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        match &self.odata_context {
+            Some(value) => map.serialize_entry("@odata.context", value)?,
+            None if self.received_as.was_null(0) => {
+                map.serialize_entry("@odata.context", &())?
+            }
+            None => {}
+        }
+        match &self.odata_next_link {
+            Some(value) => map.serialize_entry("@odata.nextLink", value)?,
+            None if self.received_as.was_null(1) => {
+                map.serialize_entry("@odata.nextLink", &())?
+            }
+            None => {}
+        }
+        map.serialize_entry("value", &self.value)?;
+        for (key, value) in self.extra.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MachineCollection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor {
+            type Value = MachineCollection;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object for MachineCollection")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MachineCollection, A::Error> {
+                let mut field_odata_context: Option<Option<String>> = None;
+                let mut field_odata_next_link: Option<Option<String>> = None;
+                let mut field_value: Option<Vec<Machine>> = None;
+                let mut received_as = runtime::WireInfo::default();
+                let mut extra = runtime::UnknownFields::new();
+                while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
+                    match key.as_str() {
+                        "@odata.context" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_odata_context,
+                                "@odata.context",
+                            )?
+                        }
+                        "@odata.nextLink" => {
+                            runtime::read_once(
+                                &mut map,
+                                &mut field_odata_next_link,
+                                "@odata.nextLink",
+                            )?
+                        }
+                        "value" => {
+                            runtime::read_once(&mut map, &mut field_value, "value")?
+                        }
+                        _ => extra.insert(key.into_string(), map.next_value()?),
+                    }
+                }
+                if let Some(None) = &field_odata_context {
+                    received_as.record_null(0);
+                }
+                if let Some(None) = &field_odata_next_link {
+                    received_as.record_null(1);
+                }
+                Ok(MachineCollection {
+                    odata_context: field_odata_context.flatten(),
+                    odata_next_link: field_odata_next_link.flatten(),
+                    value: field_value
+                        .ok_or_else(|| ::serde::de::Error::missing_field("value"))?,
+                    extra,
+                    received_as,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
 /// OData wrapper around a single string, used by the operations that hand out download links.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]

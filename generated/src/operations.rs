@@ -280,6 +280,90 @@ pub static CANCEL_MACHINE_ACTION: runtime::Operation = runtime::Operation::new(
     .with_docs_url(
         "https://learn.microsoft.com/en-us/defender-endpoint/api/cancel-machine-action",
     );
+/// `listMachines`: Lists the devices of the tenant, optionally filtered and paged.
+pub static LIST_MACHINES: runtime::Operation = runtime::Operation::new(
+        "listMachines",
+        runtime::Verb::Get,
+        "/api/machines",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.Read.All", "Machine.ReadWrite.All"],
+        &["Machine.Read", "Machine.ReadWrite"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machines",
+    );
+/// `getMachine`: Fetches one device by its id.
+pub static GET_MACHINE: runtime::Operation = runtime::Operation::new(
+        "getMachine",
+        runtime::Verb::Get,
+        "/api/machines/{id}",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.Read.All", "Machine.ReadWrite.All"],
+        &["Machine.Read", "Machine.ReadWrite"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/get-machine-by-id",
+    );
+/// `findMachinesByIp`: Finds the devices seen with an internal IP address around a point in time.
+pub static FIND_MACHINES_BY_IP: runtime::Operation = runtime::Operation::new(
+        "findMachinesByIp",
+        runtime::Verb::Get,
+        "/api/machines/findbyip(ip='{ip}',timestamp={timestamp})",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.Read.All", "Machine.ReadWrite.All"],
+        &["Machine.Read", "Machine.ReadWrite"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-ip",
+    );
+/// `findMachinesByTag`: Finds the devices that carry a tag.
+pub static FIND_MACHINES_BY_TAG: runtime::Operation = runtime::Operation::new(
+        "findMachinesByTag",
+        runtime::Verb::Get,
+        "/api/machines/findbytag",
+    )
+    .with_success(&[200u16])
+    .with_retry_safe(true)
+    .with_rate_limits(
+        &[
+            runtime::RateLimit::new(100u32, ::std::time::Duration::from_secs(60u64)),
+            runtime::RateLimit::new(1500u32, ::std::time::Duration::from_secs(3600u64)),
+        ],
+    )
+    .with_permissions(
+        &["Machine.Read.All", "Machine.ReadWrite.All"],
+        &["Machine.Read", "Machine.ReadWrite"],
+    )
+    .with_docs_url(
+        "https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-tag",
+    );
 /// Every operation, in spec order.
 pub static ALL: &[&runtime::Operation] = &[
     &LIST_MACHINE_ACTIONS,
@@ -296,6 +380,10 @@ pub static ALL: &[&runtime::Operation] = &[
     &RUN_LIVE_RESPONSE,
     &GET_LIVE_RESPONSE_RESULT_DOWNLOAD_LINK,
     &CANCEL_MACHINE_ACTION,
+    &LIST_MACHINES,
+    &GET_MACHINE,
+    &FIND_MACHINES_BY_IP,
+    &FIND_MACHINES_BY_TAG,
 ];
 
 /// The permission names methods accept (any one of a method's list suffices).
@@ -308,11 +396,13 @@ pub mod permissions {
     pub const MACHINE_LIVE_RESPONSE: &str = "Machine.LiveResponse";
     /// `Machine.Offboard`, accepted by `offboardMachine`, `cancelMachineAction`.
     pub const MACHINE_OFFBOARD: &str = "Machine.Offboard";
-    /// `Machine.Read.All`, accepted by `getPackageUri`.
+    /// `Machine.Read`, accepted by `listMachines`, `getMachine`, `findMachinesByIp`, `findMachinesByTag`.
+    pub const MACHINE_READ: &str = "Machine.Read";
+    /// `Machine.Read.All`, accepted by `getPackageUri`, `listMachines`, `getMachine`, `findMachinesByIp`, `findMachinesByTag`.
     pub const MACHINE_READ_ALL: &str = "Machine.Read.All";
-    /// `Machine.ReadWrite`, accepted by `listMachineActions`, `getMachineAction`.
+    /// `Machine.ReadWrite`, accepted by `listMachineActions`, `getMachineAction`, `listMachines`, `getMachine`, `findMachinesByIp`, `findMachinesByTag`.
     pub const MACHINE_READ_WRITE: &str = "Machine.ReadWrite";
-    /// `Machine.ReadWrite.All`, accepted by `listMachineActions`, `getMachineAction`, `getPackageUri`, `stopAndQuarantineFile`, `getLiveResponseResultDownloadLink`.
+    /// `Machine.ReadWrite.All`, accepted by `listMachineActions`, `getMachineAction`, `getPackageUri`, `stopAndQuarantineFile`, `getLiveResponseResultDownloadLink`, `listMachines`, `getMachine`, `findMachinesByIp`, `findMachinesByTag`.
     pub const MACHINE_READ_WRITE_ALL: &str = "Machine.ReadWrite.All";
     /// `Machine.RestrictExecution`, accepted by `restrictCodeExecution`, `unrestrictCodeExecution`, `cancelMachineAction`.
     pub const MACHINE_RESTRICT_EXECUTION: &str = "Machine.RestrictExecution";

@@ -403,12 +403,17 @@ pub(super) fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-/// Characters kept as they are in a path segment: RFC 3986 unreserved.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// Characters kept as they are in a query value's base set: RFC 3986 unreserved.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved, and `:`, which a
+/// segment may hold as it is (`pchar`). Timestamps inside OData function calls are sent the
+/// way the docs write them (`findbyip(ip='10.0.0.1',timestamp=2019-09-22T08:44:05Z)`).
+const SEGMENT: &AsciiSet = &UNRESERVED.remove(b':');
 
 /// Characters escaped in a query value: everything but unreserved, the sub-delimiters OData
 /// uses (`'`, `(`, `)`, `,`), `:`, `@`, `/`, `$` and `?`.
-const QUERY: &AsciiSet = &SEGMENT
+const QUERY: &AsciiSet = &UNRESERVED
     .remove(b'\'')
     .remove(b'(')
     .remove(b')')

@@ -399,7 +399,8 @@ mod odata_path_behaviour {
             operation.rate_limits.iter().map(|l| (l.calls, l.per)).collect();
         assert_eq!(windows, [(2, Duration::from_secs(60)), (120, Duration::from_secs(3600))]);
         let names: Vec<&str> = operations::ALL.iter().map(|o| o.name).collect();
-        assert_eq!(names, ["listThings", "getResultLink"]);
+        assert_eq!(names, ["listThings", "getResultLink", "findThingsAt"]);
+        assert_eq!(operations::FIND_THINGS_AT.path, "/api/things/findat(name='{name}',at={at})");
         assert_eq!(operations::permissions::THING_READ_ALL, "Thing.Read.All");
     }
 

@@ -3,13 +3,17 @@
 //! file round-trips through the model its content calls for, and the forward-compatibility
 //! promises hold where the service surprises us: unknown enum values and unknown members are
 //! kept at every level, nulls read as `None`, aliases are written back under the name they came
-//! in with, and timestamps keep their exact text while comparing by instant.
+//! in with, and timestamps keep their exact text while comparing by instant. The Machine
+//! lookups get the same checks (`tests/fixtures/real-world/machines/`): the `#Machines/$entity`
+//! context, `Onboarded`, a numeric `rbacGroupId`, and unknown values and members.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use mde_machine_actions::models::{
-    CommandStatus, ErrorCode, ErrorResponse, FileIdentifierType, LiveResponseCommandType,
-    MachineAction, MachineActionCollection, MachineActionStatus, MachineActionType,
+    CommandStatus, DeviceValue, ErrorCode, ErrorResponse, ExposureLevel, FileIdentifierType,
+    HealthStatus, LiveResponseCommandType, Machine, MachineAction, MachineActionCollection,
+    MachineActionStatus, MachineActionType, MachineCollection, OnboardingStatus, OsArchitecture,
+    RiskScore,
 };
 use mde_machine_actions::{Timestamp, UnknownFields};
 use serde::{Deserialize, Serialize};
@@ -606,4 +610,179 @@ fn both_names_of_one_member_are_kept() {
         "lastUpdateTimeUtc": "2024-03-01T08:05:00Z", "lastUpdateTimeUtc": "2024-03-01T08:06:00Z"}"#;
     let error = serde_json::from_str::<MachineAction>(twice).expect_err("a name twice is refused");
     assert!(error.to_string().contains("duplicate field"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machines (`tests/fixtures/real-world/machines/`, described in its README).
+// ---------------------------------------------------------------------------------------------
+
+/// The machine fixtures, by name.
+const MACHINE_FILES: &[&str] =
+    &["list-machines-two-eras.json", "machine-entity-2023.json", "unknown-values.json"];
+
+#[track_caller]
+fn machine_text(file: &str) -> String {
+    read(&fixture(&format!("real-world/machines/{file}")))
+}
+
+#[track_caller]
+fn machine_json(file: &str) -> Value {
+    serde_json::from_str(&machine_text(file)).unwrap_or_else(|e| panic!("machines/{file}: {e}"))
+}
+
+#[track_caller]
+fn machine_page(file: &str) -> MachineCollection {
+    round_trip(&format!("real-world/machines/{file}"), &machine_text(file))
+}
+
+#[test]
+fn every_machine_file_round_trips_and_the_documented_ones_are_valid() {
+    let dir = fixture("real-world/machines");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    on_disk.sort();
+    assert_eq!(on_disk, MACHINE_FILES, "fixtures and this test disagree");
+    let readme = read(&dir.join("README.md"));
+    for file in MACHINE_FILES {
+        let json = machine_json(file);
+        let label = format!("real-world/machines/{file}");
+        let model = if json.get("value").is_some() { "MachineCollection" } else { "Machine" };
+        assert!(readme.contains(&format!("| `machines/{file}` | `{model}` |")), "{file}: README");
+        match model {
+            "Machine" => drop(round_trip::<Machine>(&label, &machine_text(file))),
+            _ => drop(machine_page(file)),
+        }
+        if *file != "unknown-values.json" {
+            check_valid(&label, model, &json);
+        }
+    }
+    // The invented values break the schema's enums exactly where they are, and nowhere else.
+    let at: BTreeSet<String> =
+        schema_errors("MachineCollection", &machine_json("unknown-values.json"))
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+    let expected: BTreeSet<String> = [
+        "/value/0/healthStatus",
+        "/value/0/riskScore",
+        "/value/0/exposureLevel",
+        "/value/0/deviceValue",
+        "/value/0/onboardingStatus",
+        "/value/0/osArchitecture",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(at, expected);
+}
+
+#[test]
+fn a_real_machine_entity_keeps_its_context_and_undocumented_members() {
+    let text = machine_text("machine-entity-2023.json");
+    let machine: Machine = round_trip("real-world/machines/machine-entity-2023.json", &text);
+    assert_eq!(machine.id.as_str(), "9c4e2a7b61d0f3e85a2c7d9b0e1f4a6c3b8d2e5f");
+    assert_eq!(machine.onboarding_status, Some(OnboardingStatus::Onboarded), "capital O");
+    assert_eq!(machine.rbac_group_id, Some(0), "a number, although documented String");
+    assert_eq!(machine.rbac_group_name, None);
+    assert_eq!(machine.is_aad_joined, Some(true));
+    assert_eq!(machine.aad_device_id, None);
+    assert_eq!(machine.os_architecture, Some(OsArchitecture::V64Bit));
+    assert_eq!(machine.health_status, Some(HealthStatus::Active));
+    assert_eq!(machine.risk_score, Some(RiskScore::Medium));
+    assert_eq!(machine.exposure_level, Some(ExposureLevel::High));
+    assert_eq!(machine.device_value, Some(DeviceValue::Normal));
+    assert_eq!(machine.machine_tags.as_deref(), Some(&[][..]));
+    let last_seen = machine.last_seen.as_ref().expect("lastSeen");
+    check_timestamp(last_seen, "2025-03-18T06:41:09.880213Z", "2025-03-18T06:41:09.8802130Z");
+    assert_eq!(
+        machine.extra.get("@odata.context"),
+        Some(&json!("https://api.securitycenter.microsoft.com/api/$metadata#Machines/$entity"))
+    );
+    let kept: BTreeSet<&str> = machine.extra.iter().map(|(name, _)| name.as_str()).collect();
+    let undocumented = BTreeSet::from([
+        "@odata.context",
+        "mergedIntoMachineId",
+        "isPotentialDuplication",
+        "isExcluded",
+        "exclusionReason",
+        "osVersion",
+        "agentVersion",
+        "defenderAvStatus",
+        "managedBy",
+        "managedByStatus",
+        "vmMetadata",
+    ]);
+    assert_eq!(kept, undocumented, "exactly the undocumented members are kept");
+    assert_eq!(machine.extra.get("vmMetadata"), Some(&Value::Null), "a null is kept as null");
+    let addresses = machine.ip_addresses.as_deref().expect("ipAddresses");
+    assert_eq!(addresses.len(), 5);
+    assert_eq!(addresses[2].operational_status.as_deref(), Some("Down"));
+    assert_eq!(addresses[3].mac_address, None, "loopback has a null MAC");
+    assert_eq!(addresses[3].r#type.as_deref(), Some("SoftwareLoopback"));
+    assert!(addresses.iter().all(|a| a.extra.is_empty()));
+    // Written back with every member and value (unknown members after the known ones).
+    let written = serde_json::to_value(&machine).expect("serializes");
+    assert_eq!(written, machine_json("machine-entity-2023.json"), "not written back in full");
+}
+
+#[test]
+fn machines_of_two_eras_share_one_page() {
+    let page = machine_page("list-machines-two-eras.json");
+    assert_eq!(page.value.len(), 2);
+    let old = &page.value[1];
+    assert_eq!(old.health_status, Some(HealthStatus::Inactive));
+    assert_eq!(old.risk_score, Some(RiskScore::None));
+    assert_eq!(old.machine_tags.as_deref(), Some(&["kiosk".to_owned(), "floor-2".to_owned()][..]));
+    assert!(old.extra.get("mergedIntoMachineId").is_none(), "the 2021 shape has none");
+    assert_eq!(old.extra.get("managedBy"), Some(&json!("Unknown")));
+    assert_eq!(page.odata_next_link, None);
+}
+
+#[test]
+fn unknown_machine_values_and_members_are_kept_and_written_back() {
+    let original = machine_json("unknown-values.json");
+    let page = machine_page("unknown-values.json");
+    let edge = &page.value[0];
+    // The documented `Unknown` health lands in the catch-all (x-decisions M7), keeping its text.
+    assert_eq!(edge.health_status, Some(HealthStatus::Unknown("Unknown".to_owned())));
+    assert_eq!(edge.risk_score, Some(RiskScore::Unknown("Critical".to_owned())));
+    assert_eq!(edge.exposure_level, Some(ExposureLevel::Unknown("Severe".to_owned())));
+    assert_eq!(edge.device_value, Some(DeviceValue::Unknown("Critical".to_owned())));
+    assert_eq!(
+        edge.onboarding_status,
+        Some(OnboardingStatus::Unknown("onboarded".to_owned())),
+        "the table's lowercase spelling is not the wire's Onboarded (x-decisions M2)"
+    );
+    assert_eq!(edge.os_architecture, Some(OsArchitecture::Unknown("arm64".to_owned())));
+    assert_eq!(edge.os_platform.as_deref(), Some("WindowsServer2025"));
+    assert_eq!(edge.rbac_group_id, Some(41));
+    check_extra("value[0]", &edge.extra, "newField", json!({"nested": [1, 2]}));
+    let address = &edge.ip_addresses.as_deref().expect("ipAddresses")[0];
+    check_extra("value[0].ipAddresses[0]", &address.extra, "dhcpEnabled", json!(true));
+    assert_eq!(address.operational_status.as_deref(), Some("Dormant"));
+    check_extra("envelope", &page.extra, "@odata.count", json!(2));
+
+    // The property table's spelling `onboardingstatus` is read and written back as it came.
+    let legacy = &page.value[1];
+    assert_eq!(legacy.onboarding_status, Some(OnboardingStatus::CanBeOnboarded));
+    assert_eq!(legacy.health_status, Some(HealthStatus::NoSensorDataImpairedCommunication));
+    assert_eq!(legacy.os_architecture, Some(OsArchitecture::V32Bit));
+    assert!(legacy.extra.is_empty(), "the alias leaked into extra: {:?}", legacy.extra);
+
+    let written = serde_json::to_value(&page).expect("serializes");
+    assert_eq!(written, original, "unknown values or members were not written back");
+    check_written(&written, "/value/1/onboardingstatus", "CanBeOnboarded");
+    assert!(written.pointer("/value/1/onboardingStatus").is_none(), "{written}");
+}
+
+#[test]
+fn a_string_rbac_group_id_does_not_decode() {
+    // x-decisions M3: the documented type is String, the wire sends a number, and the model
+    // follows the wire. Should the service ever send a string, decoding says where.
+    let error = serde_json::from_value::<Machine>(json!({"id": "m", "rbacGroupId": "140"}))
+        .expect_err("a string is not an integer");
+    assert!(error.to_string().contains("invalid type: string"), "{error}");
 }

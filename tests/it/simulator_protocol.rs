@@ -13,8 +13,8 @@ use mde_machine_actions::client::MachineActionFilter as F;
 use mde_machine_actions::models::{
     CollectInvestigationPackageRequest, CommandParam, CommandStatus, ErrorCode, IsolateRequest,
     LiveResponseCommand, LiveResponseCommandType, MachineActionStatus, MachineActionType,
-    MachineId, RestrictCodeExecutionRequest, RunAntiVirusScanRequest, RunLiveResponseRequest,
-    ScanType, UnisolateRequest, UnrestrictCodeExecutionRequest,
+    MachineId, OnboardingStatus, RestrictCodeExecutionRequest, RunAntiVirusScanRequest,
+    RunLiveResponseRequest, ScanType, UnisolateRequest, UnrestrictCodeExecutionRequest,
 };
 use mde_machine_actions::{
     Client, Error, ServiceErrorExt as _, StatusCode, WaitOptions, operations,
@@ -1141,4 +1141,56 @@ async fn shutdown_cuts_off_a_handler_after_the_grace_period() {
     assert!(elapsed >= Duration::from_millis(250), "the handler got its grace: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     assert!(pending.await.expect("task").is_err(), "the connection was closed unanswered");
+}
+
+#[tokio::test]
+async fn machine_lookups_answer_from_the_simulated_fleet() {
+    let simulator = Simulator::start(Config::default().with_page_size(4)).await.expect("start");
+    let client = client(&simulator);
+    let fleet = simulator.machines();
+
+    // Listing pages through next links and returns every device, onboarded, in fleet order.
+    let all = client.list_machines().into_pager().collect_all().await.expect("list");
+    let ids: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();
+    let expected: Vec<&str> = fleet.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, expected);
+    assert!(all.iter().all(|m| m.onboarding_status == Some(OnboardingStatus::Onboarded)));
+    let page = client.list_machines().top(2).skip(1).await.expect("page");
+    assert_eq!(page.value.len(), 2);
+    assert_eq!(page.value[0].id, fleet[1].id);
+    let refused = client
+        .list_machines()
+        .filter(mde_machine_actions::MachineFilter::id().eq(fleet[0].id.clone()))
+        .await
+        .expect_err("the simulator does not filter machines");
+    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST));
+
+    // By id, with the entity context the real service sends.
+    let machine = client.get_machine(&fleet[0].id).await.expect("get");
+    assert_eq!(machine.computer_dns_name.as_deref(), Some(fleet[0].computer_dns_name.as_str()));
+    assert!(
+        machine
+            .extra
+            .get("@odata.context")
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.ends_with("#Machines/$entity")),
+        "{:?}",
+        machine.extra
+    );
+    let missing = client.get_machine(&MachineId::from("nope")).await.expect_err("404");
+    assert_eq!(missing.error_code(), Some(ErrorCode::ResourceNotFound));
+
+    // By IP: the device's simulated address, within the past 30 days only.
+    let ip = machine.last_ip_address.clone().expect("an address");
+    let now = mde_machine_actions::Timestamp::now();
+    let found = client.find_machines_by_ip(&ip, now.clone()).await.expect("find by ip");
+    assert_eq!(found.value.iter().map(|m| &m.id).collect::<Vec<_>>(), [&fleet[0].id]);
+    let old = now - Duration::from_secs(31 * 24 * 60 * 60);
+    let error = client.find_machines_by_ip(&ip, old).await.expect_err("too old");
+    assert_eq!(error.error_code(), Some(ErrorCode::InvalidInput));
+
+    // By tag: simulated devices carry none.
+    let tagged = client.find_machines_by_tag("finance").use_starts_with_filter(true).await;
+    assert!(tagged.expect("find by tag").value.is_empty());
+    simulator.shutdown().await;
 }

@@ -432,7 +432,11 @@ fn expand_build_request(api: &Api, method: &Method) -> TokenStream {
     let ids = method.params.iter().filter(|p| p.location == ParamLocation::Path).map(|p| {
         let wire = &p.wire;
         let name = ident(&p.name);
-        quote!(.id(#wire, self.#name))
+        // A timestamp is held by value and is not `Copy`: the span borrows it.
+        match p.ty {
+            Type::DateTime => quote!(.id(#wire, &self.#name)),
+            _ => quote!(.id(#wire, self.#name)),
+        }
     });
     let query = method.params.iter().filter(|p| p.location == ParamLocation::Query).map(|p| {
         let wire = &p.wire;

@@ -175,6 +175,16 @@ fn expand_constructors(def: &StructDef) -> TokenStream {
             list.join(", ")
         )
     };
+    // A value without required fields has an obvious default: the empty one.
+    let default = required.is_empty().then(|| {
+        quote! {
+            impl Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    });
     quote! {
         impl #name {
             #[doc = #new_doc]
@@ -183,6 +193,7 @@ fn expand_constructors(def: &StructDef) -> TokenStream {
             }
             #(#setters)*
         }
+        #default
     }
 }
 
