@@ -243,7 +243,7 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 
-pub use hand_written::{env, error_codes, fleet, wait};
+pub use hand_written::{env, error_codes, fleet, resolve, wait};
 
 pub use client::{Client, Cloud, MachineActionFilter, MachineFilter};
 pub use error_codes::ServiceErrorExt;

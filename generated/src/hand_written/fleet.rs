@@ -409,7 +409,9 @@ impl fmt::Display for FleetEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FleetEvent::Resolved { input, device } => write!(f, "{input}: resolved to {device}"),
-            FleetEvent::Unresolved { input, reason } => write!(f, "{input}: not resolved: {reason}"),
+            FleetEvent::Unresolved { input, reason } => {
+                write!(f, "{input}: not resolved: {reason}")
+            }
             FleetEvent::Submitted { device, action } => {
                 write!(f, "{device}: submitted {} ({})", action.id, action.status)
             }

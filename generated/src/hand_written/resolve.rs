@@ -21,7 +21,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use futures_util::stream::{self, StreamExt as _};
-use mde_runtime::{Error, Filter, Timestamp};
+use mde_runtime::{Error, Filter, ODataLiteral as _, Timestamp};
 
 use crate::client::{Client, MachineFilter};
 use crate::models::{HealthStatus, Machine, MachineId};
@@ -86,7 +86,8 @@ impl DeviceQuery {
         if dns.eq_ignore_ascii_case(name) {
             return true;
         }
-        !name.contains('.') && dns.split('.').next().is_some_and(|host| host.eq_ignore_ascii_case(name))
+        !name.contains('.')
+            && dns.split('.').next().is_some_and(|host| host.eq_ignore_ascii_case(name))
     }
 }
 
@@ -356,7 +357,7 @@ impl Client {
             MachineFilter::computer_dns_name().eq(name.to_ascii_lowercase())
         } else {
             let mut literal = String::new();
-            mde_runtime::quote_literal(&name.to_ascii_lowercase(), &mut literal);
+            name.to_ascii_lowercase().write_literal(&mut literal);
             Filter::raw(format!("startswith(computerDnsName,{literal})"))
         };
         let listed = self.list_machines().filter(filter).into_pager().collect_all().await?;
@@ -372,7 +373,7 @@ fn judge(resolution: &mut Resolution, input: String, found: Found, prefer_active
         }
         Found::All(all) => {
             if all.is_empty() {
-                resolution.unresolved.push(Unresolved { input, error: None });
+                return resolution.unresolved.push(Unresolved { input, error: None });
             }
             for device in all {
                 let input = input.clone();
