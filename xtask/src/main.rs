@@ -3,10 +3,14 @@
 //! - `cargo xtask codegen` brings every file derived from a spec up to date: `generated/src/`
 //!   from `spec/machineaction.json`, the OpenAPI export `spec/openapi.json`, the golden crates
 //!   under `tests/fixtures/golden/` and the expected diagnostics of `tests/fixtures/bad-specs/`;
-//!   each written atomically, and only when its bytes change; orphaned `@generated` files are
-//!   removed.
+//!   only files whose bytes change are written, and orphaned `@generated` files are removed.
+//!   However a run ends, every file is either old or new, never partial: new files are staged
+//!   in full under `target/xtask-codegen/staging/`, a plan listing them is recorded, then each
+//!   is renamed into place; the next run completes an interrupted plan and removes whatever a
+//!   killed run left (staging, stray `.<name>.tmp` files). Runs on one tree take turns through
+//!   the lock `target/xtask-codegen/lock`; a run that has to wait says so. See `xtask::ensure`.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
-//!   exits 1.
+//!   exits 1. It takes the lock shared, so a write run in progress is never half-seen.
 //! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
@@ -63,7 +67,7 @@ fn main() -> ExitCode {
 /// Runs `cargo xtask codegen [--check]`: exit 0 when everything is (now) up to date, 1 when a
 /// check finds something stale or a file cannot be written, 2 when a spec is refused.
 fn codegen(root: &Path, mode: Mode) -> ExitCode {
-    let report = match xtask::codegen(root, mode) {
+    let report = match xtask::codegen_with(root, mode, &mut |message| eprintln!("{message}")) {
         Ok(report) => report,
         Err(problems) => {
             eprintln!("error: {} problem(s); nothing was written:", problems.len());
@@ -75,6 +79,12 @@ fn codegen(root: &Path, mode: Mode) -> ExitCode {
     };
     match mode {
         Mode::Write => {
+            for path in &report.cleaned {
+                println!("removed {path}: left by an interrupted run");
+            }
+            for path in &report.recovered {
+                println!("updated {path}: completing an interrupted run");
+            }
             for path in &report.changed {
                 println!("updated {path}");
             }
