@@ -6,10 +6,13 @@
 //! - [`ensure`]: [`ensure::ensure_files`], the one function that writes or checks such files,
 //!   and what a write run guarantees when it is interrupted or runs beside another.
 //! - [`codegen()`] and [`codegen_with`]: both together, over the whole tree, one run at a time.
+//! - [`faults`]: the fault campaign of those writes (runs killed at random moments, runs at
+//!   the same time), on scratch copies of the tree.
 //! - [`fuzz`]: the generator's mutation campaign and the compile check of its accepted cases.
 
 pub mod derived;
 pub mod ensure;
+pub mod faults;
 pub mod fuzz;
 
 use std::collections::BTreeSet;

@@ -11,6 +11,9 @@
 //!   the lock `target/xtask-codegen/lock`; a run that has to wait says so. See `xtask::ensure`.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
 //!   exits 1. It takes the lock shared, so a write run in progress is never half-seen.
+//! - `cargo xtask codegen-faults [--kills N] [--pairs M] [--seed S]` runs the fault campaign of
+//!   those writes on a scratch copy of the tree (see `xtask::faults`): N runs killed at random
+//!   moments (default 100), M pairs of runs at once (default 10); exits 1 if a promise broke.
 //! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
@@ -22,6 +25,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docs_check_task;
+mod faults_task;
 mod fuzz_task;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +40,10 @@ tasks:
   codegen           regenerate every derived file: generated/src/ and spec/openapi.json from
                     spec/machineaction.json, the golden crates and bad-spec expectations
   codegen --check   fail (exit 1) with a diff if a derived file is stale; writes nothing
+  codegen-faults [--kills N] [--pairs M] [--seed S]
+                    on a scratch copy of the tree, kill N codegen runs at random moments
+                    (default 100) and start M pairs of runs at once (default 10); exit 1 if a
+                    run left a partial file or the next run did not leave the tree fresh
   docs-check PATH [--json]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
                     exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
@@ -51,6 +59,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(&project_root(), Mode::Write),
         ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
+        ["codegen-faults", rest @ ..] => faults_task::run(&project_root(), rest),
         ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["fuzz", rest @ ..] => fuzz_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
