@@ -184,6 +184,9 @@ pub struct KillFigures {
     pub all_old: usize,
     /// Killed runs that left some files old and the others new.
     pub mixed: usize,
+    /// Of the `mixed` runs, those that had replaced every derived file and had only the
+    /// orphan left to remove (the last step of a run).
+    pub only_orphan_left: usize,
     /// Killed runs that left every file new.
     pub all_new: usize,
     /// Runs that left a file neither old nor new (must be none), as `run <n>: <path>`.
@@ -221,8 +224,9 @@ impl fmt::Display for KillFigures {
         )?;
         writeln!(
             f,
-            "  killed runs left: all files old {}, mixed old and new {}, all new {}",
-            self.all_old, self.mixed, self.all_new
+            "  killed runs left: all files old {}, mixed old and new {} (only the orphan left \
+             to remove: {}), all new {}",
+            self.all_old, self.mixed, self.only_orphan_left, self.all_new
         )?;
         writeln!(f, "  runs that left a partial file: {}", self.partial.len())?;
         writeln!(
@@ -284,7 +288,12 @@ pub fn kill_campaign(
             match (state.old.is_empty(), state.new.is_empty()) {
                 (_, true) => figures.all_old += 1,
                 (true, false) => figures.all_new += 1,
-                (false, false) => figures.mixed += 1,
+                (false, false) => {
+                    figures.mixed += 1;
+                    if state.old == [ORPHAN] {
+                        figures.only_orphan_left += 1;
+                    }
+                }
             }
         }
         figures.partial.extend(state.partial.iter().map(|path| format!("run {run}: {path}")));
