@@ -359,7 +359,7 @@ fn runs_killed_at_random_moments_leave_every_file_old_or_new() {
 }
 
 #[test]
-#[ignore = "the long campaign (about three minutes); `cargo xtask codegen-faults` runs it too"]
+#[ignore = "the long campaign (a minute or more); `cargo xtask codegen-faults` runs it too"]
 #[allow(clippy::print_stdout)]
 fn kill_campaign_of_100_runs_and_10_pairs() {
     let scratch = old_tree("campaign");
