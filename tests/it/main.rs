@@ -11,6 +11,7 @@ mod client_paging;
 mod client_requests;
 mod client_resilience;
 mod client_wait;
+mod codegen_writes;
 mod doc_examples;
 mod docs_check;
 mod fleet;

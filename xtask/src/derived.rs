@@ -20,6 +20,10 @@ pub const GOLDEN_DIR: &str = "tests/fixtures/golden";
 /// The broken specs: `<name>.json`, each with its `<name>.expected` diagnostics.
 pub const BAD_SPECS_DIR: &str = "tests/fixtures/bad-specs";
 
+/// The folders (relative to the workspace root) that hold everything [`all`] reads and
+/// derives: [`copy_tree`] copies them to make a scratch tree.
+pub const TREE: &[&str] = &["spec", SDK_DIR, GOLDEN_DIR, BAD_SPECS_DIR];
+
 /// One derived file: its path relative to the workspace root and its full contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DerivedFile {
@@ -57,6 +61,28 @@ pub fn all(root: &Path) -> Result<Vec<DerivedFile>, Vec<String>> {
         Err(mut errors) => problems.append(&mut errors),
     }
     if problems.is_empty() { Ok(files) } else { Err(problems) }
+}
+
+/// Copies the folders of [`TREE`] from `root` to `dest` (created as needed), leaving out
+/// `target/` folders and temporary files ([`crate::ensure::is_temp_name`]): a scratch tree that
+/// [`all`] and [`crate::codegen()`] can work on as on the real one.
+pub fn copy_tree(root: &Path, dest: &Path) -> std::io::Result<()> {
+    let mut pending: Vec<std::path::PathBuf> = TREE.iter().map(std::path::PathBuf::from).collect();
+    while let Some(relative) = pending.pop() {
+        fs::create_dir_all(dest.join(&relative))?;
+        for entry in fs::read_dir(root.join(&relative))? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if entry.file_type()?.is_dir() {
+                if name != "target" {
+                    pending.push(relative.join(name));
+                }
+            } else if !crate::ensure::is_temp_name(&name.to_string_lossy()) {
+                fs::copy(entry.path(), dest.join(&relative).join(name))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The SDK crate's library name and version, read from its manifest.

@@ -3,10 +3,17 @@
 //! - `cargo xtask codegen` brings every file derived from a spec up to date: `generated/src/`
 //!   from `spec/machineaction.json`, the OpenAPI export `spec/openapi.json`, the golden crates
 //!   under `tests/fixtures/golden/` and the expected diagnostics of `tests/fixtures/bad-specs/`;
-//!   each written atomically, and only when its bytes change; orphaned `@generated` files are
-//!   removed.
+//!   only files whose bytes change are written, and orphaned `@generated` files are removed.
+//!   However a run ends, every file is either old or new, never partial: new files are staged
+//!   in full under `target/xtask-codegen/staging/`, a plan listing them is recorded, then each
+//!   is renamed into place; the next run completes an interrupted plan and removes whatever a
+//!   killed run left (staging, stray `.<name>.tmp` files). Runs on one tree take turns through
+//!   the lock `target/xtask-codegen/lock`; a run that has to wait says so. See `xtask::ensure`.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
-//!   exits 1.
+//!   exits 1. It takes the lock shared, so a write run in progress is never half-seen.
+//! - `cargo xtask codegen-faults [--kills N] [--pairs M] [--seed S]` runs the fault campaign of
+//!   those writes on a scratch copy of the tree (see `xtask::faults`): N runs killed at random
+//!   moments (default 100), M pairs of runs at once (default 10); exits 1 if a promise broke.
 //! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
@@ -18,6 +25,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docs_check_task;
+mod faults_task;
 mod fuzz_task;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +40,10 @@ tasks:
   codegen           regenerate every derived file: generated/src/ and spec/openapi.json from
                     spec/machineaction.json, the golden crates and bad-spec expectations
   codegen --check   fail (exit 1) with a diff if a derived file is stale; writes nothing
+  codegen-faults [--kills N] [--pairs M] [--seed S]
+                    on a scratch copy of the tree, kill N codegen runs at random moments
+                    (default 100) and start M pairs of runs at once (default 10); exit 1 if a
+                    run left a partial file or the next run did not leave the tree fresh
   docs-check PATH [--json]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
                     exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
@@ -47,6 +59,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(&project_root(), Mode::Write),
         ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
+        ["codegen-faults", rest @ ..] => faults_task::run(&project_root(), rest),
         ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["fuzz", rest @ ..] => fuzz_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
@@ -63,7 +76,7 @@ fn main() -> ExitCode {
 /// Runs `cargo xtask codegen [--check]`: exit 0 when everything is (now) up to date, 1 when a
 /// check finds something stale or a file cannot be written, 2 when a spec is refused.
 fn codegen(root: &Path, mode: Mode) -> ExitCode {
-    let report = match xtask::codegen(root, mode) {
+    let report = match xtask::codegen_with(root, mode, &mut |message| eprintln!("{message}")) {
         Ok(report) => report,
         Err(problems) => {
             eprintln!("error: {} problem(s); nothing was written:", problems.len());
@@ -75,6 +88,12 @@ fn codegen(root: &Path, mode: Mode) -> ExitCode {
     };
     match mode {
         Mode::Write => {
+            for path in &report.cleaned {
+                println!("removed {path}: left by an interrupted run");
+            }
+            for path in &report.recovered {
+                println!("updated {path}: completing an interrupted run");
+            }
             for path in &report.changed {
                 println!("updated {path}");
             }
