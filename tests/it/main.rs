@@ -22,6 +22,7 @@ mod golden_compiled;
 mod machine_doc_examples;
 mod openapi;
 mod real_world;
+mod resolve;
 mod simulator_machines;
 mod simulator_protocol;
 mod tidy;

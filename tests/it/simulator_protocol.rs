@@ -1158,12 +1158,13 @@ async fn machine_lookups_answer_from_the_simulated_fleet() {
     let page = client.list_machines().top(2).skip(1).await.expect("page");
     assert_eq!(page.value.len(), 2);
     assert_eq!(page.value[0].id, fleet[1].id);
-    let refused = client
+    let one = client
         .list_machines()
         .filter(mde_machine_actions::MachineFilter::id().eq(fleet[0].id.clone()))
         .await
-        .expect_err("the simulator does not filter machines");
-    assert_eq!(refused.status(), Some(StatusCode::BAD_REQUEST));
+        .expect("filtered listing");
+    let ids: Vec<&str> = one.value.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec![fleet[0].id.as_str()]);
 
     // By id, with the entity context the real service sends.
     let machine = client.get_machine(&fleet[0].id).await.expect("get");
@@ -1189,8 +1190,12 @@ async fn machine_lookups_answer_from_the_simulated_fleet() {
     let error = client.find_machines_by_ip(&ip, old).await.expect_err("too old");
     assert_eq!(error.error_code(), Some(ErrorCode::InvalidInput));
 
-    // By tag: simulated devices carry none.
-    let tagged = client.find_machines_by_tag("finance").use_starts_with_filter(true).await;
-    assert!(tagged.expect("find by tag").value.is_empty());
+    // By tag: every device carrying it, whatever the case.
+    let tag = fleet[0].machine_tags[0].to_ascii_lowercase();
+    let tagged = client.find_machines_by_tag(&tag).await.expect("find by tag").value;
+    let expected =
+        fleet.iter().filter(|m| m.machine_tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)));
+    assert_eq!(tagged.len(), expected.count());
+    assert!(tagged.iter().any(|m| m.id == fleet[0].id));
     simulator.shutdown().await;
 }

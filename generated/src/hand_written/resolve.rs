@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt as _};
 use mde_runtime::{Error, Filter, ODataLiteral as _, Timestamp};
@@ -305,15 +306,20 @@ impl Client {
         let at = options.at.clone().unwrap_or_else(Timestamp::now);
         let names = inputs.iter().filter(|(_, q)| matches!(q, DeviceQuery::Name(_))).count();
         let inventory = if names >= options.bulk_names.max(1) {
-            Some(self.list_machines().into_pager().collect_all().await)
+            Some(Arc::new(self.list_machines().into_pager().collect_all().await))
         } else {
             None
         };
-        let found: Vec<Found> = stream::iter(&inputs)
-            .map(|(_, query)| self.look_up(query, &at, inventory.as_ref()))
-            .buffered(options.concurrency)
-            .collect()
-            .await;
+        // Each lookup owns what it uses, so the returned future is `Send` for any caller.
+        let lookups: Vec<_> = inputs
+            .iter()
+            .map(|(_, query)| {
+                let (client, query, at, inventory) =
+                    (self.clone(), query.clone(), at.clone(), inventory.clone());
+                async move { client.look_up(&query, &at, inventory.as_deref()).await }
+            })
+            .collect();
+        let found: Vec<Found> = stream::iter(lookups).buffered(options.concurrency).collect().await;
         let mut resolution = Resolution::default();
         for ((input, _), found) in inputs.into_iter().zip(found) {
             judge(&mut resolution, input, found, options.prefer_active);
