@@ -11,7 +11,7 @@
 //! documented rate limits; and fault injection per route.
 //!
 //! It also serves the read-only Machine lookups (`listMachines`, `getMachine`,
-//! `findMachinesByIp`, `findMachinesByTag`: [`route::MACHINE_OPERATIONS`]) over devices with
+//! `findMachinesByIp`, `findMachinesByTag`) over devices with
 //! every documented Machine property ([`Machine`], [`machine`] for how they are drawn), so that
 //! code resolving a host name, an IP address or a tag to a device id can be tested too.
 //!

@@ -1,84 +1,23 @@
 //! [`Route`]: every endpoint the simulator serves. The API routes are the SDK's operations
-//! (`mde_machine_actions::operations::ALL`), so their names, verbs, paths and quotas come from
-//! the spec, then the read-only Machine lookups ([`MACHINE_OPERATIONS`]: `listMachines`,
-//! `getMachine`, `findMachinesByIp`, `findMachinesByTag`) for as long as the SDK does not
-//! have them: an operation of the SDK with the same name replaces the simulator's own. The
-//! token endpoint and the download route are the simulator's own.
+//! (`mde_machine_actions::operations::ALL`, the MachineAction methods and the read-only Machine
+//! lookups), so their names, verbs, paths and quotas come from the spec. The token endpoint and
+//! the download route are the simulator's own.
 //!
 //! Routes key the rate limits, the fault rules and the request statistics.
 
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::time::Duration;
 
 use mde_machine_actions::operations;
 // The one place the simulator names the SDK's runtime types.
+#[cfg(test)]
 pub(crate) use mde_machine_actions::Verb;
 pub(crate) use mde_machine_actions::{Operation, RateLimit};
 
-/// The documented quotas of the Machine lookups: 100 calls a minute and 1,500 an hour.
-const MACHINE_QUOTAS: &[RateLimit] = &[
-    RateLimit::new(100, Duration::from_secs(60)),
-    RateLimit::new(1500, Duration::from_secs(3600)),
-];
-
-/// The documented permissions of the Machine lookups: application, then delegated.
-const READ_MACHINES: (&[&str], &[&str]) =
-    (&["Machine.Read.All", "Machine.ReadWrite.All"], &["Machine.Read", "Machine.ReadWrite"]);
-
-/// `listMachines`: `GET /api/machines`, with OData `$filter`, `$top` and `$skip`.
-pub static LIST_MACHINES: Operation = Operation::new("listMachines", Verb::Get, "/api/machines")
-    .with_success(&[200])
-    .with_retry_safe(true)
-    .with_rate_limits(MACHINE_QUOTAS)
-    .with_permissions(READ_MACHINES.0, READ_MACHINES.1)
-    .with_docs_url("https://learn.microsoft.com/en-us/defender-endpoint/api/get-machines");
-
-/// `getMachine`: `GET /api/machines/{id}`.
-pub static GET_MACHINE: Operation = Operation::new("getMachine", Verb::Get, "/api/machines/{id}")
-    .with_success(&[200])
-    .with_retry_safe(true)
-    .with_rate_limits(MACHINE_QUOTAS)
-    .with_permissions(READ_MACHINES.0, READ_MACHINES.1)
-    .with_docs_url("https://learn.microsoft.com/en-us/defender-endpoint/api/get-machine-by-id");
-
-/// `findMachinesByIp`: `GET /api/machines/findbyip(ip='{ip}',timestamp={timestamp})`.
-pub static FIND_MACHINES_BY_IP: Operation = Operation::new(
-    "findMachinesByIp",
-    Verb::Get,
-    "/api/machines/findbyip(ip='{ip}',timestamp={timestamp})",
-)
-.with_success(&[200])
-.with_retry_safe(true)
-.with_rate_limits(MACHINE_QUOTAS)
-.with_permissions(READ_MACHINES.0, READ_MACHINES.1)
-.with_docs_url("https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-ip");
-
-/// `findMachinesByTag`: `GET /api/machines/findbytag?tag=...&useStartsWithFilter=...`.
-pub static FIND_MACHINES_BY_TAG: Operation =
-    Operation::new("findMachinesByTag", Verb::Get, "/api/machines/findbytag")
-        .with_success(&[200])
-        .with_retry_safe(true)
-        .with_rate_limits(MACHINE_QUOTAS)
-        .with_permissions(READ_MACHINES.0, READ_MACHINES.1)
-        .with_docs_url(
-            "https://learn.microsoft.com/en-us/defender-endpoint/api/find-machines-by-tag",
-        );
-
-/// The read-only Machine lookups the simulator serves besides the SDK's operations.
-pub static MACHINE_OPERATIONS: &[&Operation] =
-    &[&LIST_MACHINES, &GET_MACHINE, &FIND_MACHINES_BY_IP, &FIND_MACHINES_BY_TAG];
-
-/// Every API operation the simulator serves: the SDK's, in spec order, then those of
-/// [`MACHINE_OPERATIONS`] the SDK does not have (by name).
+/// Every API operation the simulator serves: the SDK's, in spec order.
 pub fn api_operations() -> impl Iterator<Item = &'static Operation> {
-    let sdk = operations::ALL.iter().copied();
-    let own = MACHINE_OPERATIONS
-        .iter()
-        .copied()
-        .filter(|own| operations::ALL.iter().all(|sdk| sdk.name != own.name));
-    sdk.chain(own)
+    operations::ALL.iter().copied()
 }
 
 /// One endpoint of the simulator: an operation of the API, the OAuth2 token endpoint, or the
@@ -215,11 +154,10 @@ mod tests {
     #[test]
     fn routes_are_the_operations_then_token_and_download() {
         let names: Vec<&str> = Route::all().map(Route::name).collect();
-        assert_eq!(names.len(), api_operations().count() + 2);
-        assert!(api_operations().count() >= operations::ALL.len());
+        assert_eq!(names.len(), operations::ALL.len() + 2);
         for name in ["listMachines", "getMachine", "findMachinesByIp", "findMachinesByTag"] {
             let route = Route::from_name(name).expect(name);
-            assert_eq!(route.rate_limits(), MACHINE_QUOTAS, "{name}");
+            assert_eq!(route.rate_limits().len(), 2, "{name}: per minute and per hour");
             assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{name} once");
         }
         assert_eq!(names[0], operations::ALL[0].name);

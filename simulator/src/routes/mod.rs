@@ -81,8 +81,7 @@ pub(crate) type Handler = fn(&Ctx<'_>, &Params) -> Result<Json, ApiFailure>;
 
 /// The hand-written part of the simulator: the behaviour of each operation, by its name in
 /// the spec. Everything else about an operation (verb, path, quotas, success status) comes
-/// from the SDK's operation constants (or, for the Machine lookups the SDK does not have yet,
-/// from [`crate::route::MACHINE_OPERATIONS`]); an operation missing here is answered with 501.
+/// from the SDK's operation constants; an operation missing here is answered with 501.
 const HANDLERS: &[(&str, Handler)] = &[
     ("listMachineActions", listing::list),
     ("getMachineAction", actions::get),
@@ -147,6 +146,13 @@ pub(crate) fn dispatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply, ApiFailu
 pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiFailure::invalid_body("the body is empty"));
+    }
+    // No member of a request body may be null: the models read a null as "absent", the
+    // service refuses it.
+    if let Ok(serde_json::Value::Object(members)) = serde_json::from_slice(body)
+        && let Some((name, _)) = members.iter().find(|(_, value)| value.is_null())
+    {
+        return Err(ApiFailure::invalid_body(format!("parameter {name} must not be null")));
     }
     serde_json::from_slice(body).map_err(|error| {
         let text = error.to_string();
