@@ -58,6 +58,8 @@ fn actions_per_device(simulator: &Simulator, kind: &MachineActionType) -> BTreeM
 /// 1,000 isolations under the documented quota (100 a minute), watched to completion. The
 /// quota alone keeps the 1,000th request from going before nine full minutes, and an action
 /// takes the simulator 3 s: 543 s is the least any client can take.
+// Prints its figures (run with --nocapture).
+#[allow(clippy::print_stderr)]
 #[tokio::test(start_paused = true)]
 async fn a_thousand_devices_are_isolated_and_watched_with_a_few_listings_and_no_429() {
     let config = Config::default()
@@ -104,6 +106,8 @@ async fn a_thousand_devices_are_isolated_and_watched_with_a_few_listings_and_no_
 /// A responder whose every request may fail after the action was created (20% 500s after
 /// processing, 20% connections closed after processing) and who runs the fleet again for
 /// every device it reports failed: every device ends with exactly one isolation.
+// Prints its figures (run with --nocapture).
+#[allow(clippy::print_stderr)]
 #[tokio::test(start_paused = true)]
 async fn retrying_every_failure_under_faults_after_processing_isolates_each_device_once() {
     let faults = FaultRule {

@@ -166,6 +166,8 @@ async fn a_failed_lookup_is_reported_with_its_error() {
 /// 1,000 host names: one listing of every device (paged) instead of a query per name, so it
 /// takes one call however many names there are; the same names queried one by one take 1,000
 /// calls, paced by the 100-a-minute quota. Both resolve every name.
+// Prints its figures (run with --nocapture).
+#[allow(clippy::print_stderr)]
 #[tokio::test(start_paused = true)]
 async fn a_thousand_host_names_resolve_with_one_listing() {
     let config = Config::default()
