@@ -1,6 +1,7 @@
 //! `cargo xtask fuzz [--cases N] [--seed S] [--compile K] [--threads T]`: a mutation campaign
 //! over the project's specs, reported as totals; failing specs are saved under
-//! `target/fuzz/failures/` to become fixtures.
+//! `target/fuzz/failures/` to become fixtures. `cargo xtask fuzz --replay DIR` checks the specs
+//! saved in DIR again, one at a time, with each one's verdict and time.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ fn parse(args: &[&str]) -> Result<Options, String> {
 
 /// Runs the task: exit 0 when every case held, 1 when one failed, 2 on bad usage or input.
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
+    if let ["--replay", dir] = args {
+        return replay(Path::new(dir));
+    }
     let options = match parse(args) {
         Ok(options) => options,
         Err(message) => {
@@ -130,4 +134,42 @@ fn compile_sample(root: &Path, sample: &[Case]) -> bool {
             true
         }
     }
+}
+
+/// Checks every `.json` spec in `dir` again; exit 1 when one panics, does not parse or takes
+/// longer than the case budget.
+fn replay(dir: &Path) -> ExitCode {
+    let mut paths: Vec<_> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    paths.sort();
+    let mut failed = 0;
+    let mut slowest = std::time::Duration::ZERO;
+    for path in &paths {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            eprintln!("error: cannot read {}", path.display());
+            return ExitCode::from(2);
+        };
+        let (outcome, elapsed) = fuzz::check(&text);
+        slowest = slowest.max(elapsed);
+        let bad = matches!(outcome, Outcome::Panicked(_) | Outcome::Unparseable(_))
+            || elapsed > fuzz::CASE_BUDGET;
+        if bad {
+            failed += 1;
+            println!("{}: {outcome:?} in {:.1} ms", path.display(), elapsed.as_secs_f64() * 1e3);
+        }
+    }
+    println!(
+        "{} specs replayed: {failed} failed; slowest {:.1} ms",
+        paths.len(),
+        slowest.as_secs_f64() * 1e3
+    );
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

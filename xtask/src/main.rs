@@ -18,7 +18,8 @@
 //!   folder searched recursively) with the spec and reports every difference that
 //!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
 //! - `cargo xtask fuzz [--cases N] [--seed S] [--compile K]` runs the generator's mutation
-//!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`.
+//!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`;
+//!   `cargo xtask fuzz --replay DIR` checks saved specs again.
 //!
 //! A spec with problems prints every problem and exits 2 without touching any file.
 
@@ -51,6 +52,7 @@ tasks:
                     mutate the project's specs N times (default 10000, seed 1): no panic, no
                     case over 1 s, every accepted spec's output parses; with --compile, the
                     generated code of K accepted cases must compile against the runtime
+  fuzz --replay DIR check the specs saved in DIR again (verdict and time of each)
 ";
 
 fn main() -> ExitCode {
