@@ -3,9 +3,12 @@
 //! pages, with their irregularities, but not copies of them) show no unexplained drift; copies
 //! mutated here by string replacement show exactly the one difference each mutation makes, with
 //! its page and line, and nothing else. The JSON rendering and the exit statuses are checked
-//! through [`docs_check::run`], which the xtask only feeds with files.
+//! through [`docs_check::run`], which the xtask only feeds with files. Pages grown to 40,000
+//! lines (`tests::large_pages`) report what their originals report, at the lines they moved to.
 
 use docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report};
+
+use tests::large_pages::{Size, grow, one_line_page};
 
 use crate::support::{fixture, project_root, read};
 
@@ -1149,4 +1152,83 @@ fn no_panic_on_any_page_text() {
             assert!(result.is_ok(), "{path}: {result:?}");
         }
     }
+}
+
+// ---- Large pages ----
+
+/// The findings as `(kind, line, subject, accepted)`, lines mapped by `line`.
+fn findings_at(report: &Report, line: impl Fn(usize) -> usize) -> Vec<(Kind, usize, String, bool)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.kind, line(f.line), f.subject.clone(), f.accepted.is_some()))
+        .collect()
+}
+
+#[test]
+fn a_page_of_40000_lines_reports_what_its_original_reports() {
+    // A correctness test, not a timed one: `cargo bench -p tests --bench docs_check` measures.
+    let live = mutate(
+        &method_page("run-live-response.md"),
+        "2. 50 concurrently running sessions",
+        "2. 25 concurrently running sessions",
+    );
+    let live_path = method_path("run-live-response.md");
+    let resource = vendored();
+    for (path, original) in [(live_path.as_str(), &live), (RESOURCE, &resource)] {
+        let large = grow(original, Size::lines(40_000).with_giant_line(4 * 1024 * 1024));
+        assert_eq!(large.line_count(), 40_000, "{path}");
+        assert!(large.text.len() > 4 * 1024 * 1024, "{path}");
+        let small = check(&[(path, original)]);
+        let big = check(&[(path, &large.text)]);
+        assert!(!small.findings.is_empty(), "{path}");
+        assert_eq!(
+            findings_at(&big, |l| l),
+            findings_at(&small, |l| large.line(l)),
+            "{path}: the large page's findings are its original's, at the lines they moved to"
+        );
+        assert_eq!(big.notes, small.notes, "{path}");
+        if path == live_path {
+            // The one unexplained finding of the live response page, on its line.
+            assert_eq!(
+                drift(&big),
+                vec![(
+                    Kind::LimitChanged,
+                    live_path.clone(),
+                    large.line(line_of(&live, "25 concurrently")),
+                    "concurrent sessions".to_owned()
+                )]
+            );
+        }
+    }
+
+    // A page that is one line of 4 MB is read as the page its file name says, without a
+    // request line.
+    let report = check(&[("run-live-response.md", &one_line_page(4 * 1024 * 1024))]);
+    assert_eq!(
+        drift(&report),
+        vec![(Kind::TableMissing, "run-live-response.md".to_owned(), 1, "HTTP request".to_owned())]
+    );
+}
+
+#[test]
+fn grown_pages_are_deterministic_and_exactly_sized() {
+    let page = method_page("isolate-machine.md");
+    let original_lines = page.lines().count();
+    for lines in [original_lines, 1_000, 1_001, 5_000] {
+        let large = grow(&page, Size::lines(lines));
+        assert_eq!(large.line_count(), lines);
+        assert_eq!(large, grow(&page, Size::lines(lines)));
+        // Every original line is where the map says.
+        let text: Vec<&str> = large.text.lines().collect();
+        for (index, line) in page.lines().enumerate() {
+            assert_eq!(text[large.line(index + 1) - 1], line);
+        }
+    }
+    assert_eq!(grow(&page, Size::lines(10)).text, page);
+    let large = grow(&page, Size::lines(2_000).with_giant_line(100_000));
+    assert!(large.text.lines().any(|l| l.len() >= 100_000));
+    assert!(large.text.matches("```json").count() > 5, "copies of the JSON example");
+    assert!(one_line_page(10_000).len() >= 10_000);
+    assert_eq!(one_line_page(10_000).lines().count(), 1);
 }
