@@ -90,8 +90,11 @@ impl std::error::Error for InputError {}
 /// How [`run`] renders the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// The readable report.
+    /// The readable report, accepted differences counted per page (see [`Report::to_text`]).
     Text,
+    /// The readable report with every accepted difference and its reason
+    /// ([`Report::to_text_verbose`]; `cargo xtask docs-check --verbose`).
+    VerboseText,
     /// JSON (see [`Report::to_json`]).
     Json,
 }
@@ -263,13 +266,14 @@ pub fn run_with(
         Ok(report) => {
             let stdout = match format {
                 Format::Text => report.to_text(),
+                Format::VerboseText => report.to_text_verbose(),
                 Format::Json => json_text(&report.to_json()),
             };
             Outcome { status: report.exit_status(), stdout, stderr: String::new() }
         }
         Err(error) => {
             let stdout = match format {
-                Format::Text => String::new(),
+                Format::Text | Format::VerboseText => String::new(),
                 Format::Json => error_json(error.message()),
             };
             Outcome { status: EXIT_INPUT, stdout, stderr: format!("docs-check: {error}\n") }

@@ -404,10 +404,11 @@ pub(crate) fn check_recorded(
             continue;
         }
         for statement in found.iter().filter(|f| !f.quantity.same(&entry.value)) {
-            sink.push(
+            sink.push_limit(
                 Kind::LimitChanged,
                 statement.line,
                 entry.limit.clone(),
+                statement.shown.clone(),
                 format!(
                     "the page states {} for {}; spec/docs-accepted.json records the documented \
                      value {} (the spec does not model this limit: {})",

@@ -652,10 +652,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
                     );
                 }
                 for limit in on_page.iter().filter(|l| l.calls != expected) {
-                    sink.push(
+                    sink.push_limit(
                         Kind::LimitChanged,
                         limit.line,
                         subject.clone(),
+                        limit.calls.to_string(),
                         format!(
                             "the page states {} calls per {unit}; the spec's {} has {expected}",
                             limit.calls, method.spec_name
@@ -665,10 +666,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
             }
             None => {
                 for limit in on_page {
-                    sink.push(
+                    sink.push_limit(
                         Kind::LimitAdded,
                         limit.line,
                         subject.clone(),
+                        limit.calls.to_string(),
                         format!(
                             "the page states {} calls per {unit}; the spec's {} has no such limit",
                             limit.calls, method.spec_name
@@ -679,10 +681,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
         }
     }
     for limit in stated.iter().filter(|l| matches!(l.unit, "second" | "day")) {
-        sink.push(
+        sink.push_limit(
             Kind::LimitAdded,
             limit.line,
             format!("per {}", limit.unit),
+            limit.calls.to_string(),
             format!(
                 "the page states {} calls per {}; the spec's rateLimits can only say per minute or per hour",
                 limit.calls, limit.unit
@@ -691,16 +694,18 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
     }
     let spec_size = method.paging.as_ref().map(|p| u64::from(p.max_top));
     match (page_size, spec_size) {
-        (Some((size, line)), Some(expected)) if size != expected => sink.push(
+        (Some((size, line)), Some(expected)) if size != expected => sink.push_limit(
             Kind::LimitChanged,
             line,
             "page size",
+            size.to_string(),
             format!("the page states a maximum page size of {size}; the spec's paging.maxTop is {expected}"),
         ),
-        (Some((size, line)), None) => sink.push(
+        (Some((size, line)), None) => sink.push_limit(
             Kind::LimitAdded,
             line,
             "page size",
+            size.to_string(),
             format!("the page states a maximum page size of {size}; the spec's {} does not page", method.spec_name),
         ),
         (None, Some(expected)) if covers_limits => sink.push(
@@ -721,20 +726,22 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
         .and_then(|m| u64::try_from(m).ok());
     let spec_top = param_max.or(spec_size);
     match (top, spec_top) {
-        (Some((max, line)), Some(expected)) if max != expected => sink.push(
+        (Some((max, line)), Some(expected)) if max != expected => sink.push_limit(
             Kind::LimitChanged,
             line,
             "$top",
+            max.to_string(),
             format!(
                 "the page gives $top a maximum of {max}; the spec's {} allows at most {expected} \
                  (its {top_name} parameter and paging.maxTop)",
                 method.spec_name
             ),
         ),
-        (Some((max, line)), None) => sink.push(
+        (Some((max, line)), None) => sink.push_limit(
             Kind::LimitAdded,
             line,
             "$top",
+            max.to_string(),
             format!(
                 "the page gives $top a maximum of {max}; the spec's {} has no $top maximum",
                 method.spec_name

@@ -7,9 +7,11 @@
 //!   removed.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
 //!   exits 1.
-//! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
-//!   folder searched recursively) with the spec and reports every difference that
-//!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
+//! - `cargo xtask docs-check PATH [--json] [--verbose]` compares Microsoft's pages at PATH (a
+//!   page, or a folder searched recursively) with the spec and reports every difference that
+//!   `spec/docs-accepted.json` does not explain, in full, and counts the accepted ones per page
+//!   (`--verbose`: each with its reason; `--json`: everything); exits 1 on such drift, 2 on
+//!   unreadable input.
 //! - `cargo xtask fuzz [--cases N] [--seed S] [--compile K]` runs the generator's mutation
 //!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`.
 //!
@@ -32,9 +34,11 @@ tasks:
   codegen           regenerate every derived file: generated/src/ and spec/openapi.json from
                     spec/machineaction.json, the golden crates and bad-spec expectations
   codegen --check   fail (exit 1) with a diff if a derived file is stale; writes nothing
-  docs-check PATH [--json]
+  docs-check PATH [--json] [--verbose]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
-                    exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
+                    exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input;
+                    accepted differences are counted per page (--verbose: listed with
+                    their reasons; --json: everything)
   fuzz [--cases N] [--seed S] [--compile K] [--threads T]
                     mutate the project's specs N times (default 10000, seed 1): no panic, no
                     case over 1 s, every accepted spec's output parses; with --compile, the
