@@ -27,14 +27,36 @@
 //! An `accepted` entry explains every finding on a page whose kind and subject are exactly
 //! those of `match`. Its `page` is the file name of the page it was read as
 //! (`machineaction.md`, also for a copy named `machineaction-altered.md`), or a suffix of the
-//! page's path. A `limits` entry is compared by `limits.rs`; `pattern` may also be an array of
-//! alternative wordings. Unknown members, unknown kinds, empty reasons, patterns without
-//! `{n}` and unreadable values are errors, so a typo cannot silently accept or check nothing.
+//! page's path. An entry accepting a documented limit's value (`limit-changed`, `limit-added`)
+//! must also name that value, `match.value`, and explains only a finding whose page states that
+//! value (compared as a quantity: `3 days` is `three days` and `72 hours`, but not `3`):
+//!
+//! ```json
+//! {
+//!   "page": "run-live-response.md",
+//!   "match": { "kind": "limit-changed", "subject": "concurrent sessions", "value": "25" },
+//!   "reason": "An older revision of the page; the spec follows the current one."
+//! }
+//! ```
+//!
+//! accepts a page stating 25 sessions, and a page stating 30 is still reported. Other kinds
+//! take no `value`.
+//!
+//! A `limits` entry is compared by `limits.rs`; `pattern` may also be an array of alternative
+//! wordings. Unknown members, unknown kinds, empty reasons, patterns without `{n}`, unreadable
+//! values and a missing or misplaced `match.value` are errors, so a typo cannot silently accept
+//! or check nothing.
+//!
+//! Matching a report's findings with the entries looks each finding up by kind and subject, so
+//! it takes time linear in the findings.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::Deserialize;
 
 use super::InputError;
-use super::limits::Recorded;
+use super::limits::{Quantity, Recorded};
 use super::report::{Kind, Report};
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +99,8 @@ struct RawEntry {
 struct RawMatch {
     kind: String,
     subject: String,
+    #[serde(default)]
+    value: Option<String>,
 }
 
 /// One accepted difference.
@@ -85,7 +109,20 @@ pub(crate) struct Entry {
     pub page: String,
     pub kind: Kind,
     pub subject: String,
+    /// For a documented limit's value: the value accepted, as written and read.
+    pub value: Option<(String, Quantity)>,
     pub reason: String,
+}
+
+/// The kinds of finding about a documented limit's value: their entries name the value.
+const VALUED: [Kind; 2] = [Kind::LimitChanged, Kind::LimitAdded];
+
+/// True when a finding's value (as the page states it) is the value an entry accepts: the same
+/// quantity, both with a unit of time or both without.
+fn same_value(accepted: &Quantity, stated: Option<&str>) -> bool {
+    stated.and_then(Quantity::parse).is_some_and(|stated| {
+        stated.unit.is_some() == accepted.unit.is_some() && stated.same(accepted)
+    })
 }
 
 /// The contents of the file.
@@ -143,11 +180,42 @@ pub(crate) fn parse(text: &str) -> Result<Accepted, InputError> {
         if entry.reason.trim().is_empty() {
             problems.push(format!("{at}: `reason` is empty; every accepted difference needs one"));
         }
+        let value = match (kind, entry.matcher.value) {
+            (Some(kind), None) if VALUED.contains(&kind) => {
+                problems.push(format!(
+                    "{at}: `match.value` is missing; an accepted {} names the documented value \
+                     it accepts (`25`, `three days`), so that a page stating another value is \
+                     still reported",
+                    kind.as_str()
+                ));
+                None
+            }
+            (Some(kind), Some(_)) if !VALUED.contains(&kind) => {
+                problems.push(format!(
+                    "{at}: `match.value` is only for {} (a documented limit's value), not {}",
+                    VALUED.map(Kind::as_str).join(" and "),
+                    kind.as_str()
+                ));
+                None
+            }
+            (_, Some(text)) => match Quantity::parse(&text) {
+                Some(quantity) => Some((text, quantity)),
+                None => {
+                    problems.push(format!(
+                        "{at}: `match.value` `{text}` is not a number, optionally followed by a \
+                         unit of time (`25`, `three days`)"
+                    ));
+                    None
+                }
+            },
+            (_, None) => None,
+        };
         if let Some(kind) = kind {
             entries.push(Entry {
                 page: entry.page,
                 kind,
                 subject: entry.matcher.subject,
+                value,
                 reason: entry.reason,
             });
         }
@@ -168,26 +236,52 @@ pub(crate) fn page_matches(entry_page: &str, page: &str, read_as: Option<&str>) 
         || read_as.is_some_and(|name| name == entry_page)
 }
 
-/// The file name of the page `page` was recognised as.
-fn read_as<'r>(report: &'r Report, page: &str) -> Option<&'r str> {
-    report.recognised.iter().find(|r| r.page == page).map(|r| r.as_page.as_str())
-}
-
 /// Marks the findings that an entry explains, and notes the entries for checked pages that
-/// explained nothing.
+/// explained nothing. A finding about a limit's value whose entry accepts another value stays
+/// unexplained, and its message says which value is accepted.
 pub(crate) fn apply(entries: &[Entry], report: &mut Report) {
     let mut used = vec![false; entries.len()];
-    let names: Vec<Option<String>> =
-        report.findings.iter().map(|f| read_as(report, &f.page).map(str::to_owned)).collect();
-    for (finding, name) in report.findings.iter_mut().zip(&names) {
-        let entry = entries.iter().enumerate().find(|(_, e)| {
-            e.kind == finding.kind
-                && e.subject == finding.subject
-                && page_matches(&e.page, &finding.page, name.as_deref())
+    // The file name each checked page was read as.
+    let mut read_as: BTreeMap<String, String> = BTreeMap::new();
+    for r in &report.recognised {
+        read_as.entry(r.page.clone()).or_insert_with(|| r.as_page.clone());
+    }
+    // The entries of each kind and subject, in file order.
+    let mut by_match: BTreeMap<(Kind, &str), Vec<usize>> = BTreeMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        by_match.entry((entry.kind, entry.subject.as_str())).or_default().push(index);
+    }
+    for finding in &mut report.findings {
+        let name = read_as.get(&finding.page).map(String::as_str);
+        let candidates = by_match.get(&(finding.kind, finding.subject.as_str()));
+        let mut other_values: Vec<&str> = Vec::new();
+        let entry = candidates.into_iter().flatten().copied().find(|&index| {
+            let entry = &entries[index];
+            if !page_matches(&entry.page, &finding.page, name) {
+                return false;
+            }
+            match &entry.value {
+                Some((text, value)) if !same_value(value, finding.value.as_deref()) => {
+                    other_values.push(text);
+                    false
+                }
+                _ => true,
+            }
         });
-        if let Some((index, entry)) = entry {
-            used[index] = true;
-            finding.accepted = Some(entry.reason.clone());
+        match entry {
+            Some(index) => {
+                used[index] = true;
+                finding.accepted = Some(entries[index].reason.clone());
+            }
+            None if !other_values.is_empty() => {
+                let _ = write!(
+                    finding.message,
+                    " (spec/docs-accepted.json accepts this difference only for the documented \
+                     value {})",
+                    other_values.join(", ")
+                );
+            }
+            None => {}
         }
     }
     for (entry, used) in entries.iter().zip(used) {
@@ -196,8 +290,9 @@ pub(crate) fn apply(entries: &[Entry], report: &mut Report) {
             .iter()
             .any(|r| page_matches(&entry.page, &r.page, Some(r.as_page.as_str())));
         if !used && checked {
+            let value = entry.value.as_ref().map_or(String::new(), |(v, _)| format!(" = {v}"));
             report.notes.push(format!(
-                "accepted difference no longer seen: {} {} `{}` (remove it from \
+                "accepted difference no longer seen: {} {} `{}`{value} (remove it from \
                  spec/docs-accepted.json if the page was fixed)",
                 entry.page,
                 entry.kind.as_str(),

@@ -9,6 +9,7 @@ use super::text::{
     match_names, mentions, nested_members, similarity, spec_kind, value_lists,
 };
 use codegen::ir::{EnumDef, Field, StructDef, Type, TypeDef};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A member as a page documents it.
 #[derive(Debug, Clone, Default)]
@@ -90,16 +91,21 @@ pub(crate) fn compare_fields(
         def.fields.iter().map(|f| (f.wire.as_str(), f.aliases.as_slice())).collect();
     let matches = match_names(&names, &spec_names);
     let lines: Vec<usize> = fields.iter().map(|f| f.line).collect();
+    // The matched rows, in page order: at most one per spec member.
+    let matched_rows: Vec<&DocField> =
+        fields.iter().zip(&matches).filter(|(_, m)| m.is_some()).map(|(f, _)| f).collect();
+    // Which spec members a row matched.
+    let mut listed = vec![false; def.fields.len()];
+    for (j, _) in matches.iter().flatten() {
+        listed[*j] = true;
+    }
 
     for (doc, matched) in fields.iter().zip(&matches) {
         let subject = format!("{}{}", list.prefix, doc.name);
         let Some((index, how)) = *matched else {
-            let earlier = fields
-                .iter()
-                .zip(&matches)
-                .find(|(f, m)| f.name == doc.name && m.is_some() && f.line < doc.line);
+            let earlier = matched_rows.iter().find(|f| f.name == doc.name && f.line < doc.line);
             let message = match earlier {
-                Some((f, _)) => format!(
+                Some(f) => format!(
                     "the {} lists `{}` a second time (first at line {})",
                     list.what, doc.name, f.line
                 ),
@@ -150,7 +156,7 @@ pub(crate) fn compare_fields(
     }
 
     for (index, field) in def.fields.iter().enumerate() {
-        if matches.iter().any(|m| m.is_some_and(|(j, _)| j == index)) {
+        if listed[index] {
             continue;
         }
         let line = insertion_line(&matches, &lines, index, end_line);
@@ -243,12 +249,8 @@ fn compare_member(
     let listed = !cell.is_empty() || !doc.extra_values.is_empty();
     let mut values = cell.clone();
     values.extend(doc.extra_values.iter().cloned());
-    let mut seen: Vec<String> = Vec::new();
-    values.retain(|(v, _)| {
-        let fresh = !seen.contains(v);
-        seen.push(v.clone());
-        fresh
-    });
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    values.retain(|(v, _)| seen.insert(v.clone()));
     let present: &[(String, usize)] = if cell.is_empty() { &doc.extra_values } else { &cell };
     let listing = Listing { values: &values, present };
 
@@ -327,14 +329,19 @@ fn compare_member(
     {
         let members = nested_members(&doc.desc);
         if !members.is_empty() {
+            // The values of the lists anchored to each member, in page order, for the first
+            // member of that name (a second one is reported as listed twice).
+            let mut anchored: BTreeMap<&str, Vec<(String, usize)>> = BTreeMap::new();
+            for l in &lists {
+                if let Some(anchor) = &l.anchor {
+                    let values = l.values.iter().map(|v| (v.clone(), doc.line));
+                    anchored.entry(anchor.as_str()).or_default().extend(values);
+                }
+            }
             let nested: Vec<DocField> = members
                 .into_iter()
                 .map(|(member, word)| DocField {
-                    extra_values: lists
-                        .iter()
-                        .filter(|l| l.anchor.as_deref() == Some(member.as_str()))
-                        .flat_map(|l| l.values.iter().map(|v| (v.clone(), doc.line)))
-                        .collect(),
+                    extra_values: anchored.remove(member.as_str()).unwrap_or_default(),
                     name: member,
                     line: doc.line,
                     type_cell: word,

@@ -8,7 +8,9 @@
 
 use super::Spec;
 use super::json::{self, Member, Node, Value};
+use super::markdown::Doc;
 use super::report::{Kind, Sink};
+use super::text::plain;
 use codegen::ir::{StructDef, Type, TypeDef};
 
 /// What an example shows.
@@ -19,6 +21,41 @@ pub(crate) enum Role {
     /// A response body or the resource's JSON representation: OData annotations
     /// (`@odata.context`) are allowed.
     Response,
+}
+
+/// How messages and `spec/docs-accepted.json` name a page's JSON examples: `Response example,
+/// JSON block 2` for the second example under the innermost heading above it (`(top of page)`
+/// above every heading). Each heading's title is made plain once.
+#[derive(Debug)]
+pub(crate) struct Labels<'d> {
+    doc: &'d Doc,
+    /// Examples seen so far under each heading; index 0 is the top of the page, `h + 1`
+    /// heading `h`.
+    counts: Vec<usize>,
+    /// The plain title of each heading, once asked for (same indexes).
+    titles: Vec<Option<String>>,
+}
+
+impl<'d> Labels<'d> {
+    pub fn new(doc: &'d Doc) -> Self {
+        let slots = doc.headings.len() + 1;
+        Self { doc, counts: vec![0; slots], titles: vec![None; slots] }
+    }
+
+    /// The label of the next example, the one whose fence opens at `line`.
+    pub fn next(&mut self, line: usize) -> String {
+        let heading = self.doc.innermost_heading(line);
+        let slot = heading.map_or(0, |h| h + 1);
+        self.counts[slot] += 1;
+        let count = self.counts[slot];
+        let doc = self.doc;
+        let title = self.titles[slot].get_or_insert_with(|| {
+            let text =
+                heading.and_then(|h| doc.headings.get(h)).map_or("(top of page)", |h| &h.text);
+            plain(text)
+        });
+        format!("{title}, JSON block {count}")
+    }
 }
 
 /// Where the JSON in a fence starts: the index of its first line, and whether an HTTP status
@@ -218,7 +255,8 @@ impl Validator<'_, '_, '_> {
 
     fn object(&mut self, node: &Node, members: &[Member], def: &StructDef, path: &str) {
         let mut unknown: Vec<&Member> = Vec::new();
-        let mut present: Vec<usize> = Vec::new();
+        // Which of the model's fields the example has given so far.
+        let mut present = vec![false; def.fields.len()];
         for member in members {
             let member_path = child(path, &member.key);
             let by_wire = def.fields.iter().position(|f| f.wire == member.key);
@@ -226,7 +264,7 @@ impl Validator<'_, '_, '_> {
             match (by_wire, by_alias) {
                 (Some(index), _) | (None, Some(index)) => {
                     let field = &def.fields[index];
-                    if present.contains(&index) {
+                    if present[index] {
                         self.invalid(
                             member.line,
                             &member_path,
@@ -236,7 +274,7 @@ impl Validator<'_, '_, '_> {
                             ),
                         );
                     }
-                    present.push(index);
+                    present[index] = true;
                     if by_wire.is_none() {
                         self.sink.push(
                             Kind::ExampleAliasKey,
@@ -262,7 +300,7 @@ impl Validator<'_, '_, '_> {
             .fields
             .iter()
             .enumerate()
-            .filter(|(i, f)| f.required && !present.contains(i))
+            .filter(|(i, f)| f.required && !present[*i])
             .map(|(_, f)| f.wire.as_str())
             .collect();
         for member in unknown {

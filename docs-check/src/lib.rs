@@ -27,7 +27,9 @@
 //! - Findings that `spec/docs-accepted.json` explains are marked accepted (`accepted.rs`).
 //!
 //! Any page text is acceptable input: what cannot be read as expected becomes a finding, never a
-//! panic. Only an unusable spec or accepted-differences file, or a page the check does not
+//! panic. The check takes time linear in the pages' length (or `n log n`): the page is split
+//! into lines once, and nothing reads the text before or after a position again for each
+//! line, phrase or example (`cargo bench -p tests --bench docs_check` measures it). Only an unusable spec or accepted-differences file, or a page the check does not
 //! recognise (unless [`Options::skip_unrecognised`] lists it as skipped), is an [`InputError`].
 
 mod accepted;
@@ -42,6 +44,7 @@ mod report;
 mod resource;
 mod text;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 pub use report::{EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report};
@@ -87,8 +90,11 @@ impl std::error::Error for InputError {}
 /// How [`run`] renders the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// The readable report.
+    /// The readable report, accepted differences counted per page (see [`Report::to_text`]).
     Text,
+    /// The readable report with every accepted difference and its reason
+    /// ([`Report::to_text_verbose`]; `cargo xtask docs-check --verbose`).
+    VerboseText,
     /// JSON (see [`Report::to_json`]).
     Json,
 }
@@ -224,7 +230,11 @@ pub fn check_with(
             spec.resource_page
         ));
     }
-    let order = |page: &str| report.pages.iter().position(|p| p == page).unwrap_or(usize::MAX);
+    let mut positions: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, page) in report.pages.iter().enumerate() {
+        positions.entry(page.as_str()).or_insert(index);
+    }
+    let order = |page: &str| positions.get(page).copied().unwrap_or(usize::MAX);
     findings.sort_by(|a, b| {
         (order(&a.page), a.line, a.kind, &a.subject).cmp(&(
             order(&b.page),
@@ -256,13 +266,14 @@ pub fn run_with(
         Ok(report) => {
             let stdout = match format {
                 Format::Text => report.to_text(),
+                Format::VerboseText => report.to_text_verbose(),
                 Format::Json => json_text(&report.to_json()),
             };
             Outcome { status: report.exit_status(), stdout, stderr: String::new() }
         }
         Err(error) => {
             let stdout = match format {
-                Format::Text => String::new(),
+                Format::Text | Format::VerboseText => String::new(),
                 Format::Json => error_json(error.message()),
             };
             Outcome { status: EXIT_INPUT, stdout, stderr: format!("docs-check: {error}\n") }

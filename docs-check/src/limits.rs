@@ -11,41 +11,119 @@
 //! that has a Limitations section, that is `limit-removed`, at that section's heading: the limit
 //! is gone, or its wording changed and the pattern needs updating.
 
+use std::ops::Range;
+
 use super::markdown::Doc;
 use super::report::{Kind, Sink};
+
+/// The words of a page's prose (front matter and fenced blocks excluded), in order: read once
+/// per page ([`Doc::words`]) for the documented limits the method checks and the recorded ones.
+/// Their cleaned text shares one buffer, so a word costs no allocation of its own.
+#[derive(Debug, Default)]
+pub(crate) struct Words {
+    /// The cleaned text of every word, one after another.
+    buffer: String,
+    list: Vec<Word>,
+    /// The indexes of the words that write a number, in order.
+    numbers: Vec<usize>,
+}
 
 /// A word of the page's prose.
 #[derive(Debug, Clone)]
 pub(crate) struct Word {
-    /// Lowercased, with surrounding punctuation removed (inner commas kept: `1,500`).
-    pub text: String,
-    /// As written.
-    pub raw: String,
+    /// Where its text is in [`Words::buffer`]: lowercased, with surrounding punctuation
+    /// removed (inner commas kept: `1,500`).
+    text: Range<usize>,
+    /// Where it is in its line, as written.
+    raw: Range<usize>,
     /// 1-based line.
     pub line: usize,
+    /// The number it writes ([`number`]), if any.
+    pub number: Option<u64>,
+    /// True when its text starts with a digit.
+    pub digits: bool,
+}
+
+impl Words {
+    /// Reads the prose words of `doc`.
+    pub fn of(doc: &Doc) -> Words {
+        let mut words = Words::default();
+        for (index, line) in doc.lines.iter().enumerate() {
+            if !doc.prose.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            // The words as `split_whitespace` reads them, with their offsets.
+            let mut rest = line.as_str();
+            let mut offset = 0;
+            loop {
+                let trimmed = rest.trim_start();
+                offset += rest.len() - trimmed.len();
+                if trimmed.is_empty() {
+                    break;
+                }
+                let len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+                let raw = offset..offset + len;
+                clean_into(&trimmed[..len], &mut words.buffer);
+                offset += len;
+                rest = &trimmed[len..];
+                let start = words.list.last().map_or(0, |w| w.text.end);
+                if words.buffer.len() == start {
+                    continue;
+                }
+                let text = &words.buffer[start..];
+                let number = number(text);
+                if number.is_some() {
+                    words.numbers.push(words.list.len());
+                }
+                words.list.push(Word {
+                    text: start..words.buffer.len(),
+                    raw,
+                    line: index + 1,
+                    number,
+                    digits: text.starts_with(|c: char| c.is_ascii_digit()),
+                });
+            }
+        }
+        words
+    }
+
+    /// How many words.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Word `index`.
+    pub fn get(&self, index: usize) -> Option<&Word> {
+        self.list.get(index)
+    }
+
+    /// The cleaned text of word `index`, or "" past the end.
+    pub fn text(&self, index: usize) -> &str {
+        self.list.get(index).map_or("", |w| &self.buffer[w.text.clone()])
+    }
+
+    /// Word `index` as written on its line of `doc` (the page the words were read from).
+    pub fn raw<'d>(&self, doc: &'d Doc, index: usize) -> &'d str {
+        self.list.get(index).map_or("", |w| doc.line(w.line).get(w.raw.clone()).unwrap_or(""))
+    }
 }
 
 /// Trims what surrounds a word: everything but letters, digits and inner commas.
 fn clean(word: &str) -> String {
-    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != ',');
-    word.trim_matches(',').to_lowercase()
+    let mut out = String::new();
+    clean_into(word, &mut out);
+    out
 }
 
-/// Every word of the page's prose (front matter and fenced blocks excluded), in order.
-pub(crate) fn prose_words(doc: &Doc) -> Vec<Word> {
-    let mut words = Vec::new();
-    for (index, line) in doc.lines.iter().enumerate() {
-        if !doc.prose.get(index).copied().unwrap_or(false) {
-            continue;
-        }
-        for raw in line.split_whitespace() {
-            let text = clean(raw);
-            if !text.is_empty() {
-                words.push(Word { text, raw: raw.to_owned(), line: index + 1 });
-            }
-        }
+/// [`clean`], written at the end of `out`.
+fn clean_into(word: &str, out: &mut String) {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != ',');
+    let word = word.trim_matches(',');
+    if word.is_ascii() {
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        out.push_str(&word.to_lowercase());
     }
-    words
 }
 
 const NUMBER_WORDS: [&str; 21] = [
@@ -197,31 +275,32 @@ pub(crate) struct Found {
     pub line: usize,
 }
 
-/// Every place where `pattern` fits the words, with the quantity in its hole.
-pub(crate) fn find(words: &[Word], pattern: &Pattern) -> Vec<Found> {
+/// Every place where `pattern` fits the words of `doc`, with the quantity in its hole.
+pub(crate) fn find(doc: &Doc, words: &Words, pattern: &Pattern) -> Vec<Found> {
     let mut found = Vec::new();
-    for (i, word) in words.iter().enumerate() {
-        let Some(n) = number(&word.text) else {
+    for &i in &words.numbers {
+        let word = &words.list[i];
+        let Some(n) = word.number else {
             continue;
         };
         let Some(start) = i.checked_sub(pattern.before.len()) else {
             continue;
         };
-        if !words[start..i].iter().zip(&pattern.before).all(|(w, p)| w.text == *p) {
+        if !pattern.before.iter().enumerate().all(|(k, p)| words.text(start + k) == *p) {
             continue;
         }
         let mut end = i + 1;
-        let unit = words.get(end).and_then(|w| Unit::parse(&w.text));
+        let unit = (end < words.len()).then(|| Unit::parse(words.text(end))).flatten();
         if unit.is_some() {
             end += 1;
         }
-        let after = words.get(end..end + pattern.after.len());
-        if !after.is_some_and(|a| a.iter().zip(&pattern.after).all(|(w, p)| w.text == *p)) {
+        if end + pattern.after.len() > words.len()
+            || !pattern.after.iter().enumerate().all(|(k, p)| words.text(end + k) == *p)
+        {
             continue;
         }
-        let shown: Vec<&str> = words[i..i + 1 + usize::from(unit.is_some())]
-            .iter()
-            .map(|w| w.raw.trim_matches(|c: char| !c.is_alphanumeric() && c != ','))
+        let shown: Vec<&str> = (i..i + 1 + usize::from(unit.is_some()))
+            .map(|j| words.raw(doc, j).trim_matches(|c: char| !c.is_alphanumeric() && c != ','))
             .collect();
         found.push(Found {
             quantity: Quantity { number: n, unit },
@@ -301,9 +380,9 @@ pub(crate) fn check_recorded(
     if recorded.is_empty() {
         return;
     }
-    let words = prose_words(doc);
+    let words = doc.words();
     for entry in recorded {
-        let found: Vec<Found> = entry.patterns.iter().flat_map(|p| find(&words, p)).collect();
+        let found: Vec<Found> = entry.patterns.iter().flat_map(|p| find(doc, words, p)).collect();
         if found.is_empty() {
             if let Some(line) = limitations {
                 let patterns: Vec<String> =
@@ -325,10 +404,11 @@ pub(crate) fn check_recorded(
             continue;
         }
         for statement in found.iter().filter(|f| !f.quantity.same(&entry.value)) {
-            sink.push(
+            sink.push_limit(
                 Kind::LimitChanged,
                 statement.line,
                 entry.limit.clone(),
+                statement.shown.clone(),
                 format!(
                     "the page states {} for {}; spec/docs-accepted.json records the documented \
                      value {} (the spec does not model this limit: {})",
@@ -347,8 +427,9 @@ mod tests {
         Pattern::parse(text)
     }
 
-    fn words_of(text: &str) -> Vec<Word> {
-        prose_words(&Doc::parse(text))
+    fn find_in(text: &str, pattern: &Pattern) -> Vec<Found> {
+        let doc = Doc::parse(text);
+        find(&doc, doc.words(), pattern)
     }
 
     #[test]
@@ -365,11 +446,11 @@ mod tests {
     #[test]
     fn patterns_find_numbers_across_lines() {
         let p = pattern("queued for up to {n}").unwrap();
-        let found = find(&words_of("It is queued for up\nto 3\ndays."), &p);
+        let found = find_in("It is queued for up\nto 3\ndays.", &p);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].shown.as_str(), found[0].line), ("3 days", 2));
         let p = pattern("{n} concurrently running sessions").unwrap();
-        let found = find(&words_of("2. 25 concurrently running sessions (429)."), &p);
+        let found = find_in("2. 25 concurrently running sessions (429).", &p);
         assert_eq!(found[0].quantity, Quantity { number: 25, unit: None });
         assert!(pattern("no hole").is_err());
         assert!(pattern("{n}").is_err());

@@ -12,6 +12,14 @@
 //! - `[!INCLUDE ...]` lines, notes and everything else are ordinary text.
 //!
 //! Nothing here can fail: any text is a page, possibly one without headings or tables.
+//!
+//! Reading a page is linear in its length, and so are the questions asked of it afterwards:
+//! the headings above a line are found by binary search and each heading's parent, the lines of
+//! tables are marked once, and each heading is lowercased once.
+
+use std::cell::OnceCell;
+
+use super::limits::Words;
 
 /// A parsed page.
 #[derive(Debug)]
@@ -27,6 +35,11 @@ pub(crate) struct Doc {
     pub fences: Vec<Fence>,
     /// Pipe tables outside fences, in page order.
     pub tables: Vec<Table>,
+    /// For each line (same index as `lines`), true when it belongs to a pipe table (header,
+    /// delimiter or row).
+    in_table: Vec<bool>,
+    /// The words of the prose, read when first asked for ([`Doc::words`]).
+    words: OnceCell<Words>,
 }
 
 /// A `#`-style heading.
@@ -38,6 +51,11 @@ pub(crate) struct Heading {
     pub level: usize,
     /// The heading text, trimmed, closing `#`s removed.
     pub text: String,
+    /// `text`, lowercased.
+    pub lower: String,
+    /// Index (into `Doc::headings`) of the heading whose section holds this one: the nearest
+    /// heading before it of a lower level.
+    pub parent: Option<usize>,
 }
 
 /// A fenced code block.
@@ -120,7 +138,9 @@ impl Doc {
             start = end + 1;
         }
 
-        let mut headings = Vec::new();
+        let mut headings: Vec<Heading> = Vec::new();
+        // The indexes of the headings whose sections are open, outermost first.
+        let mut chain: Vec<usize> = Vec::new();
         let mut fences = Vec::new();
         let mut open: Option<OpenFence> = None;
         for (index, line) in lines.iter().enumerate().skip(start) {
@@ -159,7 +179,14 @@ impl Doc {
                     } else if line.len() - trimmed.len() < 4
                         && let Some((level, text)) = heading(trimmed)
                     {
-                        headings.push(Heading { line: number, level, text });
+                        // The parent is the nearest heading before this one of a lower level.
+                        while chain.last().is_some_and(|&h| headings[h].level >= level) {
+                            chain.pop();
+                        }
+                        let parent = chain.last().copied();
+                        chain.push(headings.len());
+                        let lower = text.to_lowercase();
+                        headings.push(Heading { line: number, level, text, lower, parent });
                     }
                 }
             }
@@ -169,7 +196,15 @@ impl Doc {
         }
 
         let tables = tables(&lines, &prose);
-        Doc { lines, prose, headings, fences, tables }
+        let mut in_table = vec![false; lines.len()];
+        for table in &tables {
+            for number in table.header_line..table.end_line() {
+                if let Some(flag) = in_table.get_mut(number - 1) {
+                    *flag = true;
+                }
+            }
+        }
+        Doc { lines, prose, headings, fences, tables, in_table, words: OnceCell::new() }
     }
 
     /// The line range `[start, end)` (1-based) covered by heading `index`: from the heading to
@@ -187,24 +222,25 @@ impl Doc {
 
     /// The first heading whose lowercased text satisfies `pred`.
     pub fn find_heading(&self, pred: impl Fn(&str) -> bool) -> Option<usize> {
-        self.headings.iter().position(|h| pred(&h.text.to_lowercase()))
+        self.headings.iter().position(|h| pred(&h.lower))
     }
 
-    /// The headings whose sections contain `line`, outermost first.
+    /// The headings whose sections contain `line`, outermost first: the innermost heading
+    /// above it and its parents (at most six).
     pub fn headings_above(&self, line: usize) -> Vec<&Heading> {
         let mut chain: Vec<&Heading> = Vec::new();
-        for heading in self.headings.iter().take_while(|h| h.line < line) {
-            while chain.last().is_some_and(|last| last.level >= heading.level) {
-                chain.pop();
-            }
+        let mut next = self.innermost_heading(line);
+        while let Some(heading) = next.and_then(|h| self.headings.get(h)) {
             chain.push(heading);
+            next = heading.parent;
         }
+        chain.reverse();
         chain
     }
 
     /// Index (into `headings`) of the innermost heading above `line`.
     pub fn innermost_heading(&self, line: usize) -> Option<usize> {
-        self.headings.iter().rposition(|h| h.line < line)
+        self.headings.partition_point(|h| h.line < line).checked_sub(1)
     }
 
     /// The text of line `number` (1-based), or "" past the end.
@@ -223,13 +259,14 @@ impl Doc {
         })
     }
 
-    /// The 1-based lines that belong to a pipe table (header, delimiter and rows).
-    pub fn table_lines(&self) -> Vec<usize> {
-        let mut lines = Vec::new();
-        for table in &self.tables {
-            lines.extend(table.header_line..table.end_line());
-        }
-        lines
+    /// The words of the page's prose, read once.
+    pub fn words(&self) -> &Words {
+        self.words.get_or_init(|| Words::of(self))
+    }
+
+    /// True when line `number` (1-based) belongs to a pipe table (header, delimiter or row).
+    pub fn is_table_line(&self, number: usize) -> bool {
+        number.checked_sub(1).and_then(|i| self.in_table.get(i)).copied().unwrap_or(false)
     }
 
     /// True when line `number` (1-based) is ordinary text.

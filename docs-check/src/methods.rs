@@ -17,12 +17,12 @@
 
 use super::Spec;
 use super::compare::{DocField, ListKind, Listing, collect_enums, compare_enum, compare_fields};
-use super::examples::{self, Role, is_header_line, json_start};
-use super::limits::{Word, number, prose_words};
+use super::examples::{self, Labels, Role, is_header_line, json_start};
 use super::markdown::{Doc, Fence, Table};
 use super::report::{Kind, Sink};
 use super::text::{PHRASES, is_identifier, mentions, plain, value_lists};
 use codegen::ir::{EnumDef, FilterOp, Method, PathPart, Per, Type, TypeDef};
+use std::collections::BTreeMap;
 
 const VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -80,10 +80,7 @@ fn template_fence(doc: &Doc) -> Option<(usize, Request)> {
     });
     in_section.or_else(|| {
         doc.fences.iter().enumerate().find_map(|(i, f)| {
-            let in_example = doc
-                .headings_above(f.line)
-                .iter()
-                .any(|h| h.text.to_lowercase().contains("example"));
+            let in_example = doc.headings_above(f.line).iter().any(|h| h.lower.contains("example"));
             if in_example { None } else { request_line(&f.body).map(|r| (i, r)) }
         })
     })
@@ -100,17 +97,15 @@ fn is_verb(token: &str) -> bool {
     VERBS.iter().any(|v| v.eq_ignore_ascii_case(token))
 }
 
-/// True when `{` or `<` is left open.
-fn unbalanced(text: &str) -> bool {
-    let mut depth: i32 = 0;
-    for c in text.chars() {
-        match c {
-            '{' | '<' => depth += 1,
-            '}' | '>' => depth -= 1,
-            _ => {}
-        }
-    }
-    depth > 0
+/// How many more `{` and `<` than `}` and `>` the text has: positive when one is left open.
+fn depth(text: &str) -> i64 {
+    text.chars()
+        .map(|c| match c {
+            '{' | '<' => 1,
+            '}' | '>' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Reads `VERB target` from the first non-blank line of a fence body, joining continuation lines.
@@ -126,6 +121,8 @@ fn request_line(body: &[(usize, String)]) -> Option<Request> {
         return None;
     }
     let mut target = tokens.collect::<Vec<_>>().join(" ");
+    // The balance of `{`/`<` against `}`/`>` in `target`, kept as lines are joined.
+    let mut open_depth = depth(&target);
     let mut next = first + 1;
     while let Some((_, more)) = body.get(next) {
         let more = more.trim();
@@ -133,7 +130,7 @@ fn request_line(body: &[(usize, String)]) -> Option<Request> {
         {
             break;
         }
-        let open = unbalanced(&target);
+        let open = open_depth > 0;
         let joins = target.is_empty()
             || open
             || target.ends_with('/')
@@ -141,13 +138,11 @@ fn request_line(body: &[(usize, String)]) -> Option<Request> {
         if !joins {
             break;
         }
-        if target.is_empty() {
-            target = more.to_owned();
-        } else if open {
-            target = format!("{target} {more}");
-        } else {
-            target.push_str(more);
+        if open && !target.is_empty() {
+            target.push(' ');
         }
+        target.push_str(more);
+        open_depth += depth(more);
         next += 1;
     }
     if target.is_empty() {
@@ -322,7 +317,7 @@ fn examples_and_requests(
     template: Option<usize>,
     sink: &mut Sink<'_>,
 ) {
-    let mut counts: Vec<(Option<usize>, usize)> = Vec::new();
+    let mut labels = Labels::new(doc);
     for (index, fence) in doc.fences.iter().enumerate() {
         if Some(index) == template {
             continue;
@@ -340,18 +335,7 @@ fn examples_and_requests(
         if start.is_none() && (request.is_some() || !is_json_lang(fence)) {
             continue;
         }
-        let heading = doc.innermost_heading(fence.line);
-        let count = match counts.iter_mut().find(|(h, _)| *h == heading) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                counts.push((heading, 1));
-                1
-            }
-        };
-        let label = example_label(doc, heading, count);
+        let label = labels.next(fence.line);
         let Some((start, status)) = start else {
             let text = rest.iter().map(|(_, l)| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
             let line =
@@ -421,17 +405,10 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// How messages and `spec/docs-accepted.json` name the `count`th JSON example under a heading.
-fn example_label(doc: &Doc, heading: Option<usize>, count: usize) -> String {
-    let title =
-        heading.and_then(|h| doc.headings.get(h)).map_or("(top of page)", |h| h.text.as_str());
-    format!("{}, JSON block {count}", plain(title))
-}
-
 /// Request or response, from the nearest heading that says which.
 fn heading_role(doc: &Doc, line: usize) -> Option<Role> {
     doc.headings_above(line).iter().rev().find_map(|h| {
-        let text = h.text.to_lowercase();
+        let text = &h.lower;
         if text.contains("response") {
             Some(Role::Response)
         } else if text.contains("request") {
@@ -535,6 +512,12 @@ fn body_fields(doc: &Doc, table: &Table, section_end: usize) -> Vec<DocField> {
         })
         .collect();
 
+    // The first row of each name, for the bold names that introduce bullets.
+    let mut rows_by_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for (index, field) in fields.iter().enumerate() {
+        rows_by_name.entry(field.name.as_str()).or_insert(index);
+    }
+    let mut bullets: Vec<(usize, String, usize)> = Vec::new();
     let mut current: Option<usize> = None;
     for n in table.end_line()..section_end {
         if !doc.is_prose(n) {
@@ -550,7 +533,7 @@ fn body_fields(doc: &Doc, table: &Table, section_end: usize) -> Vec<DocField> {
                 let token = item.split(':').next().unwrap_or("");
                 let token = plain(token);
                 if is_identifier(&token) {
-                    fields[index].extra_values.push((token, n));
+                    bullets.push((index, token, n));
                 }
             }
             continue;
@@ -562,9 +545,12 @@ fn body_fields(doc: &Doc, table: &Table, section_end: usize) -> Vec<DocField> {
             let name = &rest[..close];
             let lower = line.to_lowercase();
             if lower.contains("one of") || lower.contains("values") || lower.contains("following") {
-                current = fields.iter().position(|f| f.name == name);
+                current = rows_by_name.get(name).copied();
             }
         }
+    }
+    for (index, token, n) in bullets {
+        fields[index].extra_values.push((token, n));
     }
     fields
 }
@@ -595,38 +581,44 @@ struct Stated {
 /// Words that, after `$top`, introduce its maximum.
 const MAXIMUM_WORDS: [&str; 6] = ["max", "maximum", "most", "limit", "up", "maximal"];
 
+/// True when a word as written holds `$top`, or the page's typo `$stop`, in any case.
+fn names_top(raw: &str) -> bool {
+    let holds =
+        |name: &[u8]| raw.as_bytes().windows(name.len()).any(|w| w.eq_ignore_ascii_case(name));
+    raw.contains('$') && (holds(b"$top") || holds(b"$stop"))
+}
+
 fn stated_limits(doc: &Doc) -> Stated {
-    let tokens: Vec<Word> = prose_words(doc);
+    let words = doc.words();
     let mut stated = Stated::default();
-    for i in 0..tokens.len() {
-        let at = |k: usize| tokens.get(i + k).map_or("", |w| w.text.as_str());
-        let digits =
-            |t: &str| if t.starts_with(|c: char| c.is_ascii_digit()) { number(t) } else { None };
-        if let Some(calls) = digits(at(0))
+    for i in 0..words.len() {
+        let at = |k: usize| words.text(i + k);
+        let digits = |k: usize| words.get(i + k).filter(|w| w.digits).and_then(|w| w.number);
+        let line = |k: usize| words.get(i + k).map_or(0, |w| w.line);
+        if let Some(calls) = digits(0)
             && matches!(at(1), "calls" | "call" | "requests" | "request")
             && at(2) == "per"
         {
             let unit =
                 ["minute", "hour", "second", "day"].into_iter().find(|u| at(3).starts_with(u));
             if let Some(unit) = unit {
-                stated.rates.push(Limit { calls, unit, line: tokens[i].line });
+                stated.rates.push(Limit { calls, unit, line: line(0) });
             }
         }
         if stated.page_size.is_none() && at(0) == "page" && at(1) == "size" {
-            let value = digits(at(2))
-                .or_else(|| matches!(at(2), "is" | "of").then(|| digits(at(3))).flatten());
+            let value =
+                digits(2).or_else(|| matches!(at(2), "is" | "of").then(|| digits(3)).flatten());
             if let Some(value) = value {
-                stated.page_size = Some((value, tokens[i].line));
+                stated.page_size = Some((value, line(0)));
             }
         }
-        let raw = tokens[i].raw.to_ascii_lowercase();
-        if stated.top.is_none() && (raw.contains("$top") || raw.contains("$stop")) {
+        if stated.top.is_none() && names_top(words.raw(doc, i)) {
             let keyword = (1..=6).find(|k| MAXIMUM_WORDS.contains(&at(*k)));
             if let Some(k) = keyword
-                && let Some(n) = (k + 1..=k + 4).find(|n| digits(at(*n)).is_some())
-                && let Some(value) = digits(at(n))
+                && let Some(n) = (k + 1..=k + 4).find(|n| digits(*n).is_some())
+                && let Some(value) = digits(n)
             {
-                stated.top = Some((value, tokens[i + n].line));
+                stated.top = Some((value, line(n)));
             }
         }
     }
@@ -660,10 +652,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
                     );
                 }
                 for limit in on_page.iter().filter(|l| l.calls != expected) {
-                    sink.push(
+                    sink.push_limit(
                         Kind::LimitChanged,
                         limit.line,
                         subject.clone(),
+                        limit.calls.to_string(),
                         format!(
                             "the page states {} calls per {unit}; the spec's {} has {expected}",
                             limit.calls, method.spec_name
@@ -673,10 +666,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
             }
             None => {
                 for limit in on_page {
-                    sink.push(
+                    sink.push_limit(
                         Kind::LimitAdded,
                         limit.line,
                         subject.clone(),
+                        limit.calls.to_string(),
                         format!(
                             "the page states {} calls per {unit}; the spec's {} has no such limit",
                             limit.calls, method.spec_name
@@ -687,10 +681,11 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
         }
     }
     for limit in stated.iter().filter(|l| matches!(l.unit, "second" | "day")) {
-        sink.push(
+        sink.push_limit(
             Kind::LimitAdded,
             limit.line,
             format!("per {}", limit.unit),
+            limit.calls.to_string(),
             format!(
                 "the page states {} calls per {}; the spec's rateLimits can only say per minute or per hour",
                 limit.calls, limit.unit
@@ -699,16 +694,18 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
     }
     let spec_size = method.paging.as_ref().map(|p| u64::from(p.max_top));
     match (page_size, spec_size) {
-        (Some((size, line)), Some(expected)) if size != expected => sink.push(
+        (Some((size, line)), Some(expected)) if size != expected => sink.push_limit(
             Kind::LimitChanged,
             line,
             "page size",
+            size.to_string(),
             format!("the page states a maximum page size of {size}; the spec's paging.maxTop is {expected}"),
         ),
-        (Some((size, line)), None) => sink.push(
+        (Some((size, line)), None) => sink.push_limit(
             Kind::LimitAdded,
             line,
             "page size",
+            size.to_string(),
             format!("the page states a maximum page size of {size}; the spec's {} does not page", method.spec_name),
         ),
         (None, Some(expected)) if covers_limits => sink.push(
@@ -729,20 +726,22 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
         .and_then(|m| u64::try_from(m).ok());
     let spec_top = param_max.or(spec_size);
     match (top, spec_top) {
-        (Some((max, line)), Some(expected)) if max != expected => sink.push(
+        (Some((max, line)), Some(expected)) if max != expected => sink.push_limit(
             Kind::LimitChanged,
             line,
             "$top",
+            max.to_string(),
             format!(
                 "the page gives $top a maximum of {max}; the spec's {} allows at most {expected} \
                  (its {top_name} parameter and paging.maxTop)",
                 method.spec_name
             ),
         ),
-        (Some((max, line)), None) => sink.push(
+        (Some((max, line)), None) => sink.push_limit(
             Kind::LimitAdded,
             line,
             "$top",
+            max.to_string(),
             format!(
                 "the page gives $top a maximum of {max}; the spec's {} has no $top maximum",
                 method.spec_name
@@ -766,10 +765,9 @@ fn limits(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
 /// first the enums of the method's request and response models (named by member path, such as
 /// `commands[].commandStatus`), then any enum of the spec (named by its type name).
 fn prose_value_lists(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
-    let table_lines = doc.table_lines();
     let usable = |n: usize| {
         let line = doc.line(n).trim();
-        doc.is_prose(n) && !line.is_empty() && !line.starts_with('#') && !table_lines.contains(&n)
+        doc.is_prose(n) && !line.is_empty() && !line.starts_with('#') && !doc.is_table_line(n)
     };
     let mut candidates: Vec<(String, &EnumDef)> = Vec::new();
     let models = method.body.iter().chain(std::iter::once(&method.response));
@@ -810,6 +808,7 @@ fn prose_value_lists(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sin
                 PHRASES.iter().any(|p| lower.contains(p))
             })
             .unwrap_or(start);
+        let mut mentions = FirstMention::new(doc, phrase_line, n);
         for list in value_lists(&paragraph) {
             let overlap = |def: &EnumDef| {
                 list.values.iter().filter(|v| def.variants.iter().any(|x| &x.wire == *v)).count()
@@ -825,19 +824,8 @@ fn prose_value_lists(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sin
             let Some((_, subject, def)) = best else {
                 continue;
             };
-            let values: Vec<(String, usize)> = list
-                .values
-                .iter()
-                .map(|v| {
-                    let line = lines
-                        .iter()
-                        .copied()
-                        .filter(|&l| l >= phrase_line)
-                        .find(|&l| mentions(doc.line(l), v))
-                        .unwrap_or(phrase_line);
-                    (v.clone(), line)
-                })
-                .collect();
+            let values: Vec<(String, usize)> =
+                list.values.iter().map(|v| (v.clone(), mentions.line(v))).collect();
             let listing = Listing { values: &values, present: &values };
             let note = if *subject == def.name {
                 " (a value list in the page's text)".to_owned()
@@ -846,6 +834,52 @@ fn prose_value_lists(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sin
             };
             compare_enum(&listing, def, subject, phrase_line, &note, sink);
         }
+    }
+}
+
+/// Where a paragraph's listed values are mentioned: for each value, the first line from the
+/// line of the paragraph's first phrase on that mentions it as a whole word (else that line).
+/// Each line is read once: values that are single words are looked up in an index of the
+/// paragraph's words, built when first needed; other values are searched for once each.
+#[derive(Debug)]
+struct FirstMention<'d> {
+    doc: &'d Doc,
+    /// The first line searched (the phrase's), and the line after the paragraph.
+    from: usize,
+    to: usize,
+    /// The first line of each word (a run of ASCII letters, digits and `_`) from `from` on.
+    words: Option<BTreeMap<&'d str, usize>>,
+    /// The lines found for values that are not single words.
+    others: BTreeMap<String, usize>,
+}
+
+impl<'d> FirstMention<'d> {
+    fn new(doc: &'d Doc, from: usize, to: usize) -> Self {
+        Self { doc, from, to, words: None, others: BTreeMap::new() }
+    }
+
+    fn line(&mut self, value: &str) -> usize {
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let (doc, from, to) = (self.doc, self.from, self.to);
+        if !value.is_empty() && value.chars().all(is_word) {
+            // A whole-word mention of a single word is a word of the line equal to it.
+            let words = self.words.get_or_insert_with(|| {
+                let mut words = BTreeMap::new();
+                for l in from..to {
+                    for word in doc.line(l).split(|c: char| !is_word(c)) {
+                        if !word.is_empty() {
+                            words.entry(word).or_insert(l);
+                        }
+                    }
+                }
+                words
+            });
+            return words.get(value).copied().unwrap_or(from);
+        }
+        *self
+            .others
+            .entry(value.to_owned())
+            .or_insert_with(|| (from..to).find(|&l| mentions(doc.line(l), value)).unwrap_or(from))
     }
 }
 

@@ -1,5 +1,7 @@
-//! What the check found, and its two renderings: a readable report and JSON for machines.
+//! What the check found, and its renderings: a readable report (concise, or verbose with every
+//! accepted difference and its reason) and JSON for machines.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -103,6 +105,7 @@ kinds! {
 
 /// One difference between a page and the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// What kind of difference.
     pub kind: Kind,
@@ -116,6 +119,11 @@ pub struct Finding {
     pub subject: String,
     /// One or two sentences for people.
     pub message: String,
+    /// The documented value a limit finding is about, as the page states it (`25`, `1,500`,
+    /// `three days`): set for [`Kind::LimitChanged`] and [`Kind::LimitAdded`], `None`
+    /// otherwise. An accepted entry for such a finding names the value it accepts
+    /// (`match.value`), so that a page stating another value is still reported.
+    pub value: Option<String>,
     /// The reason from `spec/docs-accepted.json` when the difference is deliberate.
     pub accepted: Option<String>,
 }
@@ -182,12 +190,28 @@ impl Report {
         if self.has_drift() { EXIT_DRIFT } else { EXIT_CLEAN }
     }
 
-    /// The readable report.
+    /// The readable report: the pages, every unexplained difference in full, the accepted
+    /// differences counted (one line per page, by kind), the notes and the verdict. See
+    /// [`to_text_verbose`](Self::to_text_verbose) for the accepted differences in full.
     pub fn to_text(&self) -> String {
+        self.text(false)
+    }
+
+    /// [`to_text`](Self::to_text) with every accepted difference in full, each with its
+    /// reason (`cargo xtask docs-check --verbose`).
+    pub fn to_text_verbose(&self) -> String {
+        self.text(true)
+    }
+
+    fn text(&self, verbose: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "docs-check: {} page(s) checked against the spec", self.pages.len());
+        let mut recognised: BTreeMap<&str, &Recognised> = BTreeMap::new();
+        for r in &self.recognised {
+            recognised.entry(r.page.as_str()).or_insert(r);
+        }
         for page in &self.pages {
-            match self.recognised.iter().find(|r| &r.page == page) {
+            match recognised.get(page.as_str()) {
                 Some(r) if !file_name_is(page, &r.as_page) => {
                     let _ =
                         writeln!(out, "  {page} (read as {}, by {})", r.as_page, r.by.join(", "));
@@ -212,11 +236,18 @@ impl Report {
                 write_finding(&mut out, finding);
             }
         }
-        if !accepted.is_empty() {
+        if !accepted.is_empty() && verbose {
             let _ = writeln!(out, "\nAccepted differences ({}):", accepted.len());
             for finding in &accepted {
                 write_finding(&mut out, finding);
             }
+        } else if !accepted.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nAccepted differences ({}; --verbose lists each with its reason):",
+                accepted.len()
+            );
+            write_accepted_summary(&mut out, &self.pages, &accepted);
         }
         if !self.notes.is_empty() {
             let _ = writeln!(out, "\nNotes:");
@@ -242,9 +273,10 @@ impl Report {
         out
     }
 
-    /// The JSON report: `{ "pages", "recognised": [{page, as, by}], "skipped": [{page,
-    /// reason}], "findings": [{kind, page, line, subject, message, accepted}], "notes",
-    /// "unexplained", "accepted", "status" }`.
+    /// The JSON report, with every finding in full whatever the text's verbosity: `{ "pages",
+    /// "recognised": [{page, as, by}], "skipped": [{page, reason}], "findings": [{kind, page,
+    /// line, subject, value, message, accepted}], "notes", "unexplained", "accepted", "status"
+    /// }` (`value` is `null` but for limit findings).
     pub fn to_json(&self) -> Value {
         let findings: Vec<Value> = self
             .findings
@@ -255,6 +287,7 @@ impl Report {
                     "page": f.page,
                     "line": f.line,
                     "subject": f.subject,
+                    "value": f.value,
                     "message": f.message,
                     "accepted": f.accepted,
                 })
@@ -284,6 +317,31 @@ impl Report {
 /// True when the last component of `path` is `name`.
 fn file_name_is(path: &str, name: &str) -> bool {
     path.rsplit(['/', '\\']).next() == Some(name)
+}
+
+/// One line per page with accepted differences, in page order: how many, and how many of each
+/// kind (in the order of [`Kind::ALL`]).
+fn write_accepted_summary(out: &mut String, pages: &[String], accepted: &[&Finding]) {
+    let mut by_page: BTreeMap<&str, BTreeMap<Kind, usize>> = BTreeMap::new();
+    for finding in accepted {
+        *by_page.entry(finding.page.as_str()).or_default().entry(finding.kind).or_default() += 1;
+    }
+    let line = |out: &mut String, page: &str, kinds: &BTreeMap<Kind, usize>| {
+        let total: usize = kinds.values().sum();
+        let kinds: Vec<String> =
+            kinds.iter().map(|(kind, n)| format!("{} {n}", kind.as_str())).collect();
+        let _ = writeln!(out, "  {page}: {total} ({})", kinds.join(", "));
+    };
+    // Checked pages in their order, then any page the list does not hold (a report built by
+    // hand), by name.
+    for page in pages {
+        if let Some(kinds) = by_page.remove(page.as_str()) {
+            line(out, page, &kinds);
+        }
+    }
+    for (page, kinds) in &by_page {
+        line(out, page, kinds);
+    }
 }
 
 fn write_finding(out: &mut String, finding: &Finding) {
@@ -321,12 +379,37 @@ impl<'a> Sink<'a> {
         subject: impl Into<String>,
         message: impl Into<String>,
     ) {
+        self.record(kind, line, subject.into(), None, message.into());
+    }
+
+    /// Records a finding about a documented limit's value (`limit-changed`, `limit-added`):
+    /// `value` is the value as the page states it.
+    pub fn push_limit(
+        &mut self,
+        kind: Kind,
+        line: usize,
+        subject: impl Into<String>,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.record(kind, line, subject.into(), Some(value.into()), message.into());
+    }
+
+    fn record(
+        &mut self,
+        kind: Kind,
+        line: usize,
+        subject: String,
+        value: Option<String>,
+        message: String,
+    ) {
         self.out.push(Finding {
             kind,
             page: self.page.to_owned(),
             line: line.max(1),
-            subject: subject.into(),
-            message: message.into(),
+            subject,
+            message,
+            value,
             accepted: None,
         });
     }

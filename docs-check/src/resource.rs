@@ -4,7 +4,7 @@
 
 use super::Spec;
 use super::compare::{DocField, ListKind, compare_fields};
-use super::examples::{self, Role, json_start};
+use super::examples::{self, Labels, Role, json_start};
 use super::markdown::{Doc, Table};
 use super::report::{Kind, Sink};
 use super::text::{insertion_line, link_target, plain};
@@ -34,11 +34,7 @@ pub(crate) fn property_table(doc: &Doc) -> Option<&Table> {
         .collect();
     candidates
         .iter()
-        .find(|t| {
-            doc.headings_above(t.header_line)
-                .iter()
-                .any(|h| h.text.to_lowercase().contains("propert"))
-        })
+        .find(|t| doc.headings_above(t.header_line).iter().any(|h| h.lower.contains("propert")))
         .or(candidates.first())
         .copied()
 }
@@ -146,27 +142,14 @@ fn method_table(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
 
 /// Every JSON block on the page (the "Json representation") as a resource object.
 fn representation(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
-    let mut counts: Vec<(Option<usize>, usize)> = Vec::new();
+    let mut labels = Labels::new(doc);
     for fence in &doc.fences {
         let json_lang = matches!(fence.lang.as_str(), "json" | "javascript" | "js");
         let start = json_start(&fence.body);
         if start.is_none() && !json_lang {
             continue;
         }
-        let heading = doc.innermost_heading(fence.line);
-        let count = match counts.iter_mut().find(|(h, _)| *h == heading) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                counts.push((heading, 1));
-                1
-            }
-        };
-        let title =
-            heading.and_then(|h| doc.headings.get(h)).map_or("(top of page)", |h| h.text.as_str());
-        let label = format!("{}, JSON block {count}", plain(title));
+        let label = labels.next(fence.line);
         match start {
             Some((start, _)) => {
                 let ty = Type::Named(spec.resource.name.clone());

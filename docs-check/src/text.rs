@@ -2,6 +2,8 @@
 //! cells ("Possible values are: ..."), nested members of `Class` cells, documented type names
 //! mapped onto spec types, and matching documented names with spec names.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use codegen::ir::{Api, Type, TypeDef};
 
 /// The cell as plain text: links reduced to their text, `<br>`/`<p>` to spaces, emphasis and
@@ -15,64 +17,88 @@ pub(crate) fn plain(cell: &str) -> String {
 /// Links reduced to their text, HTML line breaks to spaces and backslash escapes resolved, but
 /// quotes and emphasis kept (they delimit listed values).
 pub(crate) fn strip_markup(cell: &str) -> String {
+    let bytes = cell.as_bytes();
     let mut out = String::with_capacity(cell.len());
-    let chars: Vec<char> = cell.chars().collect();
-    // Position of the next `>`, `]` and `)` at or after each index, so that no scan is repeated.
-    let next_of = |target: char| -> Vec<Option<usize>> {
-        let mut next = vec![None; chars.len() + 1];
-        for j in (0..chars.len()).rev() {
-            next[j] = if chars[j] == target { Some(j) } else { next[j + 1] };
-        }
-        next
-    };
-    let (next_gt, next_bracket, next_paren) = (next_of('>'), next_of(']'), next_of(')'));
+    let (mut next_gt, mut next_lt) = (Next::new(b'>'), Next::new(b'<'));
+    let (mut next_bracket, mut next_paren) = (Next::new(b']'), Next::new(b')'));
+    // Bytes before `copied` are in `out` (or dropped); the markup is ASCII, so every position
+    // where it starts or ends is a character boundary.
+    let mut copied = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' && i + 1 < chars.len() && chars[i + 1].is_ascii_punctuation() {
-            out.push(chars[i + 1]);
-            i += 2;
-        } else if c == '<' {
-            let end = next_gt[i];
-            let tag: Option<String> = end.map(|e| chars[i + 1..e].iter().collect::<String>());
-            match (end, tag) {
-                (Some(e), Some(tag)) if is_html_break(&tag) => {
-                    out.push(' ');
-                    i = e + 1;
-                }
-                _ => {
-                    out.push(c);
-                    i += 1;
-                }
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1).is_some_and(u8::is_ascii_punctuation) => {
+                out.push_str(&cell[copied..i]);
+                out.push(char::from(bytes[i + 1]));
+                i += 2;
+                copied = i;
             }
-        } else if c == '[' {
-            // [text](target) -> text; anything else stays as written.
-            let close = next_bracket[i];
-            match close {
-                Some(close) if chars.get(close + 1) == Some(&'(') => {
-                    let end = next_paren[close];
-                    match end {
-                        Some(end) => {
-                            out.extend(&chars[i + 1..close]);
-                            i = end + 1;
-                        }
-                        None => {
-                            out.push(c);
-                            i += 1;
-                        }
+            b'<' => {
+                // A tag holding another `<` is no break, so each byte is read as part of at
+                // most one tag.
+                let end = next_gt
+                    .at(bytes, i)
+                    .filter(|&e| next_lt.at(bytes, i + 1).is_none_or(|lt| lt > e))
+                    .filter(|&e| is_html_break(&cell[i + 1..e]));
+                match end {
+                    Some(e) => {
+                        out.push_str(&cell[copied..i]);
+                        out.push(' ');
+                        i = e + 1;
+                        copied = i;
                     }
-                }
-                _ => {
-                    out.push(c);
-                    i += 1;
+                    None => i += 1,
                 }
             }
-        } else {
-            out.push(c);
-            i += 1;
+            b'[' => {
+                // [text](target) -> text; anything else stays as written.
+                let end = next_bracket
+                    .at(bytes, i)
+                    .filter(|&close| bytes.get(close + 1) == Some(&b'('))
+                    .and_then(|close| next_paren.at(bytes, close).map(|end| (close, end)));
+                match end {
+                    Some((close, end)) => {
+                        out.push_str(&cell[copied..i]);
+                        out.push_str(&cell[i + 1..close]);
+                        i = end + 1;
+                        copied = i;
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
         }
     }
+    out.push_str(&cell[copied..]);
     out
+}
+
+/// The next position of one byte at or after a position, for positions that never decrease:
+/// each search starts where the last one ended, so all of them read the text once.
+#[derive(Debug)]
+struct Next {
+    target: u8,
+    /// The last answer: the first position of `target` at or after the position asked for
+    /// (`None`: there is none), once asked.
+    last: Option<Option<usize>>,
+}
+
+impl Next {
+    fn new(target: u8) -> Self {
+        Self { target, last: None }
+    }
+
+    fn at(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
+        match self.last {
+            Some(Some(found)) if found >= from => return Some(found),
+            Some(None) => return None,
+            _ => {}
+        }
+        let found = bytes.get(from..).and_then(|rest| rest.iter().position(|&b| b == self.target));
+        let found = found.map(|k| from + k);
+        self.last = Some(found);
+        found
+    }
 }
 
 fn is_html_break(tag: &str) -> bool {
@@ -120,38 +146,47 @@ pub(crate) const PHRASES: [&str; 10] = [
     "can be one of",
 ];
 
-/// Every value list in a cell.
+/// Every value list in a cell (or a paragraph).
+///
+/// The phrases are looked for in the order of [`PHRASES`]; an occurrence overlapping one
+/// already found is skipped ("one of the following values" wins over "can be one of"). A list
+/// runs from its phrase to the end of the sentence or to the next phrase, whichever comes
+/// first, so no text is read for two lists.
 pub(crate) fn value_lists(cell: &str) -> Vec<ValueList> {
     let text = strip_markup(cell);
     let lower = text.to_ascii_lowercase();
-    let mut found: Vec<(usize, usize)> = Vec::new();
+    // Start -> end of each occurrence found. They never overlap, so the one starting last
+    // before an occurrence's end is the only one that can overlap it.
+    let mut found: BTreeMap<usize, usize> = BTreeMap::new();
     for phrase in PHRASES {
-        let mut from = 0;
-        while let Some(pos) = lower[from..].find(phrase).map(|p| p + from) {
+        for (pos, _) in lower.match_indices(phrase) {
             let end = pos + phrase.len();
-            if !found.iter().any(|&(s, e)| pos < e && s < end) {
-                found.push((pos, end));
+            if found.range(..end).next_back().is_none_or(|(_, &e)| e <= pos) {
+                found.insert(pos, end);
             }
-            from = end;
         }
     }
-    found.sort_unstable();
-    found
-        .into_iter()
-        .filter_map(|(pos, end)| {
-            let values = list_after(&text[end..]);
-            (!values.is_empty()).then(|| ValueList { values, anchor: anchor_before(&text[..pos]) })
-        })
-        .collect()
+    let found: Vec<(usize, usize)> = found.into_iter().collect();
+    let mut anchors = Anchors::new(&text);
+    let mut lists = Vec::new();
+    for (k, &(pos, end)) in found.iter().enumerate() {
+        let limit = found.get(k + 1).map_or(text.len(), |&(next, _)| next);
+        let values = list_after(&text[end..limit]);
+        if !values.is_empty() {
+            lists.push(ValueList { values, anchor: anchors.before(pos) });
+        }
+    }
+    lists
 }
 
-/// The values listed right after a phrase, up to the end of the sentence.
+/// The values listed right after a phrase (`rest` runs to the next phrase), up to the end of
+/// the sentence.
 fn list_after(rest: &str) -> Vec<String> {
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '-');
     let mut end = rest.len();
     let mut in_quote = false;
-    let chars: Vec<(usize, char)> = rest.char_indices().collect();
-    for (k, &(i, c)) in chars.iter().enumerate() {
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match c {
             '"' | '\u{201c}' | '\u{201d}' => in_quote = !in_quote,
             '(' | ';' | '\n' if !in_quote => {
@@ -159,7 +194,7 @@ fn list_after(rest: &str) -> Vec<String> {
                 break;
             }
             '.' if !in_quote => {
-                let next = chars.get(k + 1).map(|&(_, n)| n);
+                let next = chars.peek().map(|&(_, n)| n);
                 if next.is_none_or(|n| n.is_whitespace() || n == '|') {
                     end = i;
                     break;
@@ -235,16 +270,53 @@ pub(crate) fn quoted_tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// The code-quoted name the phrase belongs to, if it is in the same sentence.
-fn anchor_before(before: &str) -> Option<String> {
-    let close = before.rfind('`')?;
-    let open = before[..close].rfind('`')?;
-    let between = &before[close + 1..];
-    if between.contains(". ") || between.trim_end().ends_with('.') {
-        return None;
+/// Finds the code-quoted name a phrase belongs to: the last `` `name` `` before it, if it is in
+/// the same sentence (no `. ` between them, and no `.` just before the phrase). The backticks
+/// and sentence stops of the text are found once, so the text before each phrase is not read
+/// again; asked for phrases in page order, it reads each character a bounded number of times.
+#[derive(Debug)]
+struct Anchors<'t> {
+    text: &'t str,
+    /// Byte positions of the backticks, in order.
+    ticks: Vec<usize>,
+    /// Byte positions of the `. ` pairs, in order.
+    stops: Vec<usize>,
+    /// The last closing backtick read, with its name.
+    last: Option<(usize, Option<String>)>,
+}
+
+impl<'t> Anchors<'t> {
+    fn new(text: &'t str) -> Self {
+        let ticks = text.match_indices('`').map(|(i, _)| i).collect();
+        let stops = text.match_indices(". ").map(|(i, _)| i).collect();
+        Self { text, ticks, stops, last: None }
     }
-    let name = before[open + 1..close].trim();
-    is_identifier(name).then(|| name.to_owned())
+
+    /// The name the phrase starting at byte `pos` belongs to.
+    fn before(&mut self, pos: usize) -> Option<String> {
+        let k = self.ticks.partition_point(|&t| t < pos);
+        let (open, close) = match k {
+            0 | 1 => return None,
+            _ => (self.ticks[k - 2], self.ticks[k - 1]),
+        };
+        // A `. ` wholly between the closing backtick and the phrase ends the sentence.
+        let j = self.stops.partition_point(|&s| s + 2 <= pos);
+        if j > 0 && self.stops[j - 1] > close {
+            return None;
+        }
+        if self.text[close + 1..pos].trim_end().ends_with('.') {
+            return None;
+        }
+        if let Some((at, name)) = &self.last
+            && *at == close
+        {
+            return name.clone();
+        }
+        let name = self.text[open + 1..close].trim();
+        let name = is_identifier(name).then(|| name.to_owned());
+        self.last = Some((close, name.clone()));
+        name
+    }
 }
 
 /// Values quoted anywhere in the cell, for cells without a value list.
@@ -310,14 +382,10 @@ pub(crate) fn mentions(text: &str, value: &str) -> bool {
     })
 }
 
-fn dedup(values: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for value in values {
-        if !out.contains(&value) {
-            out.push(value);
-        }
-    }
-    out
+/// The values without repeats, each where it first occurs.
+pub(crate) fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    values.into_iter().filter(|value| seen.insert(value.clone())).collect()
 }
 
 /// A type as a page writes it.

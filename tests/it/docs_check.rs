@@ -3,9 +3,13 @@
 //! pages, with their irregularities, but not copies of them) show no unexplained drift; copies
 //! mutated here by string replacement show exactly the one difference each mutation makes, with
 //! its page and line, and nothing else. The JSON rendering and the exit statuses are checked
-//! through [`docs_check::run`], which the xtask only feeds with files.
+//! through [`docs_check::run`], which the xtask only feeds with files. Pages grown to 40,000
+//! lines (`tests::large_pages`) report what their originals report, at the lines they moved to;
+//! an accepted limit holds for the documented value it names and no other.
 
 use docs_check::{self, EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Format, Kind, Options, Page, Report};
+
+use tests::large_pages::{Size, grow, one_line_page};
 
 use crate::support::{fixture, project_root, read};
 
@@ -1159,4 +1163,299 @@ fn no_panic_on_any_page_text() {
             assert!(result.is_ok(), "{path}: {result:?}");
         }
     }
+}
+
+// ---- Large pages ----
+
+/// The findings as `(kind, line, subject, value, accepted)`, lines mapped by `line`.
+fn findings_at(
+    report: &Report,
+    line: impl Fn(usize) -> usize,
+) -> Vec<(Kind, usize, String, Option<String>, bool)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.kind, line(f.line), f.subject.clone(), f.value.clone(), f.accepted.is_some()))
+        .collect()
+}
+
+#[test]
+fn a_page_of_40000_lines_reports_what_its_original_reports() {
+    // A correctness test, not a timed one: `cargo bench -p tests --bench docs_check` measures.
+    let live = mutate(
+        &method_page("run-live-response.md"),
+        "2. 50 concurrently running sessions",
+        "2. 25 concurrently running sessions",
+    );
+    let live_path = method_path("run-live-response.md");
+    let resource = vendored();
+    for (path, original) in [(live_path.as_str(), &live), (RESOURCE, &resource)] {
+        let large = grow(original, Size::lines(40_000).with_giant_line(4 * 1024 * 1024));
+        assert_eq!(large.line_count(), 40_000, "{path}");
+        assert!(large.text.len() > 4 * 1024 * 1024, "{path}");
+        let small = check(&[(path, original)]);
+        let big = check(&[(path, &large.text)]);
+        assert!(!small.findings.is_empty(), "{path}");
+        assert_eq!(
+            findings_at(&big, |l| l),
+            findings_at(&small, |l| large.line(l)),
+            "{path}: the large page's findings are its original's, at the lines they moved to"
+        );
+        assert_eq!(big.notes, small.notes, "{path}");
+        if path == live_path {
+            // The one unexplained finding of the live response page, on its line.
+            assert_eq!(
+                drift(&big),
+                vec![(
+                    Kind::LimitChanged,
+                    live_path.clone(),
+                    large.line(line_of(&live, "25 concurrently")),
+                    "concurrent sessions".to_owned()
+                )]
+            );
+        }
+    }
+
+    // A page that is one line of 4 MB is read as the page its file name says, without a
+    // request line.
+    let report = check(&[("run-live-response.md", &one_line_page(4 * 1024 * 1024))]);
+    assert_eq!(
+        drift(&report),
+        vec![(Kind::TableMissing, "run-live-response.md".to_owned(), 1, "HTTP request".to_owned())]
+    );
+}
+
+#[test]
+fn grown_pages_are_deterministic_and_exactly_sized() {
+    let page = method_page("isolate-machine.md");
+    let original_lines = page.lines().count();
+    for lines in [original_lines, 1_000, 1_001, 5_000] {
+        let large = grow(&page, Size::lines(lines));
+        assert_eq!(large.line_count(), lines);
+        assert_eq!(large, grow(&page, Size::lines(lines)));
+        // Every original line is where the map says.
+        let text: Vec<&str> = large.text.lines().collect();
+        for (index, line) in page.lines().enumerate() {
+            assert_eq!(text[large.line(index + 1) - 1], line);
+        }
+    }
+    assert_eq!(grow(&page, Size::lines(10)).text, page);
+    let large = grow(&page, Size::lines(2_000).with_giant_line(100_000));
+    assert!(large.text.lines().any(|l| l.len() >= 100_000));
+    assert!(large.text.matches("```json").count() > 5, "copies of the JSON example");
+    assert!(one_line_page(10_000).len() >= 10_000);
+    assert_eq!(one_line_page(10_000).lines().count(), 1);
+}
+
+// ---- Accepted limits name their value ----
+
+/// `spec/docs-accepted.json` with one more accepted entry.
+fn accepted_with(entry: &str) -> String {
+    mutate(&accepted_text(), "\"accepted\": [\n", &format!("\"accepted\": [\n    {entry},\n"))
+}
+
+#[test]
+fn an_accepted_limit_holds_for_its_documented_value_only() {
+    let accepted = accepted_with(
+        r#"{"page": "run-live-response.md", "match": {"kind": "limit-changed", "subject": "concurrent sessions", "value": "25"}, "reason": "An older revision of the page."}"#,
+    );
+    let path = method_path("run-live-response.md");
+    let page = |sessions: &str| {
+        mutate(
+            &method_page("run-live-response.md"),
+            "2. 50 concurrently running sessions",
+            &format!("2. {sessions} concurrently running sessions"),
+        )
+    };
+    let run = |text: &str| {
+        let pages = [Page { path: path.clone(), text: text.to_owned() }];
+        docs_check::check(&spec_text(), &pages, &accepted).unwrap_or_else(|e| panic!("{e}"))
+    };
+
+    // The page that states 25: accepted.
+    let old = page("25");
+    let report = run(&old);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    let limit = report
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::LimitChanged)
+        .unwrap_or_else(|| panic!("{}", report.to_text()));
+    assert_eq!(limit.line, line_of(&old, "25 concurrently"));
+    assert_eq!(limit.value.as_deref(), Some("25"));
+    assert_eq!(limit.accepted.as_deref(), Some("An older revision of the page."));
+
+    // A page that states 30 is reported, and says which value is accepted.
+    let new = page("30");
+    let report = run(&new);
+    assert_eq!(
+        drift(&report),
+        vec![(
+            Kind::LimitChanged,
+            path.clone(),
+            line_of(&new, "30 concurrently"),
+            "concurrent sessions".to_owned()
+        )]
+    );
+    let finding = report.unexplained().next().expect("one finding");
+    assert_eq!(finding.value.as_deref(), Some("30"));
+    assert!(finding.message.contains("only for the documented value 25"), "{}", finding.message);
+    assert!(
+        report.notes.iter().any(|n| n.contains("limit-changed `concurrent sessions` = 25")),
+        "{:?}",
+        report.notes
+    );
+    let json = report.to_json();
+    let finding = json["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["kind"] == "limit-changed"))
+        .expect("the finding in JSON");
+    assert_eq!(finding["value"], "30");
+
+    // The page the spec follows (50) needs no acceptance; the unused entry is noted.
+    let report = run(&method_page("run-live-response.md"));
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert!(report.findings.iter().all(|f| f.kind != Kind::LimitChanged), "{}", report.to_text());
+    assert!(
+        report.notes.iter().any(|n| n.contains("no longer seen") && n.contains("= 25")),
+        "{:?}",
+        report.notes
+    );
+
+    // Durations compare by length, and a number without a unit is not a duration.
+    let queued = |value: &str, stated: &str| {
+        let accepted = accepted_with(&format!(
+            r#"{{"page": "run-live-response.md", "match": {{"kind": "limit-changed", "subject": "offline queue time", "value": "{value}"}}, "reason": "r"}}"#
+        ));
+        let text = mutate(
+            &method_page("run-live-response.md"),
+            "queued for up to 2 hours",
+            &format!("queued for up to {stated}"),
+        );
+        let pages = [Page { path: path.clone(), text }];
+        let report =
+            docs_check::check(&spec_text(), &pages, &accepted).unwrap_or_else(|e| panic!("{e}"));
+        report.has_drift()
+    };
+    assert!(!queued("3 days", "three days"));
+    assert!(!queued("3 days", "72 hours"));
+    assert!(queued("3 days", "four days"));
+    assert!(queued("3", "three days"));
+}
+
+#[test]
+fn accepted_limits_must_name_their_value() {
+    let page = method_page("run-live-response.md");
+    let cases = [
+        (
+            r#"{"page": "run-live-response.md", "match": {"kind": "limit-changed", "subject": "concurrent sessions"}, "reason": "r"}"#,
+            "`match.value` is missing",
+        ),
+        (
+            r#"{"page": "isolate-machine.md", "match": {"kind": "limit-added", "subject": "per second"}, "reason": "r"}"#,
+            "`match.value` is missing",
+        ),
+        (
+            r#"{"page": "run-live-response.md", "match": {"kind": "limit-changed", "subject": "concurrent sessions", "value": "many"}, "reason": "r"}"#,
+            "`match.value` `many` is not a number",
+        ),
+        (
+            r#"{"page": "machineaction.md", "match": {"kind": "property-renamed", "subject": "ID", "value": "1"}, "reason": "r"}"#,
+            "`match.value` is only for limit-changed and limit-added",
+        ),
+    ];
+    for (entry, expected) in cases {
+        let result = outcome(
+            &[(&method_path("run-live-response.md"), &page)],
+            &accepted_with(entry),
+            Format::Text,
+        );
+        assert_eq!(result.status, EXIT_INPUT, "{entry}");
+        assert!(result.stderr.contains(expected), "{entry}: {}", result.stderr);
+    }
+}
+
+// ---- The readable report ----
+
+#[test]
+fn the_report_counts_accepted_differences_and_verbose_lists_them() {
+    let texts: Vec<(String, String)> =
+        METHOD_PAGES.iter().map(|n| (method_path(n), method_page(n))).collect();
+    let resource = mutate(
+        &vendored(),
+        "\"TimeOut\", and \"Cancelled\".",
+        "\"TimeOut\", \"Cancelled\", and \"Expired\".",
+    );
+    let mut pages: Vec<(&str, &str)> =
+        texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    pages.push((RESOURCE, &resource));
+    let report = check(&pages);
+    let accepted_count = report.accepted().count();
+    assert!(accepted_count > 10, "{}", report.to_text_verbose());
+
+    let text = outcome(&pages, &accepted_text(), Format::Text).stdout;
+    let verbose = outcome(&pages, &accepted_text(), Format::VerboseText).stdout;
+    assert_eq!(text, report.to_text());
+    assert_eq!(verbose, report.to_text_verbose());
+
+    // Both give the drift in full.
+    let status_line = line_of(&resource, "|status|Enum|");
+    let drift = report.unexplained().next().expect("the added value");
+    for out in [&text, &verbose] {
+        assert!(
+            out.contains(&format!("{RESOURCE}:{status_line}: enum-value-added `status/Expired`")),
+            "{out}"
+        );
+        assert!(out.contains(&drift.message), "{out}");
+        assert!(
+            out.contains(&format!(
+                "DRIFT: 1 unexplained difference(s), {accepted_count} accepted."
+            )),
+            "{out}"
+        );
+    }
+
+    // The default report counts the accepted differences, one line per page, without reasons.
+    assert!(
+        text.contains(&format!(
+            "\nAccepted differences ({accepted_count}; --verbose lists each with its reason):\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  {RESOURCE}: 5 (property-removed 2, property-renamed 2, property-retyped 1)\n"
+        )),
+        "{text}"
+    );
+    let summary: Vec<&str> = text
+        .split("--verbose lists each with its reason):\n")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let pages_with_accepted: std::collections::BTreeSet<&str> =
+        report.accepted().map(|f| f.page.as_str()).collect();
+    assert_eq!(summary.len(), pages_with_accepted.len(), "{text}");
+    for finding in report.accepted() {
+        let reason = finding.accepted.as_deref().unwrap_or_default();
+        assert!(!text.contains(reason), "a reason in the default report: {reason}");
+        assert!(verbose.contains(&format!("      accepted: {reason}\n")), "{verbose}");
+        assert!(verbose.contains(&format!(
+            "{}:{}: {} `{}`",
+            finding.page,
+            finding.line,
+            finding.kind.as_str(),
+            finding.subject
+        )));
+    }
+
+    // JSON keeps every finding with its reason.
+    let json: serde_json::Value =
+        serde_json::from_str(&outcome(&pages, &accepted_text(), Format::Json).stdout)
+            .expect("the JSON report parses");
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(report.findings.len()));
+    assert_eq!(json["accepted"], accepted_count);
+    assert!(json["findings"].as_array().into_iter().flatten().all(|f| f.get("value").is_some()));
 }

@@ -1,4 +1,5 @@
-//! `cargo xtask docs-check PATH [--json]`: the file-system side of the docs drift check.
+//! `cargo xtask docs-check PATH [--json] [--verbose]`: the file-system side of the docs drift
+//! check.
 //!
 //! PATH is a single page or a folder laid out like Microsoft's docs repository
 //! (`defender-endpoint/api/*.md`), or any folder holding such pages: every `.md` file below it
@@ -8,6 +9,10 @@
 //! listed as skipped. The pages and `spec/machineaction.json` and `spec/docs-accepted.json` go
 //! to [`docs_check::run_with`], which does the recognising and comparing (and names the spec
 //! file in its advice on drift).
+//!
+//! The report lists every unexplained difference in full and counts the accepted ones per page
+//! and kind; `--verbose` lists each accepted difference with its reason too. `--json` prints
+//! everything, whatever `--verbose` says.
 //!
 //! Exit status: 0 when every difference is accepted, 1 when there is unexplained drift, 2 when
 //! the input cannot be read (missing or non-UTF-8 files, a single page that is not a
@@ -24,15 +29,17 @@ use docs_check::{self, EXIT_INPUT, Format, Options, Page};
 use xtask::derived::SPEC;
 
 /// Usage of this task, for the error message on bad arguments.
-const USAGE: &str = "usage: cargo xtask docs-check PATH [--json]";
+const USAGE: &str = "usage: cargo xtask docs-check PATH [--json] [--verbose]";
 
 /// Runs the task with the arguments after `docs-check`.
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     let mut json = false;
+    let mut verbose = false;
     let mut paths = Vec::new();
     for arg in args {
         match *arg {
             "--json" => json = true,
+            "--verbose" => verbose = true,
             flag if flag.starts_with("--") => {
                 return input_error(
                     args.contains(&"--json"),
@@ -45,7 +52,11 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     let [path] = paths[..] else {
         return input_error(json, &format!("expected exactly one PATH\n{USAGE}"));
     };
-    let format = if json { Format::Json } else { Format::Text };
+    let format = match (json, verbose) {
+        (true, _) => Format::Json,
+        (false, true) => Format::VerboseText,
+        (false, false) => Format::Text,
+    };
 
     let spec_path = root.join(SPEC);
     let accepted_path = root.join("spec/docs-accepted.json");

@@ -14,9 +14,11 @@
 //! - `cargo xtask codegen-faults [--kills N] [--pairs M] [--seed S]` runs the fault campaign of
 //!   those writes on a scratch copy of the tree (see `xtask::faults`): N runs killed at random
 //!   moments (default 100), M pairs of runs at once (default 10); exits 1 if a promise broke.
-//! - `cargo xtask docs-check PATH [--json]` compares Microsoft's pages at PATH (a page, or a
-//!   folder searched recursively) with the spec and reports every difference that
-//!   `spec/docs-accepted.json` does not explain; exits 1 on such drift, 2 on unreadable input.
+//! - `cargo xtask docs-check PATH [--json] [--verbose]` compares Microsoft's pages at PATH (a
+//!   page, or a folder searched recursively) with the spec and reports every difference that
+//!   `spec/docs-accepted.json` does not explain, in full, and counts the accepted ones per page
+//!   (`--verbose`: each with its reason; `--json`: everything); exits 1 on such drift, 2 on
+//!   unreadable input.
 //! - `cargo xtask fuzz [--cases N] [--seed S] [--compile K]` runs the generator's mutation
 //!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`;
 //!   `cargo xtask fuzz --replay DIR` checks saved specs again.
@@ -45,9 +47,11 @@ tasks:
                     on a scratch copy of the tree, kill N codegen runs at random moments
                     (default 100) and start M pairs of runs at once (default 10); exit 1 if a
                     run left a partial file or the next run did not leave the tree fresh
-  docs-check PATH [--json]
+  docs-check PATH [--json] [--verbose]
                     compare Microsoft's pages at PATH (a page or a folder) with the spec;
-                    exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input
+                    exit 1 on drift not accepted in spec/docs-accepted.json, 2 on bad input;
+                    accepted differences are counted per page (--verbose: listed with
+                    their reasons; --json: everything)
   fuzz [--cases N] [--seed S] [--compile K] [--threads T]
                     mutate the project's specs N times (default 10000, seed 1): no panic, no
                     case over 1 s, every accepted spec's output parses; with --compile, the
