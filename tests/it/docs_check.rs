@@ -1424,7 +1424,7 @@ fn the_report_counts_accepted_differences_and_verbose_lists_them() {
     );
     assert!(
         text.contains(&format!(
-            "  {RESOURCE}: 5 (property-removed 2, property-renamed 2, property-retyped 1)\n"
+            "  {RESOURCE}: 9 (property-removed 2, property-renamed 2, property-retyped 1, method-removed 4)\n"
         )),
         "{text}"
     );
