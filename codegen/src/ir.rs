@@ -73,6 +73,9 @@ pub struct StructDef {
     pub in_response: bool,
     /// True when the spec forbids members it does not declare (`additionalProperties: false`).
     pub closed: bool,
+    /// The page that documents the object as a resource (`x-docsUrl`), such as Microsoft's
+    /// `machine` page for `Machine`.
+    pub docs_url: Option<String>,
 }
 
 impl StructDef {

@@ -59,6 +59,8 @@ const SCHEMA_KEYS: &[&str] = &[
     "default",
     "examples",
 ];
+/// Keywords a `$defs` entry may carry beyond [`SCHEMA_KEYS`].
+const DEF_ONLY_KEYS: &[&str] = &["x-docsUrl"];
 const METHOD_KEYS: &[&str] = &[
     "$comment",
     "name",
@@ -455,7 +457,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn type_def(&mut self, node: &Node<'a>, name: String) -> Option<TypeDef> {
-        if !self.object(node, SCHEMA_KEYS, &["description"]) {
+        let allowed: Vec<&str> = SCHEMA_KEYS.iter().chain(DEF_ONLY_KEYS).copied().collect();
+        if !self.object(node, &allowed, &["description"]) {
             return None;
         }
         self.no_property_keywords(node);
@@ -467,6 +470,12 @@ impl<'a> Lowerer<'a> {
         }
         let doc = self.text(node, "description");
         let declared = self.declared_types(node);
+        let is_object = node.child("enum").is_none()
+            && (declared.first().map(String::as_str) == Some("object")
+                || node.child("properties").is_some());
+        if !is_object && node.child("x-docsUrl").is_some() {
+            self.error(node.at("x-docsUrl"), "`x-docsUrl` is only allowed on an object");
+        }
         if node.child("enum").is_some() {
             return self.enum_def(node, name, doc, &declared).map(TypeDef::Enum);
         }
@@ -687,7 +696,18 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.check_aliases(&fields, &props);
-        StructDef { name, doc, fields, in_response: false, closed }
+        let docs_url = self.docs_url(node);
+        StructDef { name, doc, fields, in_response: false, closed, docs_url }
+    }
+
+    /// The reference page of an object (`x-docsUrl`), which must be an `https` URL.
+    fn docs_url(&mut self, node: &Node<'a>) -> Option<String> {
+        let url = self.string(node, "x-docsUrl")?.to_owned();
+        if !url.starts_with("https://") || url.len() == "https://".len() {
+            self.error(node.at("x-docsUrl"), "expected an `https://` URL");
+            return None;
+        }
+        Some(url)
     }
 
     fn check_field_clash(&mut self, fields: &[Field], field: &Field, prop: &Node<'a>) {

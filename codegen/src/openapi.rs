@@ -481,6 +481,10 @@ fn convert_schema(schema: &Json) -> Json {
         members
             .iter()
             .map(|(key, value)| {
+                if let ("x-docsUrl", Json::String(url)) = (key.as_str(), value) {
+                    let docs = external_docs("Reference documentation", url);
+                    return ("externalDocs".to_owned(), docs.into());
+                }
                 let value = match (key.as_str(), value) {
                     ("$ref", Json::String(target)) => Json::String(component_ref(target)),
                     ("properties" | "$defs", Json::Object(props)) => Json::Object(

@@ -49,7 +49,7 @@ use std::fmt;
 
 pub use report::{EXIT_CLEAN, EXIT_DRIFT, EXIT_INPUT, Finding, Kind, Recognised, Report};
 
-use codegen::ir::{Api, EnumDef, Method, StructDef, TypeDef};
+use codegen::ir::{Api, EnumDef, Method, StructDef, Type, TypeDef};
 
 /// One page to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,14 +123,12 @@ pub struct Outcome {
     pub stderr: String,
 }
 
-/// The file names of the pages the check knows: the resource page first, then one page per
-/// method, in spec order.
+/// The file names of the pages the check knows: the resource pages first (the API's own, then
+/// those of the other objects with an `x-docsUrl`), then one page per method, in spec order.
 pub fn page_names(spec_text: &str) -> Result<Vec<String>, InputError> {
     let api = load_api(spec_text)?;
     let spec = Spec::new(&api)?;
-    let mut names = vec![spec.resource_page.clone()];
-    names.extend(api.methods.iter().map(page_name_of));
-    Ok(names)
+    Ok(spec.page_names())
 }
 
 /// Checks `pages` against the spec, marking the differences that `accepted_text` (the contents
@@ -149,9 +147,7 @@ pub fn check_with(
     let api = load_api(spec_text)?;
     let spec = Spec::new(&api)?;
     let accepted = accepted::parse(accepted_text)?;
-    let known: Vec<String> = std::iter::once(spec.resource_page.clone())
-        .chain(spec.method_pages().into_iter().map(|(page, _)| page))
-        .collect();
+    let known = spec.page_names();
     let unknown: Vec<String> = accepted
         .limits
         .iter()
@@ -178,7 +174,9 @@ pub fn check_with(
         ..Report::default()
     };
     let mut findings = Vec::new();
-    let mut saw_resource = false;
+    let mut saw_resources: Vec<&str> = Vec::new();
+    // The resource pages whose methods' pages were checked.
+    let mut method_resources: Vec<&str> = Vec::new();
     for page in pages {
         let doc = markdown::Doc::parse(&page.text);
         let Some(recognition) = recognise::recognise(&spec, &page.path, &doc) else {
@@ -188,20 +186,24 @@ pub fn check_with(
             }
             return Err(InputError::new(format!(
                 "{} is not a page docs-check knows: neither its title, its request line, its \
-                 property table nor its file name names the {} resource page or a method's \
+                 property table nor its file name names a resource page ({}) or a method's \
                  page; expected one of: {}",
                 page.path,
-                spec.resource.name,
-                page_names(spec_text)?.join(", ")
+                spec.resource_names(),
+                known.join(", ")
             )));
         };
         let mut sink = report::Sink::new(&page.path, &mut findings);
         match recognition.target {
-            recognise::Target::Resource => {
-                saw_resource = true;
-                resource::check(&spec, &doc, &mut sink);
+            recognise::Target::Resource(index) => {
+                let resource = &spec.resources[index];
+                saw_resources.push(&resource.page);
+                resource::check(&spec, resource, &doc, &mut sink);
             }
-            recognise::Target::Method(method) => methods::check(&spec, method, &doc, &mut sink),
+            recognise::Target::Method(method) => {
+                method_resources.push(&spec.resource_of(method).page);
+                methods::check(&spec, method, &doc, &mut sink);
+            }
         }
         // A recorded limit belongs to the page it was recognised as, whatever its file name.
         let recorded: Vec<&limits::Recorded> =
@@ -220,15 +222,27 @@ pub fn check_with(
             "{} markdown page(s) read, none of them a {} page docs-check knows (by title, \
              request line, property table or file name: {})",
             report.skipped.len(),
-            spec.resource.name,
-            page_names(spec_text)?.join(", ")
+            spec.resource_names(),
+            known.join(", ")
         )));
     }
-    if !saw_resource {
-        report.notes.push(format!(
-            "the resource page {} was not among the pages; only method pages were checked",
-            spec.resource_page
-        ));
+    let missing: Vec<&str> = spec
+        .resources
+        .iter()
+        .map(|r| r.page.as_str())
+        .filter(|page| method_resources.contains(page) && !saw_resources.contains(page))
+        .collect();
+    match missing.as_slice() {
+        [] => {}
+        [page] => report.notes.push(format!(
+            "the resource page {page} was not among the pages; only its methods' pages were \
+             checked"
+        )),
+        pages => report.notes.push(format!(
+            "the resource pages {} were not among the pages; only their methods' pages were \
+             checked",
+            pages.join(", ")
+        )),
     }
     let mut positions: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, page) in report.pages.iter().enumerate() {
@@ -327,15 +341,24 @@ fn page_name_of(method: &Method) -> String {
     page_name_of_url(&method.docs_url)
 }
 
+/// A model with a resource page of its own.
+#[derive(Debug)]
+pub(crate) struct Resource<'a> {
+    /// The model the page describes (`MachineAction` for `machineaction.md`).
+    pub def: &'a StructDef,
+    /// The page's file name (`machineaction.md`).
+    pub page: String,
+}
+
 /// The lowered spec and what the checks look up in it.
 #[derive(Debug)]
 pub(crate) struct Spec<'a> {
     pub api: &'a Api,
-    /// The model the resource page describes, named after the page (`MachineAction` for
-    /// `machineaction.md`).
+    /// The model of the API's own resource page (`x-api.docsUrl`), named after the page.
     pub resource: &'a StructDef,
-    /// The resource page's file name (`machineaction.md`).
-    pub resource_page: String,
+    /// Every resource page: the API's own first, then each other object with an `x-docsUrl`,
+    /// in spec order.
+    pub resources: Vec<Resource<'a>>,
     /// The hosts of the spec's servers, lowercased.
     pub hosts: Vec<String>,
 }
@@ -344,19 +367,34 @@ impl<'a> Spec<'a> {
     fn new(api: &'a Api) -> Result<Self, InputError> {
         let resource_page = page_name_of_url(&api.docs_url);
         let stem = resource_page.trim_end_matches(".md").to_ascii_lowercase();
-        let resource = api
-            .types
-            .iter()
-            .find_map(|t| match t {
-                TypeDef::Struct(def) if def.name.to_ascii_lowercase() == stem => Some(def),
+        let structs = || {
+            api.types.iter().filter_map(|t| match t {
+                TypeDef::Struct(def) => Some(def),
                 _ => None,
             })
-            .ok_or_else(|| {
+        };
+        let resource =
+            structs().find(|def| def.name.to_ascii_lowercase() == stem).ok_or_else(|| {
                 InputError::new(format!(
                     "the spec's x-api.docsUrl names the page {resource_page}, but no object in \
                      $defs is named after it"
                 ))
             })?;
+        let mut resources = vec![Resource { def: resource, page: resource_page }];
+        for def in structs() {
+            let Some(url) = &def.docs_url else { continue };
+            let page = page_name_of_url(url);
+            if let Some(other) = resources.iter().find(|r| r.page == page) {
+                if other.def.name == def.name {
+                    continue;
+                }
+                return Err(InputError::new(format!(
+                    "the spec's objects {} and {} both name the page {page} as their x-docsUrl",
+                    other.def.name, def.name
+                )));
+            }
+            resources.push(Resource { def, page });
+        }
         let hosts = api
             .servers
             .iter()
@@ -365,7 +403,40 @@ impl<'a> Spec<'a> {
                 url.split('/').next().unwrap_or(url).to_ascii_lowercase()
             })
             .collect();
-        Ok(Spec { api, resource, resource_page, hosts })
+        Ok(Spec { api, resource, resources, hosts })
+    }
+
+    /// Every page the check knows: the resource pages, then the method pages.
+    pub fn page_names(&self) -> Vec<String> {
+        let resources = self.resources.iter().map(|r| r.page.clone());
+        resources.chain(self.method_pages().into_iter().map(|(page, _)| page)).collect()
+    }
+
+    /// The resource models' names, for messages: `MachineAction or Machine`.
+    fn resource_names(&self) -> String {
+        let names: Vec<&str> = self.resources.iter().map(|r| r.def.name.as_str()).collect();
+        names.join(" or ")
+    }
+
+    /// The resource a method belongs to, for the method tables of resource pages: the one whose
+    /// model the method returns, alone or as the items of a collection; otherwise the API's own
+    /// (a download link belongs to the actions page that lists its method).
+    pub fn resource_of(&self, method: &Method) -> &Resource<'a> {
+        let returns = |def: &StructDef| {
+            method.response == def.name
+                || self.struct_def(&method.response).is_some_and(|collection| {
+                    collection.fields.iter().any(|f| {
+                        matches!(&f.ty, Type::Array(item) if **item == Type::Named(def.name.clone()))
+                    })
+                })
+        };
+        self.resources.iter().find(|r| returns(r.def)).unwrap_or(&self.resources[0])
+    }
+
+    /// The pages of the methods that belong to `resource`, in spec order.
+    pub fn resource_method_pages(&self, resource: &Resource<'_>) -> Vec<(String, &'a Method)> {
+        let pages = self.method_pages();
+        pages.into_iter().filter(|(_, m)| self.resource_of(m).page == resource.page).collect()
     }
 
     pub fn struct_def(&self, name: &str) -> Option<&'a StructDef> {

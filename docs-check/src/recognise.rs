@@ -3,9 +3,10 @@
 //! Copies of Microsoft's pages get renamed (`machineaction-altered.md`, `MachineAction.md`), so
 //! the file name is only the last resort. A page is recognised by what it says:
 //!
-//! - the resource page by its title (front matter `title: machineAction resource type` or the
-//!   heading `# MachineAction resource type`, case and spaces ignored), or by a property table
-//!   whose rows are mostly the resource's properties;
+//! - a resource page (the API's own, `machineaction.md`, and that of each object with an
+//!   `x-docsUrl`, such as `machine.md`) by its title (front matter `title: machineAction resource
+//!   type` or the heading `# MachineAction resource type`, case and spaces ignored), or by a
+//!   property table whose rows are mostly the model's properties;
 //! - a method page by its HTTP request line (verb and path, with the usual host, placeholder and
 //!   case tolerances; the path alone when the verb changed), or by a title that spells the last
 //!   segment of the method's docs URL (`Isolate machine API` for `isolate-machine`);
@@ -21,12 +22,13 @@ use super::methods::{request_signature, spec_canonical};
 use super::resource::property_table;
 use super::text::plain;
 use super::{Spec, file_name};
-use codegen::ir::Method;
+use codegen::ir::{Method, StructDef};
 
 /// What a page was recognised as.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Target<'a> {
-    Resource,
+    /// The resource page of `Spec::resources[index]`.
+    Resource(usize),
     Method(&'a Method),
 }
 
@@ -55,25 +57,25 @@ pub(crate) fn recognise<'a>(spec: &Spec<'a>, path: &str, doc: &Doc) -> Option<Re
     let file = file_name(path).to_ascii_lowercase();
     let mut candidates: Vec<(u32, Recognition<'a>)> = Vec::new();
 
-    let mut by = Vec::new();
-    let mut score = 0;
-    let resource_title = squash(&format!("{} resource type", spec.resource.name));
-    if titles.iter().any(|t| squash(t) == resource_title) {
-        score += TITLE_RESOURCE;
-        by.push("title");
+    for (index, resource) in spec.resources.iter().enumerate() {
+        let mut by = Vec::new();
+        let mut score = 0;
+        let resource_title = squash(&format!("{} resource type", resource.def.name));
+        if titles.iter().any(|t| squash(t) == resource_title) {
+            score += TITLE_RESOURCE;
+            by.push("title");
+        }
+        if has_resource_table(resource.def, doc) {
+            score += PROPERTY_TABLE;
+            by.push("property table");
+        }
+        if file == resource.page.to_ascii_lowercase() {
+            score += FILE_NAME;
+            by.push("file name");
+        }
+        let target = Target::Resource(index);
+        candidates.push((score, Recognition { target, name: resource.page.clone(), by }));
     }
-    if has_resource_table(spec, doc) {
-        score += PROPERTY_TABLE;
-        by.push("property table");
-    }
-    if file == spec.resource_page.to_ascii_lowercase() {
-        score += FILE_NAME;
-        by.push("file name");
-    }
-    candidates.push((
-        score,
-        Recognition { target: Target::Resource, name: spec.resource_page.clone(), by },
-    ));
 
     let request = request_signature(doc);
     for (page, method) in spec.method_pages() {
@@ -138,8 +140,8 @@ fn title_names_slug(title: &[String], slug: &[String]) -> bool {
 }
 
 /// True when the page has a property table whose rows are mostly (at least three, and three
-/// in five) the resource's properties, by wire name or alias, case ignored.
-fn has_resource_table(spec: &Spec<'_>, doc: &Doc) -> bool {
+/// in five) the model's properties, by wire name or alias, case ignored.
+fn has_resource_table(model: &StructDef, doc: &Doc) -> bool {
     let Some(table) = property_table(doc) else {
         return false;
     };
@@ -148,7 +150,7 @@ fn has_resource_table(spec: &Spec<'_>, doc: &Doc) -> bool {
     let known = names
         .iter()
         .filter(|name| {
-            spec.resource.fields.iter().any(|f| {
+            model.fields.iter().any(|f| {
                 f.wire.eq_ignore_ascii_case(name)
                     || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
             })

@@ -59,9 +59,9 @@ kinds! {
     /// A listed value is a respelling of a spec enum value that is no longer listed (the same
     /// letters but for case, or clearly similar).
     EnumValueRenamed = "enum-value-renamed",
-    /// The resource page's method table links a page no spec method documents.
+    /// A resource page's method table links a page no spec method documents.
     MethodAdded = "method-added",
-    /// A spec method's page is not in the resource page's method table.
+    /// A spec method's page is not in the method table of its resource's page.
     MethodRemoved = "method-removed",
     /// The HTTP verb differs from the spec's.
     VerbChanged = "verb-changed",
@@ -143,8 +143,9 @@ pub struct Recognised {
 /// Everything the check found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// The spec's resource type, the model its resource page describes (`MachineAction`): the
-    /// pages the check knows are that resource's pages.
+    /// The API's resource type, the model its own resource page describes (`MachineAction`);
+    /// the pages the check knows are its resource pages (that one and those of other objects
+    /// with an `x-docsUrl`, such as `Machine`) and the pages of its methods.
     pub resource: String,
     /// How the advice on drift names the spec ([`Options::spec_name`](crate::Options), or
     /// "the spec").

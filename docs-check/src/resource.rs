@@ -1,20 +1,21 @@
-//! The resource page (`machineaction.md`): its property table (names, types, the values listed
-//! in type and description cells, the members of `Class` cells), its method table (when the
-//! page still has one) and its JSON representation.
+//! A resource page (`machineaction.md`, `machine.md`): its property table (names, types, the
+//! values listed in type and description cells, the members of `Class` cells) against the
+//! page's model, its method table (when the page still has one) against the methods that
+//! belong to the resource, and its JSON representation.
 
-use super::Spec;
 use super::compare::{DocField, ListKind, compare_fields};
 use super::examples::{self, Labels, Role, json_start};
 use super::markdown::{Doc, Table};
 use super::report::{Kind, Sink};
 use super::text::{insertion_line, link_target, plain};
+use super::{Resource, Spec};
 use codegen::ir::Type;
 
-/// Checks the resource page.
-pub(crate) fn check(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
-    properties(spec, doc, sink);
-    method_table(spec, doc, sink);
-    representation(spec, doc, sink);
+/// Checks the page of `resource`.
+pub(crate) fn check(spec: &Spec<'_>, resource: &Resource<'_>, doc: &Doc, sink: &mut Sink<'_>) {
+    properties(spec, resource, doc, sink);
+    method_table(spec, resource, doc, sink);
+    representation(spec, resource, doc, sink);
 }
 
 fn first_header(table: &Table) -> String {
@@ -39,7 +40,7 @@ pub(crate) fn property_table(doc: &Doc) -> Option<&Table> {
         .copied()
 }
 
-fn properties(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
+fn properties(spec: &Spec<'_>, resource: &Resource<'_>, doc: &Doc, sink: &mut Sink<'_>) {
     let Some(table) = property_table(doc) else {
         let line = doc.find_heading(|t| t.contains("propert")).map_or(1, |i| doc.headings[i].line);
         sink.push(
@@ -48,7 +49,7 @@ fn properties(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
             "properties",
             format!(
                 "no property table (`Property | Type | Description`) found to compare with {}",
-                spec.resource.name
+                resource.def.name
             ),
         );
         return;
@@ -82,16 +83,16 @@ fn properties(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
             })
         })
         .collect();
-    compare_fields(spec, &fields, spec.resource, &ListKind::properties(), table.end_line(), sink);
+    compare_fields(spec, &fields, resource.def, &ListKind::properties(), table.end_line(), sink);
 }
 
 /// The method table (`Method | Return Type | Description`, each method linking its page)
-/// against the spec's methods, by page.
-fn method_table(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
+/// against the spec's methods that belong to the resource ([`Spec::resource_of`]), by page.
+fn method_table(spec: &Spec<'_>, resource: &Resource<'_>, doc: &Doc, sink: &mut Sink<'_>) {
     let Some(table) = doc.tables.iter().find(|t| first_header(t) == "method") else {
         return;
     };
-    let method_pages = spec.method_pages();
+    let method_pages = spec.resource_method_pages(resource);
     let rows: Vec<(usize, String, String)> = table
         .rows
         .iter()
@@ -112,8 +113,11 @@ fn method_table(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
                 .map(|i| (i, super::text::NameMatch::Exact))
         })
         .collect();
+    // A row naming a method of another resource is no difference: the spec has that method.
+    let all_pages = spec.method_pages();
+    let elsewhere = |file: &str| all_pages.iter().any(|(page, _)| page == file);
     for ((line, file, title), matched) in rows.iter().zip(&matches) {
-        if matched.is_none() {
+        if matched.is_none() && !elsewhere(file) {
             sink.push(
                 Kind::MethodAdded,
                 *line,
@@ -141,7 +145,7 @@ fn method_table(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
 }
 
 /// Every JSON block on the page (the "Json representation") as a resource object.
-fn representation(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
+fn representation(spec: &Spec<'_>, resource: &Resource<'_>, doc: &Doc, sink: &mut Sink<'_>) {
     let mut labels = Labels::new(doc);
     for fence in &doc.fences {
         let json_lang = matches!(fence.lang.as_str(), "json" | "javascript" | "js");
@@ -152,7 +156,7 @@ fn representation(spec: &Spec<'_>, doc: &Doc, sink: &mut Sink<'_>) {
         let label = labels.next(fence.line);
         match start {
             Some((start, _)) => {
-                let ty = Type::Named(spec.resource.name.clone());
+                let ty = Type::Named(resource.def.name.clone());
                 examples::check(spec, &fence.body, start, &ty, Role::Response, &label, sink);
             }
             None => sink.push(

@@ -411,7 +411,11 @@ impl DocType {
         let lower = text.to_ascii_lowercase();
         let lower = lower.trim().trim_end_matches('.').replace("nullable", "");
         let lower = lower.trim().trim_end_matches('?').trim();
+        // "Nullable representation Guid" (machine.md's aadDeviceId).
+        let lower = lower.strip_prefix("representation ").unwrap_or(lower).trim();
+        // "String collection", "IpAddress collection" (machine.md) as well as "Collection of".
         if lower.ends_with("[]")
+            || lower.ends_with(" collection")
             || ["list", "array", "collection", "ienumerable"].iter().any(|p| lower.starts_with(p))
         {
             return DocType::Array;

@@ -98,6 +98,8 @@ impl AsRef<str> for MachineId {
 }
 
 /// A response action that Defender for Endpoint runs, or ran, on one device, with who asked for it and how far it got. Every method that starts an action returns one; its status begins at Pending and ends at Succeeded, Failed, TimeOut or Cancelled.
+///
+/// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/machineaction)
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MachineAction {
@@ -2544,6 +2546,8 @@ impl<'de> ::serde::Deserialize<'de> for MachineActionCollection {
 }
 
 /// A device known to Defender for Endpoint, as the machine lookups return it (listMachines, getMachine, findMachinesByIp, findMachinesByTag). Its id is what the machine action operations take.
+///
+/// [Microsoft Learn](https://learn.microsoft.com/en-us/defender-endpoint/api/machine)
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Machine {

@@ -156,16 +156,10 @@ fn vendored_page_has_no_unexplained_drift() {
     assert!(!report.has_drift(), "{}", report.to_text());
     assert_eq!(report.exit_status(), EXIT_CLEAN);
     let end_of_table = line_of(&text, "|relatedFileInfo|Class|") + 1;
-    // The Machine lookups are documented on machine.md, not in this page's method table.
-    let end_of_methods = line_of(&text, "|[Cancel machine action](cancel-machine-action.md)|") + 1;
-    let lookup = |page: &str| (Kind::MethodRemoved, end_of_methods, page.to_owned());
+    // The Machine lookups belong to machine.md's method table, so this one need not list them.
     assert_eq!(
         accepted(&report),
         vec![
-            lookup("find-machines-by-ip"),
-            lookup("find-machines-by-tag"),
-            lookup("get-machine-by-id"),
-            lookup("get-machines"),
             (Kind::PropertyRenamed, line_of(&text, "|ID|Guid|"), "ID".to_owned()),
             (Kind::PropertyRenamed, line_of(&text, "|externalID|"), "externalID".to_owned()),
             (Kind::PropertyRetyped, line_of(&text, "|commands|array|"), "commands".to_owned()),
@@ -760,7 +754,7 @@ fn the_resource_page_is_recognised_by_its_content() {
     for path in ["spec/docs/machineaction-altered.md", "spec/docs/MachineAction.md", "page.md"] {
         let report = check(&[(path, &vendored())]);
         assert!(!report.has_drift(), "{path}: {}", report.to_text());
-        assert_eq!(report.accepted().count(), 9, "{path}: {}", report.to_text());
+        assert_eq!(report.accepted().count(), 5, "{path}: {}", report.to_text());
         assert_eq!(report.recognised[0].as_page, "machineaction.md");
 
         let text = mutate(&vendored(), "\"Isolate\", \"Unisolate\",", "\"Isolate\",");
@@ -875,7 +869,11 @@ fn unrecognised_pages_in_a_folder_are_listed_as_skipped() {
     let outcome =
         docs_check::run_with(&spec_text(), only, &accepted_text(), &options, Format::Json);
     assert_eq!(outcome.status, EXIT_INPUT);
-    assert!(outcome.stderr.contains("none of them a MachineAction page"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("none of them a MachineAction or Machine page"),
+        "{}",
+        outcome.stderr
+    );
 
     // A single page that is not recognised is an input error.
     let outcome = outcome_of(&pages[..1]);
@@ -938,7 +936,7 @@ fn json_output_and_exit_status() {
         serde_json::from_str(&clean.stdout).expect("the JSON report parses");
     assert_eq!(json["status"], 0);
     assert_eq!(json["unexplained"], 0);
-    assert_eq!(json["accepted"], 9);
+    assert_eq!(json["accepted"], 5);
     assert_eq!(json["pages"], serde_json::json!([RESOURCE]));
     let first = json["findings"]
         .as_array()
@@ -972,7 +970,7 @@ fn json_output_and_exit_status() {
         line_of(&text, "|status|Enum|")
     )));
     assert!(
-        readable.stdout.contains("DRIFT: 1 unexplained difference(s), 9 accepted."),
+        readable.stdout.contains("DRIFT: 1 unexplained difference(s), 5 accepted."),
         "{}",
         readable.stdout
     );
@@ -983,7 +981,7 @@ fn without_accepted_entries_every_difference_is_drift() {
     let result = outcome(&[(RESOURCE, &vendored())], "[]", Format::Text);
     assert_eq!(result.status, EXIT_DRIFT);
     assert!(
-        result.stdout.contains("DRIFT: 9 unexplained difference(s), 0 accepted."),
+        result.stdout.contains("DRIFT: 5 unexplained difference(s), 0 accepted."),
         "{}",
         result.stdout
     );
@@ -1061,11 +1059,11 @@ fn stale_accepted_entries_are_noted() {
 #[test]
 fn page_names_follow_the_docs_urls() {
     let names = docs_check::page_names(&spec_text()).expect("the spec loads");
-    assert_eq!(names.first().map(String::as_str), Some("machineaction.md"));
-    for page in METHOD_PAGES {
+    assert_eq!(names[..2], ["machineaction.md", MACHINE]);
+    for page in METHOD_PAGES.iter().chain(&MACHINE_METHOD_PAGES) {
         assert!(names.iter().any(|n| n == page), "{page} missing from {names:?}");
     }
-    assert_eq!(names.len(), 19, "the resource page, 14 MachineAction and 4 Machine pages");
+    assert_eq!(names.len(), 20, "2 resource pages, 14 MachineAction and 4 Machine pages");
 }
 
 #[test]
@@ -1103,7 +1101,7 @@ fn messages_take_their_names_from_the_spec() {
     assert!(none.message().contains("none of them a LibraryFile page"), "{none}");
     let unknown = docs_check::check(&spec, std::slice::from_ref(&alerts), "[]")
         .expect_err("a single page the check does not know");
-    assert!(unknown.message().contains("names the LibraryFile resource page"), "{unknown}");
+    assert!(unknown.message().contains("names a resource page (LibraryFile)"), "{unknown}");
 }
 
 // ---- Robustness ----
@@ -1424,7 +1422,7 @@ fn the_report_counts_accepted_differences_and_verbose_lists_them() {
     );
     assert!(
         text.contains(&format!(
-            "  {RESOURCE}: 9 (property-removed 2, property-renamed 2, property-retyped 1, method-removed 4)\n"
+            "  {RESOURCE}: 5 (property-removed 2, property-renamed 2, property-retyped 1)\n"
         )),
         "{text}"
     );
@@ -1458,4 +1456,220 @@ fn the_report_counts_accepted_differences_and_verbose_lists_them() {
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(report.findings.len()));
     assert_eq!(json["accepted"], accepted_count);
     assert!(json["findings"].as_array().into_iter().flatten().all(|f| f.get("value").is_some()));
+}
+
+// ---- The Machine pages ----
+
+/// The file name of the Machine resource page fixture (`x-docsUrl` of `Machine`).
+const MACHINE: &str = "machine.md";
+
+/// The Machine lookups' page fixtures, in spec order.
+const MACHINE_METHOD_PAGES: [&str; 4] = [
+    "get-machines.md",
+    "get-machine-by-id.md",
+    "find-machines-by-ip.md",
+    "find-machines-by-tag.md",
+];
+
+/// The Machine resource page and its lookups' pages, as `(display path, text)`.
+fn machine_pages() -> Vec<(String, String)> {
+    std::iter::once(MACHINE)
+        .chain(MACHINE_METHOD_PAGES)
+        .map(|name| (method_path(name), method_page(name)))
+        .collect()
+}
+
+#[test]
+fn machine_pages_are_recognised_and_every_difference_is_explained() {
+    let texts = machine_pages();
+    let pages: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let report = check(&pages);
+    assert!(!report.has_drift(), "{}", report.to_text());
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    let as_pages: Vec<&str> = report.recognised.iter().map(|r| r.as_page.as_str()).collect();
+    assert_eq!(
+        as_pages,
+        [
+            MACHINE,
+            MACHINE_METHOD_PAGES[0],
+            MACHINE_METHOD_PAGES[1],
+            MACHINE_METHOD_PAGES[2],
+            MACHINE_METHOD_PAGES[3]
+        ]
+    );
+    assert_eq!(report.recognised[0].by, vec!["title", "property table", "file name"]);
+    for recognised in &report.recognised[1..] {
+        assert_eq!(recognised.by.first(), Some(&"request line"), "{recognised:?}");
+        assert_eq!(recognised.by.last(), Some(&"file name"), "{recognised:?}");
+    }
+
+    let accepted: Vec<(String, Kind, String)> = report
+        .accepted()
+        .map(|f| (f.page.rsplit('/').next().unwrap_or("").to_owned(), f.kind, f.subject.clone()))
+        .collect();
+    let out_of_scope = [
+        "get-machine-log-on-users",
+        "get-machine-related-alerts",
+        "get-installed-software",
+        "get-discovered-vulnerabilities",
+        "get-security-recommendations",
+        "add-or-remove-machine-tags",
+        "get-missing-kbs-machine",
+        "set-device-value",
+        "update-machine-method",
+    ];
+    let mut expected: Vec<(&str, Kind, &str)> =
+        out_of_scope.iter().map(|page| (MACHINE, Kind::MethodAdded, *page)).collect();
+    expected.extend([
+        (MACHINE, Kind::PropertyRenamed, "onboardingstatus"),
+        (MACHINE, Kind::PropertyRetyped, "onboardingstatus"),
+        (MACHINE, Kind::EnumValueRenamed, "onboardingstatus/onboarded"),
+        (MACHINE, Kind::EnumValueAdded, "healthStatus/Unknown"),
+        (MACHINE, Kind::PropertyRetyped, "rbacGroupId"),
+        (MACHINE, Kind::PropertyRetyped, "aadDeviceId"),
+        (MACHINE, Kind::PropertyRetyped, "osArchitecture"),
+        (MACHINE, Kind::PropertyRemoved, "isAadJoined"),
+        ("get-machines.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
+        ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response, JSON block 1"),
+    ]);
+    let expected: Vec<(String, Kind, String)> =
+        expected.iter().map(|(p, k, s)| ((*p).to_owned(), *k, (*s).to_owned())).collect();
+    assert_eq!(accepted, expected, "{}", report.to_text_verbose());
+}
+
+#[test]
+fn machine_page_mutations_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "a value added to a Machine enum",
+            page: MACHINE,
+            edits: &[("`Normal`, `Low`, and `High`", "`Normal`, `Low`, `High`, and `Critical`")],
+            drift: &[(Kind::EnumValueAdded, "|deviceValue|", "deviceValue/Critical")],
+        },
+        Mutation {
+            case: "a Machine property retyped",
+            page: MACHINE,
+            edits: &[("|lastSeen|DateTimeOffset|", "|lastSeen|String|")],
+            drift: &[(Kind::PropertyRetyped, "|lastSeen|", "lastSeen")],
+        },
+        Mutation {
+            case: "a Machine property the spec does not have",
+            page: MACHINE,
+            edits: &[(
+                "|osPlatform|String|",
+                "|isPotentialDuplication|Boolean|Whether the device may be a duplicate.|\n|osPlatform|String|",
+            )],
+            drift: &[(Kind::PropertyAdded, "|isPotentialDuplication|", "isPotentialDuplication")],
+        },
+        Mutation {
+            case: "a lookup dropped from the Machine method table",
+            page: MACHINE,
+            edits: &[(
+                "|[Get machine](get-machine-by-id.md)|[machine](machine.md)|Get a [machine](machine.md) by its identity.|\n",
+                "",
+            )],
+            drift: &[(Kind::MethodRemoved, "(find-machines-by-ip.md)", "get-machine-by-id")],
+        },
+        Mutation {
+            case: "the list page's path",
+            page: "get-machines.md",
+            edits: &[(
+                "```http\nGET https://api.security.microsoft.com/api/machines\n```\n\n## Request headers",
+                "```http\nGET https://api.security.microsoft.com/api/devices\n```\n\n## Request headers",
+            )],
+            drift: &[(Kind::PathChanged, "/api/devices", "/api/devices")],
+        },
+        Mutation {
+            case: "the list page's $top maximum",
+            page: "get-machines.md",
+            edits: &[("`$top` with max value of 10,000.", "`$top` with max value of 1,000.")],
+            drift: &[(Kind::LimitChanged, "max value of 1,000", "$top")],
+        },
+        Mutation {
+            case: "a $filter on a property the list cannot filter on",
+            page: "get-machines.md",
+            edits: &[("$filter=computerDnsName eq", "$filter=firstSeen eq")],
+            drift: &[(Kind::ExampleFilterInvalid, "$filter=firstSeen", "firstSeen")],
+        },
+        Mutation {
+            case: "the by-id page's rate limit",
+            page: "get-machine-by-id.md",
+            edits: &[("100 calls per minute", "50 calls per minute")],
+            drift: &[(Kind::LimitChanged, "50 calls per minute", "per minute")],
+        },
+        Mutation {
+            case: "the by-IP function renamed",
+            page: "find-machines-by-ip.md",
+            edits: &[(
+                "GET /api/machines/findbyip(ip='{IP}',timestamp={TimeStamp})",
+                "GET /api/machines/findbyaddress(ip='{IP}',timestamp={TimeStamp})",
+            )],
+            drift: &[(
+                Kind::PathChanged,
+                "findbyaddress(ip='{IP}'",
+                "/api/machines/findbyaddress(ip='{}',timestamp={})",
+            )],
+        },
+        Mutation {
+            case: "the by-tag lookup's verb",
+            page: "find-machines-by-tag.md",
+            edits: &[(
+                "GET /api/machines/findbytag?tag={tag}",
+                "POST /api/machines/findbytag?tag={tag}",
+            )],
+            drift: &[(Kind::VerbChanged, "POST /api", "POST")],
+        },
+    ]);
+}
+
+#[test]
+fn each_resource_page_lists_its_own_methods() {
+    // The MachineAction page does not list the lookups, and need not: they belong to Machine.
+    let report = check(&[(RESOURCE, &vendored())]);
+    assert!(!report.findings.iter().any(|f| f.kind == Kind::MethodRemoved), "{}", report.to_text());
+    // A row naming another resource's method is no difference either.
+    let original = vendored();
+    let row = "|[Cancel machine action](cancel-machine-action.md)|[Machine Action](machineaction.md)|Cancel an active machine action.|\n";
+    let text = mutate(
+        &original,
+        row,
+        &format!(
+            "{row}|[List machines](get-machines.md)|[machine](machine.md) collection|List machines.|\n"
+        ),
+    );
+    let report = check(&[(RESOURCE, &text)]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+
+    // The Machine page without its title is still recognised, by its property table.
+    let machine = method_page(MACHINE);
+    let text = mutate(&machine, "# Machine resource type", "# Devices");
+    let text = mutate(&text, "title: Machine resource type", "title: Devices");
+    let report = check(&[("devices.md", &text)]);
+    assert_eq!(report.recognised[0].as_page, MACHINE);
+    assert_eq!(report.recognised[0].by, vec!["property table"]);
+    assert!(!report.has_drift(), "{}", report.to_text());
+
+    // A lookup's page without the Machine page: the note names the missing page.
+    let report = check(&[(&method_path("get-machines.md"), &method_page("get-machines.md"))]);
+    assert_eq!(
+        report.notes,
+        vec![
+            "the resource page machine.md was not among the pages; only its methods' pages were checked"
+        ]
+    );
+}
+
+#[test]
+fn two_objects_cannot_claim_one_resource_page() {
+    let spec = mutate(
+        &spec_text(),
+        "\"x-docsUrl\": \"https://learn.microsoft.com/en-us/defender-endpoint/api/machineaction\"",
+        "\"x-docsUrl\": \"https://learn.microsoft.com/en-us/defender-endpoint/api/machine\"",
+    );
+    let pages = [Page { path: RESOURCE.to_owned(), text: vendored() }];
+    let error = docs_check::check(&spec, &pages, &accepted_text()).expect_err("refused");
+    assert_eq!(
+        error.message(),
+        "the spec's objects MachineAction and Machine both name the page machine.md as their x-docsUrl"
+    );
 }

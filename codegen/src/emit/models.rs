@@ -57,7 +57,8 @@ fn field_doc(field: &Field) -> TokenStream {
 // ----- structs ---------------------------------------------------------------------------------
 
 fn expand_struct(def: &StructDef) -> TokenStream {
-    let doc = doc_attrs(&def.doc);
+    let reference = def.docs_url.as_ref().map(|url| format!("[Microsoft Learn]({url})"));
+    let doc = doc_attrs(&paragraphs(&[&def.doc, reference.as_deref().unwrap_or("")]));
     let name = ident(&def.name);
     let fields = def.fields.iter().map(|field| {
         let doc = field_doc(field);
