@@ -149,6 +149,7 @@ bad_specs! {
     reserved_field_name,
     malformed_nullable_ref,
     array_without_items,
+    misplaced_docs_url,
     request_body_not_an_object,
     wrong_schema_dialect,
     duplicate_json_key,

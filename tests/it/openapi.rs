@@ -480,7 +480,18 @@ fn components_schemas_are_the_spec_defs_with_references_moved() {
     let expected = serde_json::to_string(&spec["$defs"])
         .expect("serializes")
         .replace("\"#/$defs/", "\"#/components/schemas/");
-    let expected: Value = serde_json::from_str(&expected).expect("JSON");
+    let mut expected: Value = serde_json::from_str(&expected).expect("JSON");
+    // An object's `x-docsUrl` becomes the schema's `externalDocs`.
+    let mut linked = 0;
+    for schema in expected.as_object_mut().expect("an object").values_mut() {
+        let schema = schema.as_object_mut().expect("an object");
+        if let Some(url) = schema.remove("x-docsUrl") {
+            let docs = json!({ "description": "Reference documentation", "url": url });
+            schema.insert("externalDocs".to_owned(), docs);
+            linked += 1;
+        }
+    }
+    assert_eq!(linked, 2, "MachineAction and Machine name their pages");
     assert_eq!(doc["components"]["schemas"], expected);
     // Nullable members stay type pairs and nullable references stay `anyOf` with null.
     let action = &doc["components"]["schemas"]["MachineAction"]["properties"];
