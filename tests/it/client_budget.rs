@@ -242,6 +242,8 @@ async fn a_disabled_budget_sends_everything_at_once() {
 /// service's front ends): the default budget gets no 429, and the last isolation is sent within
 /// 5% of the theoretical minimum. Under the documented 100 calls a minute the 1,000th cannot go
 /// before nine full minutes have passed: 540 s.
+// Prints its figures (run with --nocapture).
+#[allow(clippy::print_stderr)]
 #[tokio::test(start_paused = true)]
 async fn a_thousand_isolations_under_latency_and_skew_get_no_429_within_5_percent_of_the_minimum() {
     let config = Config::default()
@@ -275,6 +277,10 @@ async fn a_thousand_isolations_under_latency_and_skew_get_no_429_within_5_percen
     let took = longest(&calls);
     let ratio = took.as_secs_f64() / minimum.as_secs_f64();
     assert!(took >= minimum && ratio <= 1.05, "1,000 isolations took {took:?}: {ratio:.3}x");
+    eprintln!(
+        "1,000 isolations under 50 ms ± 40 ms latency and 2 s skew: the last sent after {took:?} \
+         of virtual time ({ratio:.3}x the minimum of 540 s), 0 429s"
+    );
     simulator.shutdown().await;
 }
 
