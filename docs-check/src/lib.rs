@@ -15,9 +15,12 @@
 //! - `recognise.rs` tells which page a file is, by its content (title, request line, property
 //!   table) and, failing that, its file name; a copy named `machineaction-altered.md` is still
 //!   the resource page.
-//! - The resource page (`machineaction.md`, named after the spec's `x-api.docsUrl`) is checked
-//!   by `resource.rs`: its property table, the values listed in its cells, its method table and
-//!   its JSON representation.
+//! - A resource page is checked by `resource.rs`: the API's own (`machineaction.md`, named
+//!   after the spec's `x-api.docsUrl`) and that of every other object with an `x-docsUrl`
+//!   (`machine.md` for `Machine`). It compares the page's property table, the values listed in
+//!   its cells and its JSON representation with the page's model, and its method table with the
+//!   methods of that resource: those returning its model, alone or in a collection (the rest
+//!   belong to the API's own page).
 //! - A method page (named after a method's `docsUrl`) is checked by `methods.rs`: its request
 //!   line, example requests and their `$filter`, request body table, value lists in its prose,
 //!   limits and JSON examples.
