@@ -479,9 +479,7 @@ impl<'a> Lowerer<'a> {
         if node.child("enum").is_some() {
             return self.enum_def(node, name, doc, &declared).map(TypeDef::Enum);
         }
-        if declared.first().map(String::as_str) == Some("object")
-            || node.child("properties").is_some()
-        {
+        if is_object {
             return Some(TypeDef::Struct(self.struct_def(node, name, doc)));
         }
         let inner = match declared.first().map(String::as_str) {

@@ -172,7 +172,7 @@ pub fn check_with(
         return Err(InputError::new("no pages to check"));
     }
     let mut report = Report {
-        resource: spec.resource.name.clone(),
+        resource: spec.resources[0].def.name.clone(),
         spec_name: options.spec_name.clone().unwrap_or_else(|| "the spec".to_owned()),
         ..Report::default()
     };
@@ -357,10 +357,8 @@ pub(crate) struct Resource<'a> {
 #[derive(Debug)]
 pub(crate) struct Spec<'a> {
     pub api: &'a Api,
-    /// The model of the API's own resource page (`x-api.docsUrl`), named after the page.
-    pub resource: &'a StructDef,
-    /// Every resource page: the API's own first, then each other object with an `x-docsUrl`,
-    /// in spec order.
+    /// Every resource page: the API's own first (`x-api.docsUrl`, whose model is named after
+    /// the page), then each other object with an `x-docsUrl`, in spec order.
     pub resources: Vec<Resource<'a>>,
     /// The hosts of the spec's servers, lowercased.
     pub hosts: Vec<String>,
@@ -406,7 +404,7 @@ impl<'a> Spec<'a> {
                 url.split('/').next().unwrap_or(url).to_ascii_lowercase()
             })
             .collect();
-        Ok(Spec { api, resource, resources, hosts })
+        Ok(Spec { api, resources, hosts })
     }
 
     /// Every page the check knows: the resource pages, then the method pages.
