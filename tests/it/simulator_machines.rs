@@ -590,6 +590,7 @@ async fn find_by_tag_exact_without_case_or_by_prefix() {
     assert_eq!(ids(&ok(&api, &by_tag("Prod", Some("True"))).await), prod);
     assert!(ids(&ok(&api, &by_tag("Prod", None)).await).is_empty(), "exact by default");
     assert!(ids(&ok(&api, &by_tag("Nobody", Some("true"))).await).is_empty());
+    assert!(ids(&ok(&api, &by_tag("%0C", None)).await).is_empty(), "white space is a tag");
 
     for (path, code) in [
         ("/api/machines/findbytag".to_owned(), "MissingRequiredParameter"),

@@ -15,9 +15,9 @@
 //! - `findMachinesByTag`, `GET /api/machines/findbytag?tag=...&useStartsWithFilter=...`: the
 //!   devices with the tag, or with a tag that starts with it when `useStartsWithFilter` is
 //!   `true`. The comparison ignores case (tags are matched as the portal does, where a tag
-//!   differing only in case is the same tag); `tag` is required (400
-//!   `MissingRequiredParameter`), `useStartsWithFilter` must be `true` or `false` (any case;
-//!   default `false`).
+//!   differing only in case is the same tag); `tag` is required and non-empty, as the spec
+//!   says (400 `MissingRequiredParameter`; a tag of white space is a tag no device has);
+//!   `useStartsWithFilter` must be `true` or `false` (any case; default `false`).
 //!
 //! A collection is `{"@odata.context": "<base>/api/$metadata#Machines", "value": [...]}`; one
 //! device carries `"@odata.context": "<base>/api/$metadata#Machines/$entity"` (as the service
@@ -248,7 +248,7 @@ pub(crate) fn find_by_tag(ctx: &Ctx<'_>, _: &Params) -> Result<Json, ApiFailure>
         ctx.req.query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     };
     let tag = parameter("tag")
-        .filter(|tag| !tag.trim().is_empty())
+        .filter(|tag| !tag.is_empty())
         .ok_or_else(|| ApiFailure::missing("tag"))?
         .to_lowercase();
     let starts_with = match parameter("useStartsWithFilter") {
