@@ -67,6 +67,24 @@ pub fn generate(spec_text: &str, target: &Target<'_>) -> Result<Vec<GeneratedFil
         .collect()
 }
 
+/// Runs the pipeline for the command-line layer: the file `src/api.rs` of the command-line
+/// crate (one subcommand per method; see [`emit::cli`]), relative to that crate's root.
+///
+/// The spec is validated exactly as [`generate`] validates it.
+pub fn generate_cli(
+    spec_text: &str,
+    spec_name: &str,
+    target: &emit::cli::CliTarget<'_>,
+) -> Result<GeneratedFile, Diagnostics> {
+    let document = load::load(spec_text)?;
+    let api = lower::lower(&document)?;
+    let tokens = emit::cli::expand_cli(&api, target);
+    let contents = render::render(tokens, spec_name).map_err(|message| {
+        Diagnostics::from(Diagnostic::new("", format!("src/api.rs: {message}")))
+    })?;
+    Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents })
+}
+
 /// Exports the spec as an OpenAPI 3.1 document: pretty JSON (two-space indent, trailing
 /// newline), the same bytes for the same spec. See [`openapi`](mod@openapi) for the mapping.
 ///

@@ -293,6 +293,7 @@ impl<'a> Lowerer<'a> {
         self.check_open_enums(&types);
         self.check_client_types(&methods);
         self.check_shared_pages(&methods);
+        self.check_cli_flags(&methods, &types);
         Api {
             name,
             doc,
@@ -1078,6 +1079,48 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The command-line layer gives each method one flag per parameter and per member of its
+    /// request body (`names::cli_flags`): within a method, every flag must be non-empty and
+    /// distinct, and no parameter may take a flag the tool keeps for itself.
+    fn check_cli_flags(&mut self, methods: &[Method], types: &[TypeDef]) {
+        for method in methods {
+            let fields = method.body.as_deref().map_or(&[][..], |name| body_fields(types, name));
+            let param_names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
+            let member_names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+            let (param_flags, member_flags) = names::cli_flags(&param_names, &member_names);
+            let pointers = (0..method.params.len())
+                .map(|i| format!("{}/parameters/{i}/name", method.pointer))
+                .chain(fields.iter().map(|_| format!("{}/requestBody", method.pointer)));
+            let flags = param_names
+                .iter()
+                .chain(&member_names)
+                .zip(param_flags.iter().chain(&member_flags));
+            let mut seen: Vec<(&str, String)> = Vec::new();
+            for (i, ((name, flag), pointer)) in flags.zip(pointers).enumerate() {
+                let is_param = i < param_names.len();
+                let problem = if flag.is_empty() {
+                    Some(format!("`{name}` leaves no command-line flag of `{}`", method.spec_name))
+                } else if is_param && names::CLI_RESERVED_FLAGS.contains(&flag.as_str()) {
+                    Some(format!(
+                        "`{name}` becomes the flag `--{flag}` of `{}`, which the command-line tool keeps for itself",
+                        method.spec_name
+                    ))
+                } else {
+                    seen.iter().find(|(f, _)| f == flag).map(|(_, first)| {
+                        format!(
+                            "`{name}` becomes the flag `--{flag}` of `{}`, like the member at {first}",
+                            method.spec_name
+                        )
+                    })
+                };
+                match problem {
+                    Some(message) => self.error(pointer, message),
+                    None => seen.push((flag, pointer)),
+                }
+            }
+        }
+    }
+
     /// Listings that return the same page type must read its items and next link from the same
     /// members: the type has one way of being paged.
     fn check_shared_pages(&mut self, methods: &[Method]) {
@@ -1628,6 +1671,17 @@ fn empty_api() -> Api {
 
 /// Marks every struct reachable from a response (or the error body) as a response type, and
 /// opens every enum reachable from one: the service may add members and values at any time.
+/// The members of the object type `name` (none for another kind of type).
+fn body_fields<'t>(types: &'t [TypeDef], name: &str) -> &'t [Field] {
+    types
+        .iter()
+        .find_map(|t| match t {
+            TypeDef::Struct(def) if def.name == name => Some(def.fields.as_slice()),
+            _ => None,
+        })
+        .unwrap_or(&[])
+}
+
 fn mark_response_types(types: &mut [TypeDef], methods: &[Method], error_type: Option<&str>) {
     let mut pending: Vec<String> = methods.iter().map(|m| m.response.clone()).collect();
     pending.extend(error_type.map(str::to_owned));

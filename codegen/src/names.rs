@@ -17,6 +17,10 @@
 //!   (`alias_<name>`), and no local of the
 //!   generated code is a bare spec-derived name, so a spec member named `path`, `request`,
 //!   `query`, `map` or `value` cannot capture one.
+//!
+//! The command-line layer's names are derived here too: subcommands and flags ([`cli_command`],
+//! [`cli_flag`]), its `Args` types ([`cli_args_type`]), its locals ([`cli_local`]) and the flags
+//! the tool keeps for itself ([`CLI_RESERVED_FLAGS`]).
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span};
@@ -135,6 +139,79 @@ pub fn alias_slot(field: &str) -> String {
 pub fn setter(field: &str) -> String {
     format!("with_{}", bare(field))
 }
+
+/// The command-line flag of a parameter or body member, from its Rust name: kebab-case, without
+/// raw or keyword escapes and leading underscores (`isolation_type` → `isolation-type`,
+/// `r#type` → `type`). Empty when nothing is left.
+pub fn cli_flag(rust_name: &str) -> String {
+    bare(rust_name).trim_matches('_').replace('_', "-")
+}
+
+/// The flags of one method's command: one per parameter ([`cli_flag`] of its Rust name), then
+/// one per request-body member, where a member whose flag a parameter or the tool already
+/// takes gets the prefix `body-` (`--type` and `--body-type`). Problems (an empty flag, a
+/// parameter on a reserved flag, two equal flags even so) are left to `lower` to report.
+pub fn cli_flags(params: &[&str], members: &[&str]) -> (Vec<String>, Vec<String>) {
+    let params: Vec<String> = params.iter().map(|p| cli_flag(p)).collect();
+    let members = members
+        .iter()
+        .map(|m| {
+            let flag = cli_flag(m);
+            let taken = params.contains(&flag) || CLI_RESERVED_FLAGS.contains(&flag.as_str());
+            if taken && !flag.is_empty() { format!("body-{flag}") } else { flag }
+        })
+        .collect();
+    (params, members)
+}
+
+/// The Rust field of a flag in a command's `Args` struct (`body-type` → `body_type`); clap
+/// names the flag after it.
+pub fn cli_field(flag: &str) -> String {
+    escape_keyword(prefix_digit(flag.replace('-', "_"), "flag_"))
+}
+
+/// The subcommand of an operation, from the Rust method name (`isolate_machine` →
+/// `isolate-machine`).
+pub fn cli_command(method: &str) -> String {
+    cli_flag(method)
+}
+
+/// The clap `Args` struct of an operation's subcommand (`IsolateMachine` → `IsolateMachineArgs`).
+pub fn cli_args_type(call_type: &str) -> String {
+    format!("{call_type}Args")
+}
+
+/// The local of a generated command that holds a converted argument (`arg_<name>`): no fixed
+/// local of the command layer starts with `arg_`, so spec names cannot capture one.
+pub fn cli_local(rust_name: &str) -> String {
+    format!("arg_{}", bare(rust_name))
+}
+
+/// Flags the command-line tool defines itself: its global options (valid on every subcommand)
+/// and the generated commands' own (`--all` on listings, `--download-to` on link methods). No
+/// parameter or body member may take them.
+pub const CLI_RESERVED_FLAGS: &[&str] = &[
+    "help",
+    "version",
+    "output",
+    "cloud",
+    "base-url",
+    "profile",
+    "profile-file",
+    "token-file",
+    "client-secret-file",
+    "auth",
+    "no-progress",
+    "quiet",
+    CLI_ALL_FLAG,
+    CLI_DOWNLOAD_FLAG,
+];
+
+/// The flag of a generated listing command that follows every page.
+pub const CLI_ALL_FLAG: &str = "all";
+
+/// The flag of a generated link command naming the file to download to.
+pub const CLI_DOWNLOAD_FLAG: &str = "download-to";
 
 /// The crate whose `__private` module generated code builds on.
 pub const RUNTIME_CRATE: &str = "mde_runtime";

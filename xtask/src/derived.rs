@@ -13,6 +13,10 @@ use std::path::Path;
 pub const SPEC: &str = "spec/machineaction.json";
 /// The SDK crate, relative to the workspace root.
 pub const SDK_DIR: &str = "generated";
+/// The command-line crate, relative to the workspace root: its `src/api.rs` is generated.
+pub const CLI_DIR: &str = "cli";
+/// The command-line binary's name, as the generated help's examples spell it.
+pub const CLI_BINARY: &str = "mde";
 /// The OpenAPI export, relative to the workspace root.
 pub const OPENAPI: &str = "spec/openapi.json";
 /// The golden cases: one folder each, holding `spec.json`.
@@ -22,7 +26,7 @@ pub const BAD_SPECS_DIR: &str = "tests/fixtures/bad-specs";
 
 /// The folders (relative to the workspace root) that hold everything [`all`] reads and
 /// derives: [`copy_tree`] copies them to make a scratch tree.
-pub const TREE: &[&str] = &["spec", SDK_DIR, GOLDEN_DIR, BAD_SPECS_DIR];
+pub const TREE: &[&str] = &["spec", SDK_DIR, CLI_DIR, GOLDEN_DIR, BAD_SPECS_DIR];
 
 /// One derived file: its path relative to the workspace root and its full contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +40,7 @@ pub struct DerivedFile {
 /// Folders whose `@generated` files are all derived: a file there that carries the header but
 /// is no longer derived is an orphan, to be removed.
 pub fn generated_dirs(root: &Path) -> Vec<String> {
-    let mut dirs = vec![format!("{SDK_DIR}/src")];
+    let mut dirs = vec![format!("{SDK_DIR}/src"), format!("{CLI_DIR}/src")];
     dirs.extend(golden_cases(root).iter().map(|case| format!("{GOLDEN_DIR}/{case}/src")));
     dirs
 }
@@ -108,7 +112,7 @@ impl Sdk {
     }
 }
 
-/// The SDK's generated modules and the OpenAPI export.
+/// The SDK's generated modules, the command-line layer and the OpenAPI export.
 fn sdk_files(root: &Path) -> Result<Vec<DerivedFile>, Vec<String>> {
     let sdk = Sdk::read(root).map_err(|e| vec![e])?;
     let spec = read(root, SPEC).map_err(|e| vec![e])?;
@@ -126,6 +130,13 @@ fn sdk_files(root: &Path) -> Result<Vec<DerivedFile>, Vec<String>> {
             contents: file.contents,
         })
         .collect();
+    let cli_target = codegen::emit::cli::CliTarget {
+        sdk_crate: &sdk.crate_name,
+        binary: CLI_BINARY,
+        group: "api",
+    };
+    let cli = codegen::generate_cli(&spec, SPEC, &cli_target).map_err(problems)?;
+    files.push(DerivedFile { path: format!("{CLI_DIR}/{}", cli.path), contents: cli.contents });
     files.push(DerivedFile { path: OPENAPI.to_owned(), contents: openapi });
     Ok(files)
 }

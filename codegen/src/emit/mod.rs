@@ -5,6 +5,7 @@
 //! plumbing as `runtime::…` through `use ::mde_runtime::__private as runtime`); only prelude
 //! names are used unqualified (hence the reserved names in `names.rs`).
 
+pub mod cli;
 mod client;
 mod docs;
 mod example;
