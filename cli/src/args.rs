@@ -16,11 +16,11 @@ Examples:
   mde api get-machine-action --id <ACTION-ID> --output json
 
 Credentials: MDE_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET, or a
-profile (--profile); never on the command line. Exit codes: mde help exit-codes.";
+profile (--profile); never on the command line. Exit codes: mde exit-codes.";
 
 /// Microsoft Defender for Endpoint response actions from the terminal.
 #[derive(Debug, Parser)]
-#[command(name = "mde", version, about, after_help = EXAMPLES, max_term_width = 100)]
+#[command(name = "mde", version, about = "Microsoft Defender for Endpoint response actions from the terminal.", after_help = EXAMPLES, max_term_width = 100)]
 pub struct Cli {
     /// Options of every command.
     #[command(flatten, next_help_heading = "Global options")]
@@ -45,7 +45,7 @@ pub struct Global {
     /// The profile to use from the profile file.
     #[arg(long, global = true, env = "MDE_PROFILE", hide_env_values = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// The profile file [default: $XDG_CONFIG_HOME/mde/profiles.json or ~/.config/mde/profiles.json].
+    /// The profile file [default: ~/.config/mde/profiles.json].
     #[arg(
         long,
         global = true,
@@ -57,8 +57,7 @@ pub struct Global {
     /// Reads a bearer token from FILE (`-`: standard input).
     #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// Reads the app's client secret from FILE (`-`: standard input); tenant and client id come
-    /// from AZURE_TENANT_ID / AZURE_CLIENT_ID or the profile.
+    /// Reads the app's client secret from FILE (`-`: standard input).
     #[arg(long, global = true, value_name = "FILE")]
     pub client_secret_file: Option<PathBuf>,
     /// How to sign in.
@@ -72,22 +71,22 @@ pub struct Global {
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Aligned columns, for people.
+    // Aligned columns, for people.
     Table,
-    /// One JSON document.
+    // One JSON document.
     Json,
-    /// One JSON object per line.
+    // One JSON object per line.
     Ndjson,
 }
 
 /// Where the credentials come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AuthMode {
-    /// --token-file, --client-secret-file, then the environment, then the profile.
+    // --token-file, --client-secret-file, then the environment, then the profile.
     Auto,
-    /// The Azure CLI's signed-in account (`az login`; feature `azure`).
+    // The Azure CLI's signed-in account (`az login`; feature `azure`).
     AzureCli,
-    /// The managed identity of the Azure host (feature `azure`).
+    // The managed identity of the Azure host (feature `azure`).
     ManagedIdentity,
 }
 
@@ -95,6 +94,9 @@ pub enum AuthMode {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Isolates devices from the network.
+    #[command(
+        after_help = "Examples:\n  mde isolate desktop-7 10.1.2.3 --comment \"Incident 4711\" --wait\n  mde isolate tag:finance-laptops --isolation-type selective -m \"IR 4711\" --dry-run\n  grep -v ok hosts.txt | mde isolate - -m \"IR 4711\""
+    )]
     Isolate {
         #[command(flatten)]
         run: ActionRun,
@@ -118,6 +120,7 @@ pub enum Command {
         run: ActionRun,
     },
     /// Runs a Microsoft Defender Antivirus scan.
+    #[command(after_help = "Example:\n  mde scan tag:VIP --scan-type full -m \"IR 4711\" --wait")]
     Scan {
         #[command(flatten)]
         run: ActionRun,
@@ -126,6 +129,9 @@ pub enum Command {
         scan_type: ScanKind,
     },
     /// Stops a file's processes and quarantines it (by SHA-1).
+    #[command(
+        after_help = "Example:\n  mde quarantine --file hosts.txt --sha1 87662bc3d60e4200ceaf7aae249d1c343f4b83c9 -m \"IR 4711\""
+    )]
     Quarantine {
         #[command(flatten)]
         run: ActionRun,
@@ -193,6 +199,9 @@ pub struct ActionRun {
     /// With --wait: gives up waiting after this long (e.g. 30m, 2h).
     #[arg(long, value_name = "DURATION", default_value = "1h")]
     pub timeout: String,
+    /// With --wait: the first poll after this long (later polls grow to at most 60 s).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub poll_interval: String,
     /// Resolves the devices and prints what would be sent, without sending any action.
     #[arg(long)]
     pub dry_run: bool,
@@ -218,18 +227,18 @@ pub struct DeviceInputs {
 /// Isolation kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Isolation {
-    /// Full isolation.
+    // Full isolation.
     Full,
-    /// Outlook, Teams and Skype keep working.
+    // Outlook, Teams and Skype keep working.
     Selective,
 }
 
 /// Antivirus scan kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanKind {
-    /// A quick scan.
+    // A quick scan.
     Quick,
-    /// A full scan.
+    // A full scan.
     Full,
 }
 
@@ -237,6 +246,7 @@ pub enum ScanKind {
 #[derive(Debug, Subcommand)]
 pub enum DevicesCommand {
     /// Resolves inputs to devices, listing ambiguous and unknown ones.
+    #[command(after_help = "Example:\n  mde devices find desktop-7 10.1.2.3 tag:VIP")]
     Find {
         #[command(flatten)]
         devices: DeviceInputs,
@@ -250,6 +260,9 @@ pub enum DevicesCommand {
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
     /// Lists actions, newest first, with friendly filters.
+    #[command(
+        after_help = "Examples:\n  mde actions list --status Failed --since 24h\n  mde actions list --type Isolate --device desktop-7 --output json"
+    )]
     List {
         /// Only actions with this status (repeatable: Pending, InProgress, Succeeded, Failed,
         /// TimeOut, Cancelled).
@@ -298,6 +311,9 @@ pub enum ActionsCommand {
 #[derive(Debug, Subcommand)]
 pub enum LiveResponseCommand {
     /// Runs a library script on devices, waits, and downloads its output.
+    #[command(
+        after_help = "Example:\n  mde live-response run desktop-7 --script collect.ps1 --args \"-Full\" -m \"IR 4711\" --download-to out/"
+    )]
     Run {
         #[command(flatten)]
         devices: DeviceInputs,
@@ -319,6 +335,9 @@ pub enum LiveResponseCommand {
         /// Gives up waiting after this long.
         #[arg(long, value_name = "DURATION", default_value = "1h")]
         timeout: String,
+        /// With waiting: the first poll after this long (later polls grow to at most 60 s).
+        #[arg(long, value_name = "DURATION", default_value = "5s")]
+        poll_interval: String,
         /// Resolves the devices and prints what would be sent, without sending anything.
         #[arg(long)]
         dry_run: bool,
@@ -329,6 +348,9 @@ pub enum LiveResponseCommand {
 #[derive(Debug, Subcommand)]
 pub enum PackageCommand {
     /// Collects an investigation package from each device, waits, and downloads it.
+    #[command(
+        after_help = "Example:\n  mde package collect desktop-7 srv-12 -m \"IR 4711\" --download-to packages/"
+    )]
     Collect {
         #[command(flatten)]
         devices: DeviceInputs,
@@ -341,6 +363,9 @@ pub enum PackageCommand {
         /// Gives up waiting after this long.
         #[arg(long, value_name = "DURATION", default_value = "2h")]
         timeout: String,
+        /// With waiting: the first poll after this long (later polls grow to at most 60 s).
+        #[arg(long, value_name = "DURATION", default_value = "5s")]
+        poll_interval: String,
         /// Resolves the devices and prints what would be sent, without sending anything.
         #[arg(long)]
         dry_run: bool,

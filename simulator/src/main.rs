@@ -98,6 +98,15 @@ fn print_banner(simulator: &Simulator) {
         target.id
     );
     println!();
+    println!(
+        "Or with the command-line tool, by host name (`mde` once installed with `cargo install --path cli`):"
+    );
+    println!();
+    let host = target.computer_dns_name.split('.').next().unwrap_or_default();
+    println!(
+        "  MDE_BASE_URL={base} MDE_TOKEN={token} cargo run -q -p mde-cli -- isolate {host} --comment \"Trying mde\" --wait"
+    );
+    println!();
     println!("Or through the token endpoint (client-credentials flow):");
     println!();
     println!(

@@ -36,10 +36,8 @@ pub async fn run(context: &Context, command: Command) -> Result<Outcome, Failure
     if run.dry_run {
         return Ok(plan(&resolution, &action));
     }
-    let wait = run.wait.then(|| duration("timeout", &run.timeout)).transpose()?;
-    let options = FleetOptions::default()
-        .with_concurrency(run.concurrency.into())
-        .with_wait(wait.map(|deadline| WaitOptions::default().with_deadline(deadline)));
+    let wait = if run.wait { Some(wait_options(&run.timeout, &run.poll_interval)?) } else { None };
+    let options = FleetOptions::default().with_concurrency(run.concurrency.into()).with_wait(wait);
     let report = fleet(context, &client, action, &resolution, options).await;
     Ok(result(&report, run.wait))
 }
@@ -206,6 +204,16 @@ fn failure_code(report: &FleetReport) -> u8 {
         Some(&first) if codes.iter().all(|&c| c == first) && first != exit::REFUSED => first,
         _ => exit::PARTIAL,
     }
+}
+
+/// How to wait: `--timeout` and `--poll-interval`.
+pub fn wait_options(timeout: &str, poll_interval: &str) -> Result<WaitOptions, Failure> {
+    let deadline = duration("timeout", timeout)?;
+    let first = duration("poll-interval", poll_interval)?;
+    if first.is_zero() {
+        return Err(Failure::Usage("--poll-interval must be at least 1s".to_owned()));
+    }
+    Ok(WaitOptions::default().with_deadline(deadline).with_initial_interval(first))
 }
 
 /// A duration such as `30m`, `2h` or `90s`.

@@ -9,10 +9,10 @@ use mde_machine_actions::models::{
     CollectInvestigationPackageRequest, CommandParam, CommandStatus, LiveResponseCommand,
     LiveResponseCommandType, MachineAction, MachineActionStatus, RunLiveResponseRequest,
 };
-use mde_machine_actions::{Client, FleetAction, FleetOptions, FleetReport, WaitOptions};
+use mde_machine_actions::{Client, FleetAction, FleetOptions, FleetReport};
 use serde_json::json;
 
-use super::act::{self, duration};
+use super::act;
 use super::{Context, Outcome};
 use crate::api_support::{self, Answer, Failure};
 use crate::args::{LiveResponseCommand as LiveResponseArgs, PackageCommand};
@@ -31,6 +31,7 @@ pub async fn live_response(
         comment,
         download_to,
         timeout,
+        poll_interval,
         dry_run,
     } = command;
     let mut params = vec![CommandParam::new("ScriptName", script)];
@@ -43,15 +44,16 @@ pub async fn live_response(
         commands.push(LiveResponseCommand::new(LiveResponseCommandType::GetFile, params));
     }
     let action = FleetAction::from(RunLiveResponseRequest::new(commands, comment));
-    let run = Run { devices, timeout, dry_run, download_to };
+    let run = Run { devices, timeout, poll_interval, dry_run, download_to };
     run.go(context, action, Produces::CommandResults).await
 }
 
 /// `mde package collect`.
 pub async fn package(context: &Context, command: PackageCommand) -> Result<Outcome, Failure> {
-    let PackageCommand::Collect { devices, comment, download_to, timeout, dry_run } = command;
+    let PackageCommand::Collect { devices, comment, download_to, timeout, poll_interval, dry_run } =
+        command;
     let action = FleetAction::from(CollectInvestigationPackageRequest::new(comment));
-    let run = Run { devices, timeout, dry_run, download_to: Some(download_to) };
+    let run = Run { devices, timeout, poll_interval, dry_run, download_to: Some(download_to) };
     run.go(context, action, Produces::Package).await
 }
 
@@ -68,6 +70,7 @@ enum Produces {
 struct Run {
     devices: crate::args::DeviceInputs,
     timeout: String,
+    poll_interval: String,
     dry_run: bool,
     download_to: Option<PathBuf>,
 }
@@ -80,7 +83,7 @@ impl Run {
         produces: Produces,
     ) -> Result<Outcome, Failure> {
         let inputs = devices::read(&self.devices)?;
-        let deadline = duration("timeout", &self.timeout)?;
+        let wait = act::wait_options(&self.timeout, &self.poll_interval)?;
         let client = context.client()?;
         let resolution = act::resolve(&client, inputs, false).await?;
         if self.dry_run {
@@ -90,8 +93,7 @@ impl Run {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Failure::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let options =
-            FleetOptions::default().with_wait(Some(WaitOptions::default().with_deadline(deadline)));
+        let options = FleetOptions::default().with_wait(Some(wait));
         let report = act::fleet(context, &client, action, &resolution, options).await;
         let mut outcome = act::result(&report, true);
         if let Some(dir) = &self.download_to {

@@ -99,16 +99,24 @@ pub fn case(seeds: &[SeedSpec], seed: u64, id: u64) -> (String, String) {
     (base.name.clone(), mutate::to_text(&json))
 }
 
-/// Runs one spec through the generator and re-parses every file it writes.
+/// Runs one spec through the generator (the SDK's files and the command-line layer) and
+/// re-parses every file it writes.
 pub fn check(text: &str) -> (Outcome, Duration) {
     let start = Instant::now();
     let target = codegen::Target { spec_name: "fuzz.json", crate_name: "fuzz", version: "0.0.0" };
-    let result = catch_unwind(AssertUnwindSafe(|| codegen::generate(text, &target)));
+    let cli = codegen::emit::cli::CliTarget { sdk_crate: "fuzz", binary: "fuzz", group: "api" };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let files = codegen::generate(text, &target)?;
+        // The spec passed `lower`: the command layer can only fail by not parsing.
+        Ok::<_, codegen::Diagnostics>((files, codegen::generate_cli(text, "fuzz.json", &cli)))
+    }));
     let outcome = match result {
         Err(panic) => Outcome::Panicked(panic_message(&panic)),
         Ok(Err(diagnostics)) => Outcome::Rejected(diagnostics.len()),
-        Ok(Ok(files)) => files
+        Ok(Ok((_, Err(cli)))) => Outcome::Unparseable(cli.to_string()),
+        Ok(Ok((files, Ok(cli)))) => files
             .iter()
+            .chain([&cli])
             .find_map(|file| {
                 syn::parse_file(&file.contents).err().map(|e| format!("{}: {e}", file.path))
             })
