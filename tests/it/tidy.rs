@@ -12,7 +12,7 @@ use crate::support::{project_root, read};
 /// The workspace's crates, as directories under the root. Kept in step with `Cargo.toml`
 /// by [`the_checked_crates_are_the_workspace_members`].
 const CRATES: &[&str] =
-    &["codegen", "docs-check", "generated", "runtime", "simulator", "tests", "xtask"];
+    &["cli", "codegen", "docs-check", "generated", "runtime", "simulator", "tests", "xtask"];
 
 /// Workspace members that are generated fixtures, not hand-written crates: their files carry
 /// the `@generated` header and `freshness` keeps them in step with the generator.
