@@ -329,7 +329,7 @@ pub enum LiveResponseCommand {
         /// Why (recorded as the action's comment).
         #[arg(long, short = 'm')]
         comment: String,
-        /// Writes each command's output to DIR/<device>/<index>-<command> (implies waiting).
+        /// Writes each command's output to DIR/DEVICE/INDEX-COMMAND.
         #[arg(long, value_name = "DIR")]
         download_to: Option<PathBuf>,
         /// Gives up waiting after this long.
@@ -357,7 +357,7 @@ pub enum PackageCommand {
         /// Why (recorded as the action's comment).
         #[arg(long, short = 'm')]
         comment: String,
-        /// Writes each package to DIR/<device>.zip.
+        /// Writes each package to DIR/DEVICE.zip.
         #[arg(long, value_name = "DIR")]
         download_to: PathBuf,
         /// Gives up waiting after this long.

@@ -33,7 +33,7 @@ pub fn print(format: OutputFormat, answer: &Answer, columns: &[&str]) -> std::io
     out.flush()
 }
 
-/// The text [`print`] prints.
+/// The text [`print()`] prints.
 pub fn render(format: OutputFormat, answer: &Answer, columns: &[&str]) -> String {
     match (format, answer) {
         (OutputFormat::Json, Answer::One(value)) => pretty(value),
