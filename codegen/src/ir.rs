@@ -60,6 +60,14 @@ impl TypeDef {
     }
 }
 
+/// The object type of Rust name `name` among `types`, if there is one.
+pub fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {
+    types.iter().find_map(|t| match t {
+        TypeDef::Struct(def) if def.name == name => Some(def),
+        _ => None,
+    })
+}
+
 /// An object type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StructDef {
@@ -300,6 +308,14 @@ pub struct Method {
     pub paging: Option<Paging>,
     /// The response member (Rust field name) holding a pre-signed download link.
     pub link_field: Option<String>,
+}
+
+impl Method {
+    /// The members of the method's request body, among `types` (none without a body).
+    pub fn body_fields<'t>(&self, types: &'t [TypeDef]) -> &'t [Field] {
+        let def = self.body.as_deref().and_then(|name| struct_named(types, name));
+        def.map_or(&[], |def| &def.fields)
+    }
 }
 
 /// How a listing method's response pages.

@@ -12,6 +12,7 @@ use crate::Diagnostics;
 use crate::ir::{
     Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, ParamLocation,
     PathPart, Per, Permission, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
+    struct_named,
 };
 use crate::load::Json;
 use crate::{names, text};
@@ -1084,7 +1085,7 @@ impl<'a> Lowerer<'a> {
     /// distinct, and no parameter may take a flag the tool keeps for itself.
     fn check_cli_flags(&mut self, methods: &[Method], types: &[TypeDef]) {
         for method in methods {
-            let fields = method.body.as_deref().map_or(&[][..], |name| body_fields(types, name));
+            let fields = method.body_fields(types);
             let param_names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
             let member_names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
             let (param_flags, member_flags) = names::cli_flags(&param_names, &member_names);
@@ -1631,13 +1632,6 @@ fn reaches(types: &[TypeDef], from: &str, to: &str) -> bool {
     false
 }
 
-fn struct_named<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t StructDef> {
-    types.iter().find_map(|t| match t {
-        TypeDef::Struct(def) if def.name == name => Some(def),
-        _ => None,
-    })
-}
-
 fn integer_type(json: &Json) -> Type {
     match json.get("format") {
         Some(Json::String(f)) if f == "int32" => Type::I32,
@@ -1671,17 +1665,6 @@ fn empty_api() -> Api {
 
 /// Marks every struct reachable from a response (or the error body) as a response type, and
 /// opens every enum reachable from one: the service may add members and values at any time.
-/// The members of the object type `name` (none for another kind of type).
-fn body_fields<'t>(types: &'t [TypeDef], name: &str) -> &'t [Field] {
-    types
-        .iter()
-        .find_map(|t| match t {
-            TypeDef::Struct(def) if def.name == name => Some(def.fields.as_slice()),
-            _ => None,
-        })
-        .unwrap_or(&[])
-}
-
 fn mark_response_types(types: &mut [TypeDef], methods: &[Method], error_type: Option<&str>) {
     let mut pending: Vec<String> = methods.iter().map(|m| m.response.clone()).collect();
     pending.extend(error_type.map(str::to_owned));

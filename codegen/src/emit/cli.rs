@@ -32,12 +32,13 @@ pub struct CliTarget<'a> {
 /// The whole `api.rs` file.
 pub fn expand_cli(api: &Api, target: &CliTarget<'_>) -> TokenStream {
     let sdk = format_ident!("{}", target.sdk_crate);
-    let variants = api.methods.iter().map(|m| expand_variant(api, m, target));
+    let flags: Vec<MethodFlags<'_>> = api.methods.iter().map(|m| method_flags(api, m)).collect();
+    let variants = api.methods.iter().zip(&flags).map(|(m, f)| expand_variant(m, f, target));
     let arms = api.methods.iter().map(|m| {
         let variant = ident(&m.call_type);
         quote! { ApiCommand::#variant(args) => args.run(client).await, }
     });
-    let args = api.methods.iter().map(|m| expand_args(api, m));
+    let args = api.methods.iter().zip(&flags).map(|(m, f)| expand_args(m, f));
     let about = format!(" Every operation of the {}, one command each.", api.name);
     quote! {
         //! One subcommand per operation of the spec: flags from its parameters and request
@@ -66,15 +67,15 @@ pub fn expand_cli(api: &Api, target: &CliTarget<'_>) -> TokenStream {
 }
 
 /// The subcommand of one method, with its help.
-fn expand_variant(api: &Api, method: &Method, target: &CliTarget<'_>) -> TokenStream {
+fn expand_variant(method: &Method, flags: &MethodFlags<'_>, target: &CliTarget<'_>) -> TokenStream {
     let variant = ident(&method.call_type);
     let args = format_ident!("{}", names::cli_args_type(&method.call_type));
     let name = names::cli_command(&method.name);
     let about = method.summary.trim().to_owned();
     let long_about = long_about(method);
-    let (params, members) = method_flags(api, method);
+    let (params, members) = flags;
     let required: Vec<&str> =
-        params.iter().chain(&members).filter(|f| f.required).map(|f| f.flag.as_str()).collect();
+        params.iter().chain(members).filter(|f| f.required).map(|f| f.flag.as_str()).collect();
     let example = example(method, target, &required);
     let doc = format!(" `{} {}`: {}", method.verb.as_str(), method.path_template, about);
     quote! {
@@ -182,6 +183,8 @@ fn clap_type(kind: &Kind) -> TokenStream {
 struct Flag<'a> {
     field: proc_macro2::Ident,
     flag: String,
+    /// The name on the wire (a body member's JSON name, a parameter's placeholder or key).
+    wire: &'a str,
     doc: &'a str,
     kind: Kind,
     required: bool,
@@ -190,7 +193,7 @@ struct Flag<'a> {
 
 impl Flag<'_> {
     fn expand(&self) -> TokenStream {
-        let Flag { field, flag, doc, kind, required, bounds } = self;
+        let Flag { field, flag, doc, kind, required, bounds, .. } = self;
         let help = format!(" {}", first_sentence(doc));
         let long_help = doc.trim();
         let inner = clap_type(kind);
@@ -243,21 +246,11 @@ fn first_sentence(doc: &str) -> String {
     }
 }
 
-fn body_fields<'a>(api: &'a Api, method: &Method) -> &'a [Field] {
-    let Some(name) = &method.body else { return &[] };
-    api.types
-        .iter()
-        .find_map(|t| match t {
-            TypeDef::Struct(def) if &def.name == name => Some(def.fields.as_slice()),
-            _ => None,
-        })
-        .unwrap_or(&[])
-}
-
 fn param_flag<'a>(api: &Api, param: &'a Param, flag: String) -> Flag<'a> {
     Flag {
         field: ident(&names::cli_field(&flag)),
         flag,
+        wire: &param.wire,
         doc: &param.doc,
         kind: if param.is_filter { Kind::Text } else { kind(api, &param.ty) },
         required: is_argument(param),
@@ -269,6 +262,7 @@ fn member_flag<'a>(api: &Api, field: &'a Field, flag: String) -> Flag<'a> {
     Flag {
         field: ident(&names::cli_field(&flag)),
         flag,
+        wire: &field.wire,
         doc: &field.doc,
         kind: kind(api, &field.ty),
         required: field.required && !field.nullable,
@@ -276,9 +270,12 @@ fn member_flag<'a>(api: &Api, field: &'a Field, flag: String) -> Flag<'a> {
     }
 }
 
-/// The flags of a method's parameters and of its request body's members.
-fn method_flags<'a>(api: &'a Api, method: &'a Method) -> (Vec<Flag<'a>>, Vec<Flag<'a>>) {
-    let fields = body_fields(api, method);
+/// The flags of a method's parameters, then those of its request body's members.
+type MethodFlags<'a> = (Vec<Flag<'a>>, Vec<Flag<'a>>);
+
+/// The flags of one method, derived once for its subcommand and its `Args` struct.
+fn method_flags<'a>(api: &'a Api, method: &'a Method) -> MethodFlags<'a> {
+    let fields = method.body_fields(&api.types);
     let param_names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
     let member_names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let (param_flags, member_flags) = names::cli_flags(&param_names, &member_names);
@@ -290,13 +287,12 @@ fn method_flags<'a>(api: &'a Api, method: &'a Method) -> (Vec<Flag<'a>>, Vec<Fla
 }
 
 /// The `Args` struct of one method and its `run`.
-fn expand_args(api: &Api, method: &Method) -> TokenStream {
+fn expand_args(method: &Method, (params, members): &MethodFlags<'_>) -> TokenStream {
     let args = format_ident!("{}", names::cli_args_type(&method.call_type));
     let doc = format!(" The flags of `{}`.", names::cli_command(&method.name));
-    let (params, members) = method_flags(api, method);
-    let flags = params.iter().chain(&members).map(Flag::expand);
+    let flags = params.iter().chain(members).map(Flag::expand);
     let own = own_flags(method);
-    let run = expand_run(api, method, &params, &members);
+    let run = expand_run(method, params, members);
     quote! {
         #[doc = #doc]
         #[derive(Debug, ::clap::Args)]
@@ -334,12 +330,7 @@ fn own_flags(method: &Method) -> TokenStream {
 }
 
 /// `run`: converts the flags, sends the call, shapes the answer.
-fn expand_run(
-    api: &Api,
-    method: &Method,
-    params: &[Flag<'_>],
-    members: &[Flag<'_>],
-) -> TokenStream {
+fn expand_run(method: &Method, params: &[Flag<'_>], members: &[Flag<'_>]) -> TokenStream {
     let mut setup = Vec::new();
     let mut call_args = Vec::new();
     let mut setters = Vec::new();
@@ -368,8 +359,7 @@ fn expand_run(
     }
     if let Some(body) = &method.body {
         let body_type = ident(body);
-        let sets =
-            body_fields(api, method).iter().zip(members).map(|(f, flag)| set_member(f, flag));
+        let sets = members.iter().map(set_member);
         setup.push(quote! {
             let mut members = support::Members::new();
             #(#sets)*
@@ -423,11 +413,11 @@ fn convert(kind: &Kind, value: TokenStream, flag: &str, ty: &Type) -> TokenStrea
 }
 
 /// Puts one body member, when given, under its wire name.
-fn set_member(field: &Field, flag: &Flag<'_>) -> TokenStream {
+fn set_member(flag: &Flag<'_>) -> TokenStream {
     let name = &flag.field;
-    let wire = &field.wire;
+    let wire = flag.wire;
     let flag_name = &flag.flag;
-    let text = if field.required && !field.nullable {
+    let text = if flag.required {
         quote!(Some(self.#name.as_str()))
     } else {
         quote!(self.#name.as_deref())

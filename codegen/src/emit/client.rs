@@ -15,6 +15,7 @@ use super::rust_type;
 use crate::Target;
 use crate::ir::{
     Api, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef,
+    struct_named,
 };
 use crate::names::{self, ident};
 
@@ -543,10 +544,7 @@ fn expand_page_impl(method: &Method) -> Option<TokenStream> {
 
 fn filter_struct<'a>(api: &'a Api, method: &Method) -> Option<&'a StructDef> {
     let (name, _) = method.filter.as_ref()?;
-    api.types.iter().find_map(|t| match t {
-        TypeDef::Struct(def) if &def.name == name => Some(def),
-        _ => None,
-    })
+    struct_named(&api.types, name)
 }
 
 fn expand_filter_builder(api: &Api, method: &Method) -> Option<TokenStream> {
