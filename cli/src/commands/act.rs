@@ -166,22 +166,28 @@ pub fn result(report: &FleetReport, waited: bool) -> Outcome {
             "detail": if waited { String::new() } else { "sent; not waited for".to_owned() },
         }));
     }
-    for (device, error) in &report.failed {
-        ok = false;
+    ok &= report.failed.is_empty() && report.unresolved.is_empty();
+    rows.extend(unfinished_rows(report));
+    let code = if ok { exit::SUCCESS } else { failure_code(report) };
+    Outcome { answer: Answer::Many(rows), columns: RESULT_COLUMNS, code }
+}
+
+/// One row per device without a finished action (with its last action when a wait ran out)
+/// and per input that did not resolve.
+pub fn unfinished_rows(report: &FleetReport) -> Vec<Value> {
+    let failed = report.failed.iter().map(|(device, error)| {
         let (action, status) = match error {
             FleetError::DeadlineExceeded { last } => {
                 (Some(last.id.as_str().to_owned()), last.status.to_string())
             }
             _ => (None, "NotSent".to_owned()),
         };
-        rows.push(json!({ "device": device, "action": action, "status": status, "detail": error.to_string() }));
-    }
-    for (input, reason) in &report.unresolved {
-        ok = false;
-        rows.push(json!({ "device": input, "status": "NotResolved", "detail": reason }));
-    }
-    let code = if ok { exit::SUCCESS } else { failure_code(report) };
-    Outcome { answer: Answer::Many(rows), columns: RESULT_COLUMNS, code }
+        json!({ "device": device, "action": action, "status": status, "detail": error.to_string() })
+    });
+    let unresolved = report.unresolved.iter().map(
+        |(input, reason)| json!({ "device": input, "status": "NotResolved", "detail": reason }),
+    );
+    failed.chain(unresolved).collect()
 }
 
 /// When nothing was done and every device failed for one reason (credentials, the service),

@@ -101,11 +101,8 @@ impl Run {
             if !ok && outcome.code == exit::SUCCESS {
                 outcome.code = exit::PARTIAL;
             }
-            outcome = Outcome {
-                answer: Answer::Many(rows),
-                columns: DOWNLOAD_COLUMNS,
-                code: outcome.code,
-            };
+            outcome.answer = Answer::Many(rows);
+            outcome.columns = DOWNLOAD_COLUMNS;
         }
         Ok(outcome)
     }
@@ -114,8 +111,9 @@ impl Run {
 /// The columns of a run with downloads.
 const DOWNLOAD_COLUMNS: &[&str] = &["device", "action", "status", "file", "bytes", "detail"];
 
-/// Downloads what every finished action produced; one row per file (or per device without
-/// one), and whether every download worked.
+/// Downloads what every finished action produced: one row per file (or per finished device
+/// without one), then the rows of the devices without a finished action; and whether every
+/// finished action's download worked (the others already set the exit code).
 async fn download_all(
     client: &Client,
     report: &FleetReport,
@@ -145,14 +143,7 @@ async fn download_all(
             rows.push(row);
         }
     }
-    for (device, error) in &report.failed {
-        ok = false;
-        rows.push(json!({ "device": device, "status": "Failed", "detail": error.to_string() }));
-    }
-    for (input, reason) in &report.unresolved {
-        ok = false;
-        rows.push(json!({ "device": input, "status": "NotResolved", "detail": reason }));
-    }
+    rows.extend(act::unfinished_rows(report));
     (rows, ok)
 }
 
