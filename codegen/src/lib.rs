@@ -16,6 +16,7 @@
 //! the generator does: the `docs-check` crate compares Microsoft's reference pages with the
 //! lowered spec through [`load::load`], [`lower::lower`] and [`ir::Api`].
 
+pub mod changes;
 pub mod diagnostics;
 pub mod emit;
 pub mod ir;

@@ -267,7 +267,7 @@ fn read(root: &Path, relative: &str) -> Result<String, String> {
 }
 
 /// A `key = "value"` string in the `[section]` table of a Cargo manifest.
-fn manifest_value(text: &str, section: &str, key: &str) -> Option<String> {
+pub(crate) fn manifest_value(text: &str, section: &str, key: &str) -> Option<String> {
     let header = format!("[{section}]");
     let mut in_section = false;
     for line in text.lines().map(str::trim) {

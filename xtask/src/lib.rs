@@ -1,6 +1,7 @@
 //! Project automation as a library: the `cargo xtask` binary and the test suite share it, so
 //! the freshness test checks exactly what `cargo xtask codegen` writes.
 //!
+//! - [`changes`]: the base and working-tree specs and versions behind `cargo xtask changes`.
 //! - [`derived`]: every checked-in file derived from a spec (the SDK's generated modules, the
 //!   OpenAPI export, the golden crates, the expected diagnostics of the broken specs).
 //! - [`ensure`]: [`ensure::ensure_files`], the one function that writes or checks such files,
@@ -10,6 +11,7 @@
 //!   the same time), on scratch copies of the tree.
 //! - [`fuzz`]: the generator's mutation campaign and the compile check of its accepted cases.
 
+pub mod changes;
 pub mod derived;
 pub mod ensure;
 pub mod faults;

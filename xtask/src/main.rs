@@ -11,6 +11,11 @@
 //!   the lock `target/xtask-codegen/lock`; a run that has to wait says so. See `xtask::ensure`.
 //! - `cargo xtask codegen --check` writes nothing; it prints a diff of every stale file and
 //!   exits 1. It takes the lock shared, so a write run in progress is never half-seen.
+//! - `cargo xtask changes [--base REV | --release] [--json | --markdown] [--check]` reports
+//!   every change of the spec since a revision (default `HEAD`) or the last release, each with
+//!   its impact on the SDK crate and the command-line tool, its rule and the version bump it
+//!   needs; `--check` is the version guard CI runs (see `changes_task.rs`). `cargo xtask
+//!   codegen` prints the summary from `HEAD` after writing.
 //! - `cargo xtask codegen-faults [--kills N] [--pairs M] [--seed S]` runs the fault campaign of
 //!   those writes on a scratch copy of the tree (see `xtask::faults`): N runs killed at random
 //!   moments (default 100), M pairs of runs at once (default 10); exits 1 if a promise broke.
@@ -27,6 +32,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod changes_task;
 mod docs_check_task;
 mod faults_task;
 mod fuzz_task;
@@ -43,6 +49,11 @@ tasks:
   codegen           regenerate every derived file: generated/src/ and spec/openapi.json from
                     spec/machineaction.json, the golden crates and bad-spec expectations
   codegen --check   fail (exit 1) with a diff if a derived file is stale; writes nothing
+  changes [--base REV | --release] [--json | --markdown] [--check]
+                    every change of the spec since REV (default HEAD) or the last release,
+                    with its impact on the SDK and the command-line tool, the rule behind it
+                    and the version bump it needs; --check (CI's version guard, against the
+                    last release by default) exits 1 on a breaking change without that bump
   codegen-faults [--kills N] [--pairs M] [--seed S]
                     on a scratch copy of the tree, kill N codegen runs at random moments
                     (default 100) and start M pairs of runs at once (default 10); exit 1 if a
@@ -65,6 +76,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(&project_root(), Mode::Write),
         ["codegen", "--check"] => codegen(&project_root(), Mode::Check),
+        ["changes", rest @ ..] => changes_task::run(&project_root(), rest),
         ["codegen-faults", rest @ ..] => faults_task::run(&project_root(), rest),
         ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["fuzz", rest @ ..] => fuzz_task::run(&project_root(), rest),
@@ -106,6 +118,7 @@ fn codegen(root: &Path, mode: Mode) -> ExitCode {
             for path in &report.orphans {
                 println!("removed {path}: the generator no longer produces it");
             }
+            change_summary(root);
         }
         Mode::Check => {
             print!("{}", report.diffs);
@@ -127,6 +140,15 @@ fn codegen(root: &Path, mode: Mode) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Prints the summary of the spec's changes since `HEAD` (nothing when git cannot tell, as in
+/// a tree that is not a clone).
+fn change_summary(root: &Path) {
+    match xtask::changes::report(root, &xtask::changes::Base::Rev("HEAD".into())) {
+        Ok(report) => print!("{}", codegen::changes::render::to_summary(&report)),
+        Err(message) => eprintln!("note: no change report: {message}"),
     }
 }
 

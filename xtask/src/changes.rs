@@ -1,0 +1,126 @@
+//! The file-system and git side of the semantic change report ([`codegen::changes`]): which
+//! spec and versions the base had, and which the working tree has.
+//!
+//! - [`Base::Rev`]: any git revision (`cargo xtask changes --base REV`; `HEAD` by default, and
+//!   after `cargo xtask codegen`).
+//! - [`Base::Release`]: the last release, recorded in [`RELEASES`]; `cargo xtask changes
+//!   --check` (the version guard CI runs) compares with it.
+//!
+//! Both specs are lowered by today's generator; the two crates' versions come from their
+//! manifests (`generated/Cargo.toml`, `cli/Cargo.toml`) at the base and in the working tree. A
+//! crate whose manifest the base lacks is new: no version rule applies to it.
+
+use std::path::Path;
+use std::process::Command;
+
+use codegen::changes::{Audience, Report, Version};
+
+use crate::derived::{CLI_DIR, SDK_DIR, SPEC, manifest_value};
+
+/// The release record, relative to the workspace root.
+pub const RELEASES: &str = "spec/releases.json";
+
+/// What to compare the working tree with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// A git revision, such as `HEAD`, `main` or a commit.
+    Rev(String),
+    /// The last release, as [`RELEASES`] records it.
+    Release,
+}
+
+/// The report from `base` to the working tree under `root`, or why it cannot be made (git
+/// missing, an unknown revision, a spec today's generator refuses).
+pub fn report(root: &Path, base: &Base) -> Result<Report, String> {
+    let (rev, label) = match base {
+        Base::Rev(rev) => (rev.clone(), rev.clone()),
+        Base::Release => {
+            let (release, commit) = release(root)?;
+            let short = commit.get(..7).unwrap_or(&commit).to_owned();
+            (commit, format!("release {release} ({short})"))
+        }
+    };
+    let base_spec =
+        git_show(root, &rev, SPEC)?.ok_or_else(|| format!("{SPEC} does not exist at {label}"))?;
+    let head_spec = read(root, SPEC)?;
+    let base_api = lower(&base_spec).map_err(|e| format!("the spec at {label}: {e}"))?;
+    let head_api = lower(&head_spec).map_err(|e| format!("the working tree's {SPEC}: {e}"))?;
+    let mut crates = Vec::new();
+    for (audience, dir) in [(Audience::Sdk, SDK_DIR), (Audience::Cli, CLI_DIR)] {
+        let manifest = format!("{dir}/Cargo.toml");
+        let now = read(root, &manifest)?;
+        let name = manifest_value(&now, "package", "name")
+            .ok_or_else(|| format!("{manifest} names no package"))?;
+        let head = version_of(&now, &manifest)?;
+        let before = match git_show(root, &rev, &manifest)? {
+            Some(text) => Some(version_of(&text, &format!("{manifest} at {label}"))?),
+            None => None,
+        };
+        crates.push((audience, name, before, head));
+    }
+    let crates: Vec<(Audience, &str, Option<Version>, Version)> =
+        crates.iter().map(|(a, name, before, head)| (*a, name.as_str(), *before, *head)).collect();
+    Ok(Report::new((&label, "the working tree", SPEC), &base_api, &head_api, &crates))
+}
+
+/// The recorded release: its name and commit.
+fn release(root: &Path) -> Result<(String, String), String> {
+    let text = read(root, RELEASES)?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{RELEASES}: {e}"))?;
+    let field = |key: &str| {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{RELEASES} has no string `{key}`"))
+    };
+    Ok((field("release")?, field("commit")?))
+}
+
+fn lower(text: &str) -> Result<codegen::ir::Api, String> {
+    let document = codegen::load::load(text).map_err(|d| d.to_string())?;
+    codegen::lower::lower(&document).map_err(|d| d.to_string())
+}
+
+fn version_of(manifest: &str, name: &str) -> Result<Version, String> {
+    let text = manifest_value(manifest, "package", "version")
+        .ok_or_else(|| format!("{name} has no package version"))?;
+    Version::parse(&text).map_err(|e| format!("{name}: {e}"))
+}
+
+fn read(root: &Path, relative: &str) -> Result<String, String> {
+    std::fs::read_to_string(root.join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))
+}
+
+/// The file `path` at revision `rev`: `None` when the revision exists but the file does not.
+fn git_show(root: &Path, rev: &str, path: &str) -> Result<Option<String>, String> {
+    let commit = git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        .map_err(|e| format!("cannot resolve `{rev}`: {e}"))?;
+    let commit = commit.trim();
+    match git(root, &["cat-file", "-e", &format!("{commit}:{path}")]) {
+        Ok(_) => git(root, &["show", &format!("{commit}:{path}")]).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Runs git in `root`; stdout, or stderr's first line as the error.
+fn git(root: &Path, args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or("").trim();
+        return Err(match first {
+            "" => "not a revision of this repository (is the clone shallow? `git fetch \
+                   --unshallow` brings the history)"
+                .to_owned(),
+            line => line.to_owned(),
+        });
+    }
+    String::from_utf8(output.stdout).map_err(|_| "git printed text that is not UTF-8".to_owned())
+}

@@ -1,0 +1,107 @@
+//! `cargo xtask changes [--base REV | --release] [--json | --markdown] [--check]`: the semantic
+//! change report of the spec, and the version guard CI runs.
+//!
+//! Without options it compares the working tree's spec with `HEAD`'s and prints every change,
+//! worst first, with its impact on the SDK crate and on the command-line tool, the rule that
+//! decides it, and the version bump each crate needs. `--base REV` compares with any revision;
+//! `--release` with the last release (`spec/releases.json`). `--markdown` prints the report
+//! ready for a pull request or `CHANGELOG.md`; `--json` prints everything as JSON.
+//!
+//! `--check` is the version guard: it compares with the last release unless `--base` says
+//! otherwise, and exits 1 when a change breaks the users of a crate whose manifest does not
+//! carry the bump, saying which bump and why.
+//!
+//! Exit status: 0, 1 (a missing bump, with `--check`), 2 (bad arguments, git or a spec that
+//! cannot be read).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use codegen::changes::{Impact, Report, render};
+use xtask::changes::{self, Base};
+
+/// Usage of this task, for the error message on bad arguments.
+const USAGE: &str =
+    "usage: cargo xtask changes [--base REV | --release] [--json | --markdown] [--check]";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Runs the task with the arguments after `changes`.
+pub fn run(root: &Path, args: &[&str]) -> ExitCode {
+    let mut base = None;
+    let mut format = Format::Text;
+    let mut check = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--base" => match rest.next() {
+                Some(rev) if base.is_none() => base = Some(Base::Rev((*rev).to_owned())),
+                _ => return usage("--base takes one revision, once"),
+            },
+            "--release" if base.is_none() => base = Some(Base::Release),
+            "--json" if format == Format::Text => format = Format::Json,
+            "--markdown" if format == Format::Text => format = Format::Markdown,
+            "--check" => check = true,
+            other => return usage(&format!("unexpected argument {other}")),
+        }
+    }
+    let base = base.unwrap_or(if check { Base::Release } else { Base::Rev("HEAD".into()) });
+    let report = match changes::report(root, &base) {
+        Ok(report) => report,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    print!(
+        "{}",
+        match format {
+            Format::Text => render::to_text(&report),
+            Format::Markdown => render::to_markdown(&report),
+            Format::Json => render::to_json(&report),
+        }
+    );
+    if check && report.missing_bump() {
+        eprint!("{}", guard_message(&report));
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Why the guard fails: per crate, the bump needed and the breaking changes that need it.
+fn guard_message(report: &Report) -> String {
+    let mut message = String::new();
+    for verdict in report.verdicts.iter().filter(|v| !v.satisfied()) {
+        let required = verdict.required().map(|v| v.to_string()).unwrap_or_default();
+        message.push_str(&format!(
+            "error: {} needs a {} version bump, to {required}: these changes since {} break \
+             its users:\n",
+            verdict.name,
+            verdict.bump().as_str(),
+            report.base
+        ));
+        for change in
+            report.changes.iter().filter(|c| c.impact(verdict.audience) == Impact::Breaking)
+        {
+            message.push_str(&format!(
+                "  - {}: {} (rule {})\n",
+                change.subject, change.detail, change.rule.id
+            ));
+        }
+        message.push_str(&format!(
+            "  set version = \"{required}\" in its Cargo.toml (and the workspace dependency), or \
+             undo the changes\n"
+        ));
+    }
+    message
+}
+
+fn usage(problem: &str) -> ExitCode {
+    eprintln!("error: {problem}\n{USAGE}");
+    ExitCode::from(2)
+}
