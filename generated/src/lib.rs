@@ -8,7 +8,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! mde-machine-actions = "0.1"
+//! mde-machine-actions = "0.2"
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!

@@ -25,7 +25,7 @@ use crate::auth::{AccessToken, AuthError, BoxFuture, Secret, TokenCredential, To
 ///
 /// ```toml
 /// [dependencies]
-/// mde-machine-actions = { version = "0.1", features = ["azure"] }
+/// mde-machine-actions = { version = "0.2", features = ["azure"] }
 /// azure_identity = "1"
 /// ```
 ///

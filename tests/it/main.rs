@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_specs;
+mod changes;
 mod client_auth;
 mod client_budget;
 mod client_hardening;
