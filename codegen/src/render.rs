@@ -2,13 +2,34 @@
 //! `prettyplease::unparse`, and the `@generated` header.
 
 use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser as _};
 
 /// Formats one generated file. `spec_name` is named in the header.
+///
+/// The file is parsed and printed one item at a time, so that only one item's syntax tree is
+/// alive at once; the text is the same as printing the whole file's tree.
 pub fn render(tokens: TokenStream, spec_name: &str) -> Result<String, String> {
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let body = separate_items(&prettyplease::unparse(&file));
-    Ok(format!("{}{body}", header(spec_name)))
+    let text =
+        print_items.parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(format!("{}{}", header(spec_name), separate_items(&text)))
+}
+
+/// Parses the file's inner attributes and then each item, printing each as soon as it is read.
+fn print_items(input: ParseStream<'_>) -> syn::Result<String> {
+    let attrs = input.call(syn::Attribute::parse_inner)?;
+    let mut text = prettyplease::unparse(&syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs,
+        items: Vec::new(),
+    });
+    while !input.is_empty() {
+        let item: syn::Item = input.parse()?;
+        let file =
+            syn::File { shebang: None, frontmatter: None, attrs: Vec::new(), items: vec![item] };
+        text.push_str(&prettyplease::unparse(&file));
+    }
+    Ok(text)
 }
 
 /// Puts a blank line between consecutive items at the top level and inside `impl` blocks, which

@@ -17,6 +17,7 @@ mod doc_examples;
 mod docs_check;
 mod fleet;
 mod freshness;
+mod generator_scale;
 mod fuzz;
 mod golden;
 mod golden_compiled;
