@@ -48,6 +48,9 @@ pub fn report(root: &Path, base: &Base) -> Result<Report, String> {
     let mut crates = Vec::new();
     for (audience, dir) in [(Audience::Sdk, SDK_DIR), (Audience::Cli, CLI_DIR)] {
         let manifest = format!("{dir}/Cargo.toml");
+        if audience == Audience::Cli && !root.join(&manifest).exists() {
+            continue; // a tree without the command-line tool: the report is the SDK's alone
+        }
         let now = read(root, &manifest)?;
         let name = manifest_value(&now, "package", "name")
             .ok_or_else(|| format!("{manifest} names no package"))?;

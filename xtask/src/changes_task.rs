@@ -94,7 +94,7 @@ fn guard_message(report: &Report) -> String {
             ));
         }
         message.push_str(&format!(
-            "  set version = \"{required}\" in its Cargo.toml (and the workspace dependency), or \
+            "  set version = \"{required}\" in its Cargo.toml (and in the workspace dependency on it, if any), or \
              undo the changes\n"
         ));
     }

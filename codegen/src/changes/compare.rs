@@ -484,7 +484,7 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink) {
     let name = &new.name;
     let request = out.is_request(name);
     for variant in &old.variants {
-        let subject = format!("{name}::{}", variant.wire);
+        let subject = format!("{name}.{}", variant.wire);
         let same_wire = new.variants.iter().find(|v| v.wire == variant.wire);
         let same_name = new.variants.iter().find(|v| v.name == variant.name);
         match (same_wire, same_name) {
@@ -537,7 +537,7 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink) {
         if !known {
             let detail = format!("new value `{}` (`{name}::{}`)", variant.wire, variant.name);
             let cli = if request { Impact::Additive } else { Impact::None };
-            let subject = format!("{name}::{}", variant.wire);
+            let subject = format!("{name}.{}", variant.wire);
             out.push(
                 "enum-value-added",
                 &subject,

@@ -83,7 +83,7 @@ impl Category {
 pub struct Change {
     /// What kind of change, in kebab case (`member-removed`, `enum-value-added`, ...).
     pub kind: &'static str,
-    /// Where: a type, `Type.member`, `Enum::Value`, a method's spec name, `method($top)`,
+    /// Where: a type, `Type.member`, `Enum.Value` (the wire value), a method's spec name, `method($top)`,
     /// `cloud gcc-high`.
     pub subject: String,
     /// The change in one sentence, naming the Rust items users see.
