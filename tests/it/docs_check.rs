@@ -393,9 +393,17 @@ fn method_page_fixtures_have_no_unexplained_drift() {
     kinds.dedup();
     let expected = [
         ("cancel-machine-action.md", Kind::BodyFieldOptional, "Comment"),
+        ("get-live-response-result.md", Kind::PlatformRemoved, "Linux"),
+        ("get-live-response-result.md", Kind::PlatformRemoved, "macOS"),
+        ("get-live-response-result.md", Kind::PermissionAdded, "application/Machine.Read.All"),
         ("get-live-response-result.md", Kind::ExampleUnparsable, "Response example, JSON block 2"),
+        ("get-machineactions-collection.md", Kind::PermissionAdded, "application/Machine.Read.All"),
+        ("get-machineactions-collection.md", Kind::PermissionAdded, "delegated/Machine.Read"),
         ("get-machineactions-collection.md", Kind::ExampleAliasKey, "value[].lastUpdateTimeUtc"),
         ("get-package-sas-uri.md", Kind::PathChanged, "/api/machineactions/{}/getPackageUri"),
+        ("run-av-scan.md", Kind::PlatformRemoved, "Linux"),
+        ("run-av-scan.md", Kind::PlatformRemoved, "macOS"),
+        ("run-live-response.md", Kind::PlatformRemoved, "Azure Stack HCI OS"),
         ("run-live-response.md", Kind::BodyFieldOptional, "Comment"),
         ("run-live-response.md", Kind::BodyFieldRetyped, "Commands"),
         ("run-live-response.md", Kind::BodyFieldOptional, "Commands"),
@@ -1529,6 +1537,7 @@ fn machine_pages_are_recognised_and_every_difference_is_explained() {
         (MACHINE, Kind::PropertyRetyped, "aadDeviceId"),
         (MACHINE, Kind::PropertyRetyped, "osArchitecture"),
         (MACHINE, Kind::PropertyRemoved, "isAadJoined"),
+        ("get-machines.md", Kind::FilterablePropertyAdded, "machineTags"),
         ("get-machines.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
         ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response, JSON block 1"),
     ]);
