@@ -13,6 +13,8 @@
 //! Findings: `filterable-property-added` and `-removed` (subject: the property),
 //! `filter-operator-added` and `-removed` (subject: `property/operator`).
 
+use std::collections::BTreeMap;
+
 use super::Spec;
 use super::markdown::Doc;
 use super::report::{Kind, Sink};
@@ -128,13 +130,13 @@ fn is_op(word: &str) -> bool {
 /// The page's statement of what `$filter` may use, if it has one.
 fn statement(doc: &Doc) -> Option<Statement> {
     let (index, line) = doc.lines.iter().enumerate().find(|(i, line)| {
-        let lower = line.to_lowercase();
+        let lower = line.to_ascii_lowercase();
         doc.is_prose(i + 1)
             && lower.contains("$filter")
             && !lower.contains("$filter=")
             && (lower.contains("supported") || lower.contains(':'))
     })?;
-    let lower = line.to_lowercase();
+    let lower = line.to_ascii_lowercase();
     let from = lower.find("$filter").unwrap_or(0);
     let rest = &line[from..];
     let rest = rest.split_once(':').map_or(rest, |(_, after)| after);
@@ -150,6 +152,8 @@ fn statement(doc: &Doc) -> Option<Statement> {
 /// after it. One pass over the text's code spans and the text between them.
 fn listed(text: &str) -> Vec<Listed> {
     let mut out: Vec<Listed> = Vec::new();
+    // Where each name is in `out`.
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
     // The property the last code span named, and whether its parentheses are open.
     let mut last: Option<usize> = None;
     let mut in_parens = false;
@@ -164,11 +168,11 @@ fn listed(text: &str) -> Vec<Listed> {
                     }
                 }
                 _ if is_property(name) && !is_op(name) => {
-                    last = out.iter().position(|l| l.name == name);
-                    if last.is_none() {
+                    let at = *index.entry(name.to_owned()).or_insert_with(|| {
                         out.push(Listed { name: name.to_owned(), ops: None });
-                        last = Some(out.len() - 1);
-                    }
+                        out.len() - 1
+                    });
+                    last = Some(at);
                 }
                 _ => last = None,
             }
@@ -207,7 +211,7 @@ fn paragraph_operators(doc: &Doc, index: usize) -> Option<Vec<String>> {
         *k == 0 || (!line.trim().is_empty() && doc.is_prose(index + k + 1))
     });
     for (_, line) in paragraph {
-        let lower = line.to_lowercase();
+        let lower = line.to_ascii_lowercase();
         let Some(at) = lower.find("operator") else { continue };
         let ops: Vec<String> = words(&line[at..]).filter(|w| is_op(w)).collect();
         if !ops.is_empty() {
@@ -232,6 +236,16 @@ fn is_property(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_whose_lowercase_is_longer_is_read_without_panic() {
+        let doc = Doc::parse("İİİ The `$filter` query is supported on: `id`.\nİ operators: `eq`\n");
+        let found = statement(&doc).expect("statement");
+        assert_eq!(
+            found.listed,
+            [Listed { name: "id".to_owned(), ops: Some(vec!["eq".to_owned()]) }]
+        );
+    }
 
     #[test]
     fn names_and_operators_are_read_from_code_spans() {

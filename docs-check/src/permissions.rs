@@ -12,6 +12,8 @@
 //!
 //! Findings name the kind and the permission: `application/Machine.Read.All`.
 
+use std::collections::BTreeSet;
+
 use super::markdown::{Doc, Table};
 use super::report::{Kind, Sink};
 use super::text::plain;
@@ -128,13 +130,14 @@ fn listed_permissions(table: &Table) -> Vec<(String, String, usize)> {
 pub(crate) fn permission_names(cell: &str) -> Vec<String> {
     let text = plain(cell);
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '|') {
         let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         if !is_permission(word) {
             continue;
         }
         for name in split_run_together(word) {
-            if !out.iter().any(|n| n == name) {
+            if seen.insert(name) {
                 out.push(name.to_owned());
             }
         }

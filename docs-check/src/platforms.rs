@@ -21,6 +21,7 @@
 //!   a spec version it does not state.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::markdown::Doc;
 use super::report::{Kind, Sink};
@@ -49,14 +50,14 @@ pub(crate) fn check(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
     let Some(first) = mentions.first() else { return };
     let fallback = first.line;
     let supported: Vec<&Mention> = mentions.iter().filter(|m| !m.negated).collect();
-    let mut reported: Vec<String> = Vec::new();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
     for mention in &supported {
         let key = os_key(&mention.os);
         if reported.contains(&key) {
             continue;
         }
         if !method.platforms.iter().any(|p| os_key(&p.os) == key) {
-            reported.push(key);
+            reported.insert(key);
             sink.push(
                 Kind::PlatformAdded,
                 mention.line,
@@ -105,21 +106,18 @@ fn versions(method: &Method, key: &str, on_page: &[&&Mention], sink: &mut Sink<'
         .filter(|p| os_key(&p.os) == key)
         .filter_map(|p| p.min_version.as_deref())
         .collect();
-    let mut page: Vec<(&str, usize)> = Vec::new();
+    // Each version the page states, once (by `version_key`), with its first line.
+    let mut page: BTreeMap<String, (&str, usize)> = BTreeMap::new();
     for mention in on_page {
-        if let Some(version) = mention.version.as_deref()
-            && !page.iter().any(|(v, _)| same_version(v, version))
-        {
-            page.push((version, mention.line));
+        if let Some(version) = mention.version.as_deref() {
+            page.entry(version_key(version)).or_insert((version, mention.line));
         }
     }
-    if page.is_empty() {
-        return;
-    }
+    let Some(first_line) = page.values().map(|(_, line)| *line).min() else { return };
     let os = &on_page[0].os;
     let spec_text = if spec.is_empty() { "no version".to_owned() } else { spec.join(", ") };
     let extra: Vec<&(&str, usize)> =
-        page.iter().filter(|(v, _)| !spec.iter().any(|s| same_version(s, v))).collect();
+        page.values().filter(|(v, _)| !spec.iter().any(|s| same_version(s, v))).collect();
     for (version, line) in &extra {
         sink.push(
             Kind::PlatformChanged,
@@ -135,10 +133,10 @@ fn versions(method: &Method, key: &str, on_page: &[&&Mention], sink: &mut Sink<'
     if !extra.is_empty() {
         return;
     }
-    for version in spec.iter().filter(|s| !page.iter().any(|(v, _)| same_version(s, v))) {
+    for version in spec.iter().filter(|s| !page.contains_key(&version_key(s))) {
         sink.push(
             Kind::PlatformChanged,
-            page[0].1,
+            first_line,
             format!("{os} {version}"),
             format!(
                 "the spec's `{}` lists {os} from version {version}, but the page does not \
@@ -163,6 +161,11 @@ fn os_key(name: &str) -> String {
 
 fn same_version(a: &str, b: &str) -> bool {
     compare_versions(a, b) == Ordering::Equal
+}
+
+/// What [`same_version`] compares: the number, or the lowercased text.
+fn version_key(version: &str) -> String {
+    version.parse::<u64>().map_or_else(|_| version.to_lowercase(), |n| n.to_string())
 }
 
 /// Numbers by value (`11` before `13`), anything else by its lowercased text.

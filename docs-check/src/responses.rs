@@ -20,6 +20,8 @@
 //! - `error-removed` (the same form): a spec error whose status the page never states (only
 //!   on a page with a "Response" section, at its heading).
 
+use std::collections::BTreeSet;
+
 use super::markdown::Doc;
 use super::report::{Kind, Sink};
 use super::text::plain;
@@ -62,12 +64,12 @@ pub(crate) fn check(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
 
 fn success(method: &Method, stated: &[Stated], sink: &mut Sink<'_>) {
     let codes: Vec<String> = method.success.iter().map(u16::to_string).collect();
-    let mut reported: Vec<u16> = Vec::new();
+    let mut reported: BTreeSet<u16> = BTreeSet::new();
     for s in stated.iter().filter(|s| s.success && s.status < 400) {
         if method.success.contains(&s.status) || reported.contains(&s.status) {
             continue;
         }
-        reported.push(s.status);
+        reported.insert(s.status);
         sink.push(
             Kind::SuccessStatusChanged,
             s.line,
@@ -84,7 +86,7 @@ fn success(method: &Method, stated: &[Stated], sink: &mut Sink<'_>) {
 
 fn errors(method: &Method, doc: &Doc, stated: &[Stated], sink: &mut Sink<'_>) {
     let failures: Vec<&Stated> = stated.iter().filter(|s| s.status >= 400).collect();
-    let mut reported: Vec<String> = Vec::new();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
     for failure in &failures {
         let same_status = method.errors.iter().filter(|e| e.status == failure.status);
         let known = match &failure.code {
@@ -95,7 +97,7 @@ fn errors(method: &Method, doc: &Doc, stated: &[Stated], sink: &mut Sink<'_>) {
         if known || reported.contains(&subject) {
             continue;
         }
-        reported.push(subject.clone());
+        reported.insert(subject.clone());
         sink.push(
             Kind::ErrorAdded,
             failure.line,
