@@ -47,59 +47,70 @@ struct Mention {
 pub(crate) fn check(method: &Method, doc: &Doc, sink: &mut Sink<'_>) {
     let mentions = mentions(doc);
     // A page that names no OS says nothing about platforms.
-    let Some(first) = mentions.first() else { return };
-    let fallback = first.line;
-    let supported: Vec<&Mention> = mentions.iter().filter(|m| !m.negated).collect();
+    if mentions.is_empty() {
+        return;
+    }
+    added(method, &mentions, sink);
+    removed_or_changed(method, &mentions, sink);
+}
+
+/// `platform-added`: each OS the page names as supported that no spec entry has, once, at its
+/// first mention.
+fn added(method: &Method, mentions: &[Mention], sink: &mut Sink<'_>) {
+    let spec: BTreeSet<String> = method.platforms.iter().map(|p| os_key(&p.os)).collect();
     let mut reported: BTreeSet<String> = BTreeSet::new();
-    for mention in &supported {
+    for mention in mentions.iter().filter(|m| !m.negated) {
         let key = os_key(&mention.os);
-        if reported.contains(&key) {
+        if spec.contains(&key) || !reported.insert(key) {
             continue;
         }
-        if !method.platforms.iter().any(|p| os_key(&p.os) == key) {
-            reported.insert(key);
-            sink.push(
-                Kind::PlatformAdded,
-                mention.line,
-                mention.os.clone(),
-                format!(
-                    "the page names {} as a platform; the spec's `{}` does not list it",
-                    mention.os, method.spec_name
-                ),
-            );
-        }
+        sink.push(
+            Kind::PlatformAdded,
+            mention.line,
+            mention.os.clone(),
+            format!(
+                "the page names {} as a platform; the spec's `{}` does not list it",
+                mention.os, method.spec_name
+            ),
+        );
     }
-    let mut seen: Vec<String> = Vec::new();
+}
+
+/// `platform-removed` for each spec OS the page does not name as supported, else the
+/// `platform-changed` findings of its versions.
+fn removed_or_changed(method: &Method, mentions: &[Mention], sink: &mut Sink<'_>) {
+    let first_line = mentions.first().map_or(1, |m| m.line);
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for platform in &method.platforms {
         let key = os_key(&platform.os);
-        if seen.contains(&key) {
+        if !seen.insert(key.clone()) {
             continue;
         }
-        seen.push(key.clone());
-        let on_page: Vec<&&Mention> = supported.iter().filter(|m| os_key(&m.os) == key).collect();
-        if on_page.is_empty() {
-            let denied = mentions.iter().find(|m| m.negated && os_key(&m.os) == key);
-            let (line, how) = match denied {
-                Some(m) => (m.line, "says it is not supported"),
-                None => (fallback, "does not name it"),
-            };
-            sink.push(
-                Kind::PlatformRemoved,
-                line,
-                platform.os.clone(),
-                format!(
-                    "the spec's `{}` lists {} as a platform, but the page {how}",
-                    method.spec_name, platform.os
-                ),
-            );
+        let same_os = |m: &&Mention| os_key(&m.os) == key;
+        let on_page: Vec<&Mention> =
+            mentions.iter().filter(|m| !m.negated).filter(same_os).collect();
+        if !on_page.is_empty() {
+            versions(method, &key, &on_page, sink);
             continue;
         }
-        versions(method, &key, &on_page, sink);
+        let (line, how) = match mentions.iter().filter(|m| m.negated).find(same_os) {
+            Some(denied) => (denied.line, "says it is not supported"),
+            None => (first_line, "does not name it"),
+        };
+        sink.push(
+            Kind::PlatformRemoved,
+            line,
+            platform.os.clone(),
+            format!(
+                "the spec's `{}` lists {} as a platform, but the page {how}",
+                method.spec_name, platform.os
+            ),
+        );
     }
 }
 
 /// The `platform-changed` findings of one OS named both on the page and in the spec.
-fn versions(method: &Method, key: &str, on_page: &[&&Mention], sink: &mut Sink<'_>) {
+fn versions(method: &Method, key: &str, on_page: &[&Mention], sink: &mut Sink<'_>) {
     let spec: Vec<&str> = method
         .platforms
         .iter()
