@@ -1,7 +1,8 @@
 //! The operating systems a method page names (in notes, requirement lists or tables) against
 //! the method's `platforms`.
 //!
-//! A mention is an OS name in the page's text outside code blocks: `Windows 10`, `Windows 11`,
+//! A mention is an OS name in the page's text outside code blocks and outside example and
+//! "Related articles" sections: `Windows 10`, `Windows 11`,
 //! `Windows Server 2019` (`R2` kept), `macOS`, `Linux`, `Azure Stack HCI OS`, `iOS`, `Android`.
 //! Its version is the one written right after it (`Windows 10, version 1703`, `macOS 14 and
 //! later`, `version 23H2`), else the oldest one in the list items nested under it
@@ -31,6 +32,10 @@ use codegen::ir::Method;
 /// Words that make the rest of their sentence a statement of what is not supported.
 const NEGATIONS: [&str; 8] =
     ["not", "isn't", "aren't", "isn’t", "aren’t", "cannot", "can't", "unsupported"];
+
+/// Words of headings whose sections say nothing about where the method works: examples and
+/// links to other articles (a "Related articles" link to the Linux pages is no statement).
+const ASIDES: [&str; 4] = ["example", "related", "see also", "next step"];
 
 /// One OS named on the page.
 #[derive(Debug, Clone)]
@@ -278,9 +283,19 @@ fn mentions(doc: &Doc) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
     // The mention whose version its nested list items may state: (index, indent, versions).
     let mut open: Option<(usize, usize, Vec<String>)> = None;
+    // The level of the aside heading (see `ASIDES`) whose section the line is in, if any,
+    // kept as the headings are passed: its subsections are asides too.
+    let (mut next_heading, mut aside): (usize, Option<usize>) = (0, None);
     for (index, line) in doc.lines.iter().enumerate() {
         let number = index + 1;
-        if !doc.is_prose(number) || line.trim().is_empty() {
+        while let Some(heading) = doc.headings.get(next_heading).filter(|h| h.line <= number) {
+            if aside.is_none_or(|level| heading.level <= level) {
+                let is_aside = ASIDES.iter().any(|a| heading.lower.contains(a));
+                aside = is_aside.then_some(heading.level);
+            }
+            next_heading += 1;
+        }
+        if aside.is_some() || !doc.is_prose(number) || line.trim().is_empty() {
             continue;
         }
         let words = words(line);
@@ -369,8 +384,11 @@ mod tests {
     }
 
     #[test]
-    fn urls_and_code_blocks_name_no_platform() {
+    fn urls_code_blocks_and_related_links_name_no_platform() {
         assert!(read("See [the notes](/windows/whats-new-windows-10-version-1909).\n").is_empty());
+        assert!(read("## Related articles\n\n- [Defender for Endpoint on Linux](/x)\n").is_empty());
+        let found = read("## Example\n\n### Request\n\nOn macOS.\n\n## Limits\n\nOn Linux.\n");
+        assert_eq!(found, [("Linux".to_owned(), None, false, 9)]);
         assert!(read("```json\n{\"osPlatform\": \"Windows 10\"}\n```\n").is_empty());
         assert!(read("Windows Defender Application Control applies.\n").is_empty());
     }

@@ -1872,6 +1872,15 @@ fn platform_statement_edits_show_exactly_their_difference() {
             drift: &[(Kind::PlatformRemoved, "devices with Windows 11", "Windows 10")],
         },
         Mutation {
+            case: "a link to another article naming an OS is no statement",
+            page: "get-package-sas-uri.md",
+            edits: &[(
+                "## Example\n",
+                "## Related articles\n\n- [Defender for Endpoint on Linux](/defender-endpoint/microsoft-defender-endpoint-linux)\n\n## Example\n",
+            )],
+            drift: &[],
+        },
+        Mutation {
             case: "a Machine lookup page naming platforms the spec does not list",
             page: MACHINE_LIST,
             edits: &[(
