@@ -299,6 +299,9 @@ pub struct Method {
     pub delegated_permissions: Vec<String>,
     /// Documented quotas.
     pub rate_limits: Vec<RateLimit>,
+    /// The operating systems the method's page says it works on, in spec order (documentation
+    /// only; empty when the spec states none).
+    pub platforms: Vec<Platform>,
     /// Sending the request twice cannot do anything twice.
     pub retry_safe: bool,
     /// The type whose filterable fields `$filter` may use, and the query parameter (an index
@@ -385,6 +388,31 @@ pub struct MethodError {
     pub code: Option<String>,
     /// When it happens.
     pub when: String,
+}
+
+/// An operating system a method is documented to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    /// The OS as the pages name it: `Windows 10`, `Windows Server 2019`, `macOS`, `Linux`.
+    pub os: String,
+    /// The oldest version the page names (`1703`, `14`, `23H2`).
+    pub min_version: Option<String>,
+    /// What scopes the entry, such as the kind of isolation it applies to.
+    pub note: Option<String>,
+}
+
+impl Platform {
+    /// The entry as one phrase: `Windows 10 1703 or later (full isolation)`.
+    pub fn describe(&self) -> String {
+        let mut text = self.os.clone();
+        if let Some(version) = &self.min_version {
+            text.push_str(&format!(" {version} or later"));
+        }
+        if let Some(note) = &self.note {
+            text.push_str(&format!(" ({note})"));
+        }
+        text
+    }
 }
 
 /// Unit of a rate limit window.

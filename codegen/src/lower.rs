@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::Diagnostics;
 use crate::ir::{
     Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, ParamLocation,
-    PathPart, Per, Permission, RateLimit, Server, StructDef, Type, TypeDef, Variant, Verb,
-    struct_named,
+    PathPart, Per, Permission, Platform, RateLimit, Server, StructDef, Type, TypeDef, Variant,
+    Verb, struct_named,
 };
 use crate::load::Json;
 use crate::{names, text};
@@ -77,6 +77,7 @@ const METHOD_KEYS: &[&str] = &[
     "errors",
     "permissions",
     "rateLimits",
+    "platforms",
     "retrySafe",
     "filter",
     "paging",
@@ -1178,6 +1179,7 @@ impl<'a> Lowerer<'a> {
             success: self.success(node),
             errors: self.method_errors(node),
             rate_limits: self.rate_limits(node),
+            platforms: self.platforms(node),
             retry_safe: self.bool(node, "retrySafe").unwrap_or(false),
             spec_name,
             name,
@@ -1540,6 +1542,30 @@ impl<'a> Lowerer<'a> {
         }
         let [application, delegated] = lists;
         (application, delegated)
+    }
+
+    /// The documented platforms: each an `os`, with an optional `minVersion` and `note` (none
+    /// of them empty, as [`Self::string`] checks), no entry given twice.
+    fn platforms(&mut self, node: &Node<'a>) -> Vec<Platform> {
+        let mut out: Vec<Platform> = Vec::new();
+        for item in self.array(node, "platforms") {
+            if !self.object(&item, &["$comment", "os", "minVersion", "note"], &["os"]) {
+                continue;
+            }
+            let mut member = |key: &str| self.string(&item, key).map(|v| v.trim().to_owned());
+            let (Some(os), min_version, note) =
+                (member("os"), member("minVersion"), member("note"))
+            else {
+                continue;
+            };
+            let platform = Platform { os, min_version, note };
+            if out.contains(&platform) {
+                self.error(&item.ptr, format!("`{}` is listed twice", platform.describe()));
+                continue;
+            }
+            out.push(platform);
+        }
+        out
     }
 
     fn rate_limits(&mut self, node: &Node<'a>) -> Vec<RateLimit> {

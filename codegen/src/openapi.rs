@@ -256,6 +256,7 @@ fn operation(
         for (key, extension) in [
             ("permissions", "x-permissions"),
             ("rateLimits", "x-rate-limits"),
+            ("platforms", "x-platforms"),
             ("retrySafe", "x-retry-safe"),
             ("errors", "x-errors"),
             ("paging", "x-paging"),
@@ -316,6 +317,10 @@ fn operation_description(method: &Method) -> String {
             })
             .collect::<Vec<_>>();
         section(format!("Rate limits: {}.", limits.join(" and ")));
+    }
+    if !method.platforms.is_empty() {
+        let platforms = method.platforms.iter().map(|p| p.describe()).collect::<Vec<_>>();
+        section(format!("Platforms (as documented): {}.", platforms.join("; ")));
     }
     section(if method.retry_safe {
         "Retry-safe: sending the request twice cannot do anything twice.".to_owned()

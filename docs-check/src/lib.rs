@@ -23,7 +23,11 @@
 //!   belong to the API's own page).
 //! - A method page (named after a method's `docsUrl`) is checked by `methods.rs`: its request
 //!   line, example requests and their `$filter`, request body table, value lists in its prose,
-//!   limits and JSON examples.
+//!   limits and JSON examples. It hands the rest to one module each: the permission table
+//!   (`permissions.rs`), the operating systems the page names (`platforms.rs`, against the
+//!   method's `platforms`), the success status and the failures it states (`responses.rs`),
+//!   and, on a listing page, what `$filter` may use and with which operators
+//!   (`filterable.rs`).
 //! - Every JSON example is validated by `examples.rs` against the spec's model.
 //! - Documented limits the spec does not model are compared with the values recorded in
 //!   `spec/docs-accepted.json` (`limits.rs`).
@@ -38,13 +42,17 @@
 mod accepted;
 mod compare;
 mod examples;
+mod filterable;
 mod json;
 mod limits;
 mod markdown;
 mod methods;
+mod permissions;
+mod platforms;
 mod recognise;
 mod report;
 mod resource;
+mod responses;
 mod text;
 
 use std::collections::BTreeMap;

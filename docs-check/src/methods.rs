@@ -1,6 +1,7 @@
 //! A method page (`isolate-machine.md`, ...): the request line under "HTTP request", the example
 //! requests, the "Request body" table (and the value bullets under it), the documented limits,
-//! and the JSON examples.
+//! and the JSON examples; then the permission table, platforms, statuses and `$filter` list
+//! through their own modules.
 //!
 //! Tolerated, as spellings of the same request that Microsoft's pages use:
 //!
@@ -15,12 +16,12 @@
 //! Every other difference in a path, including the case of a segment (the service's matching
 //! is not documented), is reported.
 
-use super::Spec;
 use super::compare::{DocField, ListKind, Listing, collect_enums, compare_enum, compare_fields};
 use super::examples::{self, Labels, Role, is_header_line, json_start};
 use super::markdown::{Doc, Fence, Table};
 use super::report::{Kind, Sink};
 use super::text::{PHRASES, is_identifier, mentions, plain, value_lists};
+use super::{Spec, filterable, permissions, platforms, responses};
 use codegen::ir::{EnumDef, FilterOp, Method, PathPart, Per, Type, TypeDef};
 use std::collections::BTreeMap;
 
@@ -54,6 +55,10 @@ pub(crate) fn check(spec: &Spec<'_>, method: &Method, doc: &Doc, sink: &mut Sink
     request_body(spec, method, doc, sink);
     prose_value_lists(spec, method, doc, sink);
     limits(method, doc, sink);
+    permissions::check(method, doc, sink);
+    platforms::check(method, doc, sink);
+    responses::check(method, doc, sink);
+    filterable::check(spec, method, doc, sink);
 }
 
 /// A request line read from a fence.

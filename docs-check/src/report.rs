@@ -42,7 +42,8 @@ macro_rules! kinds {
 }
 
 kinds! {
-    /// The resource page has no property table, or a method page no request line.
+    /// The resource page has no property table, or a method page no request line or no
+    /// permission table.
     TableMissing = "table-missing",
     /// The property table lists a property the spec's model does not have.
     PropertyAdded = "property-added",
@@ -98,6 +99,35 @@ kinds! {
     ExampleAliasKey = "example-alias-key",
     /// A value in a JSON example does not fit the spec's type, or a required member is missing.
     ExampleInvalid = "example-invalid",
+    /// The permission table lists a permission (`application/Machine.Read.All`) the spec's
+    /// method does not accept.
+    PermissionAdded = "permission-added",
+    /// The spec's method accepts a permission the permission table does not list.
+    PermissionRemoved = "permission-removed",
+    /// The page names an operating system the spec's method does not list in `platforms`.
+    PlatformAdded = "platform-added",
+    /// An operating system of the method's `platforms` is not named on the page, or named as
+    /// unsupported.
+    PlatformRemoved = "platform-removed",
+    /// The page and the spec name an operating system with different minimum versions
+    /// (`Windows 10 1709`).
+    PlatformChanged = "platform-changed",
+    /// The page's success status is not one the spec counts as success.
+    SuccessStatusChanged = "success-status-changed",
+    /// The page states a failure (`404`, `400 ActiveRequestAlreadyExists`) that no error of
+    /// the spec's method has.
+    ErrorAdded = "error-added",
+    /// An error of the spec's method has a status the page never states.
+    ErrorRemoved = "error-removed",
+    /// The page says `$filter` may use a property the spec does not mark filterable.
+    FilterablePropertyAdded = "filterable-property-added",
+    /// A property the spec marks filterable is not in the page's `$filter` list.
+    FilterablePropertyRemoved = "filterable-property-removed",
+    /// The page lets `$filter` compare a property with an operator the spec does not allow
+    /// (`lastSeen/gt`).
+    FilterOperatorAdded = "filter-operator-added",
+    /// The spec allows an operator on a property that the page's stated operators leave out.
+    FilterOperatorRemoved = "filter-operator-removed",
     /// An example request's `$filter` names a property the spec does not let `$filter` use
     /// (unknown, not filterable, or compared with an operator it does not support).
     ExampleFilterInvalid = "example-filter-invalid",

@@ -362,6 +362,7 @@ impl Client {
     ///
     /// - Success: HTTP 200.
     /// - Permissions (any one): application `Machine.Read.All`, `Machine.ReadWrite.All`; delegated `Machine.CollectForensics`.
+    /// - Platforms (as documented): Windows 10 1703 or later; Windows 11.
     /// - Rate limit: 2 calls per minute and 120 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
     /// - Fails with HTTP 404 The collection action exists but has not completed yet.
@@ -397,6 +398,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.Isolate`; delegated `Machine.Isolate`.
+    /// - Platforms (as documented): Windows 10 1703 or later (full isolation); Windows 10 1709 or later (selective isolation); Windows 11; Linux (full isolation; all supported distributions).
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     ///
@@ -435,6 +437,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.Isolate`; delegated `Machine.Isolate`.
+    /// - Platforms (as documented): Windows 10 1703 or later (full isolation); Windows 10 1709 or later (selective isolation); Windows 11; Linux (full isolation; all supported distributions).
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 `ActiveRequestAlreadyExists` An earlier release request for the same device is still pending (message "Action is already in progress"). The service may instead answer 201 with the pending action.
@@ -474,6 +477,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.RestrictExecution`; delegated `Machine.RestrictExecution`.
+    /// - Platforms (as documented): Windows 10 1709 or later; Windows 11.
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 `ActiveRequestAlreadyExists` An earlier restriction request for the same device is still pending (message "Action is already in progress"). The service may instead answer 201 with the pending action.
@@ -513,6 +517,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.RestrictExecution`; delegated `Machine.RestrictExecution`.
+    /// - Platforms (as documented): Windows 10 1709 or later; Windows 11.
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 `ActiveRequestAlreadyExists` An earlier removal request for the same device is still pending (message "Action is already in progress"). The service may instead answer 201 with the pending action.
@@ -552,6 +557,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.Scan`; delegated `Machine.Scan`.
+    /// - Platforms (as documented): Windows 10 1709 or later; Windows 11; Linux (supported server distributions); macOS.
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 `ActiveRequestAlreadyExists` An earlier scan request for the same device is still pending (message "Action is already in progress"). The service may instead answer 201 with the pending action.
@@ -591,6 +597,7 @@ impl Client {
     ///
     /// - Success: HTTP 200 or 201.
     /// - Permissions (any one): application `Machine.Offboard`; delegated `Machine.Offboard`.
+    /// - Platforms (as documented): Windows 11; Windows 10 1703 or later; Windows Server 2019 (and later); Windows Server 2012 R2 (with the unified agent); Windows Server 2016 (with the unified agent); macOS 14 or later; Linux (supported distributions).
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 The body has no Comment.
@@ -630,6 +637,7 @@ impl Client {
     ///
     /// - Success: HTTP 201.
     /// - Permissions (any one): application `Machine.StopAndQuarantine`, `Machine.ReadWrite.All`; delegated `Machine.StopAndQuarantine`.
+    /// - Platforms (as documented): Windows 10 1703 or later; Windows 11.
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     ///
@@ -668,6 +676,7 @@ impl Client {
     ///
     /// - Success: HTTP 201 or 200.
     /// - Permissions (any one): application `Machine.LiveResponse`; delegated `Machine.LiveResponse`.
+    /// - Platforms (as documented): Windows 11; Windows 10 1709 or later (versions 1709 to 1903 need the cumulative update the page names); Windows Server 2019 1809 or later (public preview; versions 1809 and 1903 need the cumulative update the page names); Windows Server 2022; Windows Server 2025; Azure Stack HCI OS 23H2 or later; macOS 11 or later (needs extra configuration profiles); Linux (supported server distributions).
     /// - Rate limit: 10 calls per minute; the client's rate budget paces calls under it.
     /// - Retries: not repeatable; sent again only after 429, 401 or a connection failure before the request was written.
     /// - Fails with HTTP 400 `ActiveRequestAlreadyExists` A live response session is already running on the device.
@@ -709,6 +718,7 @@ impl Client {
     ///
     /// - Success: HTTP 200.
     /// - Permissions (any one): application `Machine.ReadWrite.All`; delegated `Machine.LiveResponse`.
+    /// - Platforms (as documented): Windows 11; Windows 10 1709 or later (versions 1709 to 1903 need the cumulative update the page names); Windows Server 2019 1809 or later (public preview; versions 1809 and 1903 need the cumulative update the page names); Windows Server 2022; Windows Server 2025; Azure Stack HCI OS 23H2 or later; macOS 11 or later (needs extra configuration profiles); Linux (supported server distributions).
     /// - Rate limit: 100 calls per minute and 1500 calls per hour; the client's rate budget paces calls under it.
     /// - Retries: safe to repeat; retried after 429, 5xx, timeouts and connection failures.
     ///

@@ -154,6 +154,7 @@ bad_specs! {
     wrong_schema_dialect,
     duplicate_json_key,
     bad_status_and_rate_limit,
+    bad_platforms,
     unknown_filter_operator,
     alias_clashes_with_member,
     many_problems,

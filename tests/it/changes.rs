@@ -194,7 +194,7 @@ fn markdown_and_json_reports_name_the_breaking_changes_and_the_bump() {
     assert_eq!(json["changes"][1]["rule"]["id"], "item-remove");
 
     let text = render::to_text(&report);
-    assert!(text.contains("needs a minor bump") || text.contains("need a minor bump"), "{text}");
+    assert!(text.contains("breaking changes need a minor bump, to 0.2.0 or later"), "{text}");
     let summary = render::to_summary(&report);
     assert!(summary.contains("breaking: cancelMachineAction"), "{summary}");
 }

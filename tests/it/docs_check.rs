@@ -393,9 +393,17 @@ fn method_page_fixtures_have_no_unexplained_drift() {
     kinds.dedup();
     let expected = [
         ("cancel-machine-action.md", Kind::BodyFieldOptional, "Comment"),
+        ("get-live-response-result.md", Kind::PlatformRemoved, "Linux"),
+        ("get-live-response-result.md", Kind::PlatformRemoved, "macOS"),
+        ("get-live-response-result.md", Kind::PermissionAdded, "application/Machine.Read.All"),
         ("get-live-response-result.md", Kind::ExampleUnparsable, "Response example, JSON block 2"),
+        ("get-machineactions-collection.md", Kind::PermissionAdded, "application/Machine.Read.All"),
+        ("get-machineactions-collection.md", Kind::PermissionAdded, "delegated/Machine.Read"),
         ("get-machineactions-collection.md", Kind::ExampleAliasKey, "value[].lastUpdateTimeUtc"),
         ("get-package-sas-uri.md", Kind::PathChanged, "/api/machineactions/{}/getPackageUri"),
+        ("run-av-scan.md", Kind::PlatformRemoved, "Linux"),
+        ("run-av-scan.md", Kind::PlatformRemoved, "macOS"),
+        ("run-live-response.md", Kind::PlatformRemoved, "Azure Stack HCI OS"),
         ("run-live-response.md", Kind::BodyFieldOptional, "Comment"),
         ("run-live-response.md", Kind::BodyFieldRetyped, "Commands"),
         ("run-live-response.md", Kind::BodyFieldOptional, "Commands"),
@@ -1529,6 +1537,7 @@ fn machine_pages_are_recognised_and_every_difference_is_explained() {
         (MACHINE, Kind::PropertyRetyped, "aadDeviceId"),
         (MACHINE, Kind::PropertyRetyped, "osArchitecture"),
         (MACHINE, Kind::PropertyRemoved, "isAadJoined"),
+        ("get-machines.md", Kind::FilterablePropertyAdded, "machineTags"),
         ("get-machines.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
         ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response, JSON block 1"),
     ]);
@@ -1671,5 +1680,423 @@ fn two_objects_cannot_claim_one_resource_page() {
     assert_eq!(
         error.message(),
         "the spec's objects MachineAction and Machine both name the page machine.md as their x-docsUrl"
+    );
+}
+
+// ----- permissions, platforms, statuses and $filter lists --------------------------------------
+
+const ISOLATE_PAGE: &str = "isolate-machine.md";
+const LIST_PAGE: &str = "get-machineactions-collection.md";
+const LIVE_PAGE: &str = "run-live-response.md";
+const SCAN_PAGE: &str = "run-av-scan.md";
+const MACHINE_GET: &str = "get-machine-by-id.md";
+const MACHINE_LIST: &str = "get-machines.md";
+const MACHINE_BY_IP: &str = "find-machines-by-ip.md";
+
+#[test]
+fn permission_table_edits_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "an application permission the spec does not accept",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "Application|Machine.Isolate|'Isolate machine'\n",
+                "Application|Machine.Isolate|'Isolate machine'\nApplication|Machine.Scan|'Scan machine'\n",
+            )],
+            drift: &[(Kind::PermissionAdded, "Machine.Scan|", "application/Machine.Scan")],
+        },
+        Mutation {
+            case: "a delegated permission gone from the table is reported at its header",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "Delegated (work or school account)|Machine.Isolate|'Isolate machine'\n",
+                "",
+            )],
+            drift: &[(
+                Kind::PermissionRemoved,
+                "Permission type|Permission|",
+                "delegated/Machine.Isolate",
+            )],
+        },
+        Mutation {
+            case: "a renamed permission is one added and one removed",
+            page: ISOLATE_PAGE,
+            edits: &[("Application|Machine.Isolate|", "Application|Machine.Isolation|")],
+            drift: &[
+                (
+                    Kind::PermissionRemoved,
+                    "Permission type|Permission|",
+                    "application/Machine.Isolate",
+                ),
+                (Kind::PermissionAdded, "Machine.Isolation", "application/Machine.Isolation"),
+            ],
+        },
+        Mutation {
+            case: "rows in another order, another capitalisation, extra spaces and a permission \
+                   named in prose are no difference",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "Application|Machine.Isolate|'Isolate machine'\nDelegated (work or school account)|Machine.Isolate|'Isolate machine'\n",
+                "DELEGATED (work or school account) |  Machine.Isolate  | 'Isolate machine'\napplication | `Machine.Isolate` | 'Isolate machine'\n\nThe Machine.Scan permission does not let you isolate a device.\n",
+            )],
+            drift: &[],
+        },
+        Mutation {
+            case: "a Permissions section without its table",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "Permission type|Permission|Permission display name\n:---|:---|:---\nApplication|Machine.Isolate|'Isolate machine'\nDelegated (work or school account)|Machine.Isolate|'Isolate machine'\n",
+                "Machine.Isolate, for applications and users alike.\n",
+            )],
+            drift: &[(Kind::TableMissing, "## Permissions", "Permissions")],
+        },
+        Mutation {
+            case: "a run-together cell changed into one unknown name",
+            page: "cancel-machine-action.md",
+            edits: &[(
+                "Machine.StopAndQuarantineMachine.LiveResponse",
+                "Machine.StopAndQuarantine Machine.LiveResponses",
+            )],
+            drift: &[
+                (
+                    Kind::PermissionRemoved,
+                    "|Permission type|Permission|",
+                    "delegated/Machine.LiveResponse",
+                ),
+                (Kind::PermissionAdded, "Machine.LiveResponses", "delegated/Machine.LiveResponses"),
+            ],
+        },
+        Mutation {
+            case: "a Machine lookup gains a delegated permission",
+            page: MACHINE_GET,
+            edits: &[(
+                "Delegated (work or school account)|Machine.ReadWrite|",
+                "Delegated (work or school account)|Machine.ReadWrite <br> Machine.ReadWrite.All|",
+            )],
+            drift: &[(
+                Kind::PermissionAdded,
+                "Machine.ReadWrite <br>",
+                "delegated/Machine.ReadWrite.All",
+            )],
+        },
+        Mutation {
+            case: "a Machine lookup loses an application permission",
+            page: MACHINE_GET,
+            edits: &[("Application|Machine.Read.All|'Read all machine profiles'\n", "")],
+            drift: &[(
+                Kind::PermissionRemoved,
+                "Permission type|Permission|",
+                "application/Machine.Read.All",
+            )],
+        },
+    ]);
+}
+
+#[test]
+fn platform_statement_edits_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "an OS the spec does not list",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "> - Selective isolation needs",
+                "> - Full isolation also works on macOS 14 and later.\n> - Selective isolation needs",
+            )],
+            drift: &[(Kind::PlatformAdded, "also works on macOS", "macOS")],
+        },
+        Mutation {
+            case: "an OS of the spec no longer named is reported at the first OS the page names",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "> - Full isolation works on every supported Linux device. See [Defender for Endpoint on Linux](/defender-endpoint/microsoft-defender-endpoint-linux).\n",
+                "",
+            )],
+            drift: &[(Kind::PlatformRemoved, "running Windows 10, version 1703", "Linux")],
+        },
+        Mutation {
+            case: "an OS the page says is not supported",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "> - Full isolation works on every supported Linux device. See [Defender for Endpoint on Linux](/defender-endpoint/microsoft-defender-endpoint-linux).\n",
+                "> - Isolation isn't supported on Linux devices.\n",
+            )],
+            drift: &[(Kind::PlatformRemoved, "supported on Linux", "Linux")],
+        },
+        Mutation {
+            case: "a minimum version the spec does not have",
+            page: ISOLATE_PAGE,
+            edits: &[("Windows 10, version 1703", "Windows 10, version 1809")],
+            drift: &[(Kind::PlatformChanged, "version 1809", "Windows 10 1809")],
+        },
+        Mutation {
+            case: "a spec version the page no longer states",
+            page: ISOLATE_PAGE,
+            edits: &[("Windows 10, version 1703, and on Windows 11", "Windows 11")],
+            drift: &[(Kind::PlatformChanged, "version 1709 or later", "Windows 10 1703")],
+        },
+        Mutation {
+            case: "the same platforms phrased differently",
+            page: ISOLATE_PAGE,
+            edits: &[
+                (
+                    "running Windows 10, version 1703, and on Windows 11",
+                    "running windows 10 version 1703 or newer, and WINDOWS 11",
+                ),
+                (
+                    "needs Windows 10, version 1709 or later",
+                    "needs Windows 10 (version 1709 and later)",
+                ),
+                ("every supported Linux device", "all supported Linux distributions"),
+            ],
+            drift: &[],
+        },
+        Mutation {
+            case: "a minimum version stated by the oldest nested item",
+            page: LIVE_PAGE,
+            edits: &[("[Version 1709 (RS 3)]", "[Version 1803 (RS 4)]")],
+            drift: &[(Kind::PlatformChanged, "**Windows 10**", "Windows 10 1803")],
+        },
+        Mutation {
+            case: "a nested item that is no older changes nothing",
+            page: LIVE_PAGE,
+            edits: &[("      - 13 (Ventura)\n", "      - 14 (Sonoma)\n      - 13 (Ventura)\n")],
+            drift: &[],
+        },
+        Mutation {
+            case: "a Windows list gone from the scan page",
+            page: SCAN_PAGE,
+            edits: &[(
+                "devices with Windows 10, version  1709 or later, and on Windows 11",
+                "devices with Windows 11",
+            )],
+            drift: &[(Kind::PlatformRemoved, "devices with Windows 11", "Windows 10")],
+        },
+        Mutation {
+            case: "a link to another article naming an OS is no statement",
+            page: "get-package-sas-uri.md",
+            edits: &[(
+                "## Example\n",
+                "## Related articles\n\n- [Defender for Endpoint on Linux](/defender-endpoint/microsoft-defender-endpoint-linux)\n\n## Example\n",
+            )],
+            drift: &[],
+        },
+        Mutation {
+            case: "a Machine lookup page naming platforms the spec does not list",
+            page: MACHINE_LIST,
+            edits: &[(
+                "Supports [OData V4 queries]",
+                "Devices on Windows 11 and macOS are listed.\n\nSupports [OData V4 queries]",
+            )],
+            drift: &[
+                (Kind::PlatformAdded, "Devices on Windows 11", "Windows 11"),
+                (Kind::PlatformAdded, "Devices on Windows 11", "macOS"),
+            ],
+        },
+    ]);
+}
+
+#[test]
+fn response_statement_edits_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "a success status that became another",
+            page: ISOLATE_PAGE,
+            edits: &[("returns 201 - Created", "returns 202 - Accepted")],
+            drift: &[(Kind::SuccessStatusChanged, "returns 202", "202")],
+        },
+        Mutation {
+            case: "a Machine lookup's success status changed",
+            page: MACHINE_GET,
+            edits: &[("device exists - 200 OK", "device exists - 204 No Content")],
+            drift: &[(Kind::SuccessStatusChanged, "204 No Content", "204")],
+        },
+        Mutation {
+            case: "another status the spec also counts as success is no difference",
+            page: LIVE_PAGE,
+            edits: &[("returns `201 Created`", "returns `200 OK`")],
+            drift: &[],
+        },
+        Mutation {
+            case: "a failure the spec does not document",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "in the response body.\n",
+                "in the response body. If the device was never onboarded, this returns 404 Not Found.\n",
+            )],
+            drift: &[(Kind::ErrorAdded, "never onboarded", "404")],
+        },
+        Mutation {
+            case: "an error code the spec does not document for that status",
+            page: LIVE_PAGE,
+            edits: &[("HTTP 400 - ActiveRequestAlreadyExists", "HTTP 400 - SessionAlreadyRunning")],
+            drift: &[(Kind::ErrorAdded, "SessionAlreadyRunning", "400 SessionAlreadyRunning")],
+        },
+        Mutation {
+            case: "the same failure in other words is no difference",
+            page: SCAN_PAGE,
+            edits: &[("or HTTP 400 with the message", "or status code 400 with the message")],
+            drift: &[],
+        },
+        Mutation {
+            case: "numbers that are not statuses are no statement",
+            page: ISOLATE_PAGE,
+            edits: &[(
+                "Cuts a device off the network.",
+                "Cuts a device off the network; about 404 devices can be isolated per minute.",
+            )],
+            drift: &[],
+        },
+    ]);
+}
+
+#[test]
+fn filter_list_edits_show_exactly_their_difference() {
+    expect_mutations(&[
+        Mutation {
+            case: "a filterable property gone from the list",
+            page: LIST_PAGE,
+            edits: &[("`requestor`, ", "")],
+            drift: &[(Kind::FilterablePropertyRemoved, "query is supported on", "requestor")],
+        },
+        Mutation {
+            case: "a property the spec does not mark filterable",
+            page: LIST_PAGE,
+            edits: &[("`requestor`, ", "`requestor`, `title`, ")],
+            drift: &[(Kind::FilterablePropertyAdded, "query is supported on", "title")],
+        },
+        Mutation {
+            case: "operators stated for one property",
+            page: LIST_PAGE,
+            edits: &[("`status`, ", "`status` (`eq`, `gt`), ")],
+            drift: &[
+                (Kind::FilterOperatorAdded, "query is supported on", "status/gt"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "status/in"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "status/ne"),
+            ],
+        },
+        Mutation {
+            case: "the list in another order is no difference",
+            page: LIST_PAGE,
+            edits: &[("`id`, `status`, `machineId`", "`machineId`, `status`, `id`")],
+            drift: &[],
+        },
+        Mutation {
+            case: "a Machine property gone from the list",
+            page: MACHINE_LIST,
+            edits: &[("`osPlatform`, ", "")],
+            drift: &[(Kind::FilterablePropertyRemoved, "query is supported on", "osPlatform")],
+        },
+        Mutation {
+            case: "operators that are the spec's are no difference",
+            page: MACHINE_LIST,
+            edits: &[("`lastSeen`, ", "`lastSeen` (`eq`, `ne`, `gt`, `ge`, `lt`, `le`), ")],
+            drift: &[],
+        },
+        Mutation {
+            case: "operators stated for the whole list",
+            page: MACHINE_LIST,
+            edits: &[(
+                "`riskScore`, and `rbacGroupId`.",
+                "`riskScore`, and `rbacGroupId`.\nEach of them supports the operators `eq` and `ne`.",
+            )],
+            drift: &[
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/ge"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/gt"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/le"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/lt"),
+            ],
+        },
+    ]);
+}
+
+/// Each new kind of difference can be accepted per value, and an entry accepts only its own.
+#[test]
+fn new_kinds_are_accepted_per_value() {
+    let original = method_page(ISOLATE_PAGE);
+    let text = mutate(
+        &original,
+        "Application|Machine.Isolate|'Isolate machine'\n",
+        "Application|Machine.Isolate|'Isolate machine'\nApplication|Machine.Scan|'Scan machine'\nApplication|Machine.Offboard|'Offboard machine'\n",
+    );
+    let entry = r#"{
+      "page": "isolate-machine.md",
+      "match": { "kind": "permission-added", "subject": "application/Machine.Scan" },
+      "reason": "A test reason."
+    }"#;
+    let pages = [Page { path: method_path(ISOLATE_PAGE), text }];
+    let report = docs_check::check(&spec_text(), &pages, &accepted_with(entry)).expect("report");
+    let accepted: Vec<&str> = report.accepted().map(|f| f.subject.as_str()).collect();
+    let unexplained: Vec<&str> = report.unexplained().map(|f| f.subject.as_str()).collect();
+    assert_eq!(accepted, ["application/Machine.Scan"]);
+    assert_eq!(unexplained, ["application/Machine.Offboard"]);
+}
+
+/// Every new kind has its kebab-case name and parses back.
+#[test]
+fn new_kinds_have_their_names() {
+    let names = [
+        (Kind::PermissionAdded, "permission-added"),
+        (Kind::PermissionRemoved, "permission-removed"),
+        (Kind::PlatformAdded, "platform-added"),
+        (Kind::PlatformRemoved, "platform-removed"),
+        (Kind::PlatformChanged, "platform-changed"),
+        (Kind::SuccessStatusChanged, "success-status-changed"),
+        (Kind::ErrorAdded, "error-added"),
+        (Kind::ErrorRemoved, "error-removed"),
+        (Kind::FilterablePropertyAdded, "filterable-property-added"),
+        (Kind::FilterablePropertyRemoved, "filterable-property-removed"),
+        (Kind::FilterOperatorAdded, "filter-operator-added"),
+        (Kind::FilterOperatorRemoved, "filter-operator-removed"),
+    ];
+    for (kind, name) in names {
+        assert_eq!(kind.as_str(), name);
+        assert_eq!(Kind::parse(name), Some(kind));
+    }
+}
+
+/// 1-based line of the `## Response` heading (the pages also have `### Response` headings).
+fn response_heading(text: &str) -> usize {
+    text.lines().position(|l| l.trim() == "## Response").expect("## Response") + 1
+}
+
+#[test]
+fn a_failure_no_longer_stated_is_reported_at_the_response_heading() {
+    let text = mutate(
+        &method_page(MACHINE_BY_IP),
+        "past 30 days - 400 Bad Request",
+        "past 30 days - 422 Bad Request",
+    );
+    let (heading, stated) = (response_heading(&text), line_of(&text, "422 Bad Request"));
+    expect_method_drift(
+        MACHINE_BY_IP,
+        &text,
+        &[(Kind::ErrorRemoved, heading, "400"), (Kind::ErrorAdded, stated, "422")],
+    );
+
+    let text = mutate(
+        &method_page(MACHINE_GET),
+        " If machine with the specified ID wasn't found - 404 Not Found.",
+        "",
+    );
+    let heading = response_heading(&text);
+    expect_method_drift(
+        MACHINE_GET,
+        &text,
+        &[(Kind::ErrorRemoved, heading, "404 ResourceNotFound")],
+    );
+
+    let text = mutate(
+        &method_page(LIVE_PAGE),
+        "HTTP 400 - ActiveRequestAlreadyExists",
+        "HTTP 409 - ActiveRequestAlreadyExists",
+    );
+    let (heading, stated) = (response_heading(&text), line_of(&text, "HTTP 409"));
+    expect_method_drift(
+        LIVE_PAGE,
+        &text,
+        &[
+            (Kind::ErrorAdded, stated, "409 ActiveRequestAlreadyExists"),
+            (Kind::ErrorRemoved, heading, "400 ActiveRequestAlreadyExists"),
+        ],
     );
 }

@@ -455,11 +455,16 @@ fn every_spec_method_is_an_operation_with_its_verb_path_and_details() {
         for (key, extension) in [
             ("permissions", "x-permissions"),
             ("rateLimits", "x-rate-limits"),
+            ("platforms", "x-platforms"),
             ("retrySafe", "x-retry-safe"),
             ("paging", "x-paging"),
             ("linkMember", "x-link-member"),
         ] {
             assert_eq!(value.get(extension), method.get(key), "{name}: {extension}");
+        }
+        for platform in method["platforms"].as_array().unwrap_or(&empty) {
+            let os = platform["os"].as_str().expect("os");
+            assert!(description.contains(os), "{name}: the description lacks the platform {os}");
         }
         for permission in method["permissions"]["application"].as_array().expect("application") {
             let permission = permission.as_str().expect("string");
@@ -640,4 +645,26 @@ fn every_golden_spec_exports_a_document_that_parses() {
             assert!(!id.is_empty(), "{}: {path_template}", path.display());
         }
     }
+}
+
+/// The spec's platforms reach the client's method docs, each method's in its own doc comment,
+/// in spec order; a method without platforms says nothing about them.
+#[test]
+fn documented_platforms_reach_the_client_docs() {
+    let spec_text = read(&project_root().join("spec/machineaction.json"));
+    let api =
+        codegen::lower::lower(&codegen::load::load(&spec_text).expect("load")).expect("lower");
+    let files =
+        codegen::generate(&spec_text, &target("spec/machineaction.json")).expect("generate");
+    let client = &files.iter().find(|f| f.path == "src/client.rs").expect("client.rs").contents;
+    let with_platforms = api.methods.iter().filter(|m| !m.platforms.is_empty()).count();
+    assert!(with_platforms >= 10, "the action methods document their platforms");
+    assert_eq!(client.matches("/// - Platforms (as documented): ").count(), with_platforms);
+    for method in api.methods.iter().filter(|m| !m.platforms.is_empty()) {
+        let described: Vec<String> = method.platforms.iter().map(|p| p.describe()).collect();
+        let line = format!("/// - Platforms (as documented): {}.", described.join("; "));
+        assert!(client.contains(&line), "{}: {line}", method.spec_name);
+    }
+    let isolate = api.methods.iter().find(|m| m.spec_name == "isolateMachine").expect("isolate");
+    assert_eq!(isolate.platforms[0].describe(), "Windows 10 1703 or later (full isolation)");
 }

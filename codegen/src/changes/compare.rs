@@ -866,6 +866,18 @@ fn method_metadata(old: &Method, new: &Method, out: &mut Sink) {
             format!("documented errors: {} (were {})", list(&new.errors), list(&old.errors));
         out.push("errors-changed", subject, detail, DOCS);
     }
+    if old.platforms != new.platforms {
+        let list = |platforms: &[crate::ir::Platform]| {
+            let items: Vec<String> = platforms.iter().map(|p| p.describe()).collect();
+            if items.is_empty() { "none stated".to_owned() } else { items.join("; ") }
+        };
+        let detail = format!(
+            "documented platforms are {} (were {})",
+            list(&new.platforms),
+            list(&old.platforms)
+        );
+        out.push("platforms-changed", subject, detail, DOCS);
+    }
     if old.rate_limits != new.rate_limits {
         let list = |limits: &[crate::ir::RateLimit]| {
             let items: Vec<String> = limits

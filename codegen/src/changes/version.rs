@@ -162,13 +162,16 @@ impl Verdict {
         };
         let bump = self.bump();
         let required = base.bumped(bump);
-        let mut line = match bump {
-            Bump::None => format!("{} {base}: no change", self.name),
-            _ => format!(
-                "{} {base}: {} changes need a {} bump, to {required} or later",
+        let mut line = match (bump, self.impact) {
+            (Bump::None, _) => format!("{} {base}: no change", self.name),
+            (_, Impact::Breaking) => format!(
+                "{} {base}: breaking changes need a {} bump, to {required} or later",
                 self.name,
-                self.impact,
                 bump.as_str()
+            ),
+            _ => format!(
+                "{} {base}: {} changes (a release of them is {required} or later)",
+                self.name, self.impact
             ),
         };
         if !self.satisfied() {

@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 
 use super::docs::paragraphs;
 use super::example::is_argument;
-use super::operations::describe_limits;
+use super::operations::{describe_limits, describe_platforms};
 use crate::ir::{Api, Field, Method, Param, Type, TypeDef};
 use crate::names::{self, ident};
 
@@ -98,6 +98,9 @@ fn long_about(method: &Method) -> String {
     let kinds: Vec<String> = kinds.into_iter().flatten().collect();
     if !kinds.is_empty() {
         facts.push(format!("Permissions (any one): {}.", kinds.join("; ")));
+    }
+    if !method.platforms.is_empty() {
+        facts.push(format!("Platforms (as documented): {}.", describe_platforms(method)));
     }
     let limits = describe_limits(method);
     if !limits.is_empty() {

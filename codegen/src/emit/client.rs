@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, paragraphs};
 use super::example::{self, is_argument};
-use super::operations::{describe_limits, operation_ident};
+use super::operations::{describe_limits, describe_platforms, operation_ident};
 use super::rust_type;
 use crate::Target;
 use crate::ir::{
@@ -210,6 +210,9 @@ fn method_doc(api: &Api, method: &Method, target: &Target<'_>) -> TokenStream {
             perms(&method.delegated_permissions)
         ),
     ];
+    if !method.platforms.is_empty() {
+        facts.push(format!("- Platforms (as documented): {}.", describe_platforms(method)));
+    }
     if !method.rate_limits.is_empty() {
         facts.push(format!(
             "- Rate limit: {}; the client's rate budget paces calls under it.",

@@ -97,3 +97,9 @@ pub fn describe_limits(method: &Method) -> String {
         .collect();
     parts.join(" and ")
 }
+
+/// Human text for a method's documented platforms, e.g. "Windows 10 1709 or later; Windows 11".
+pub fn describe_platforms(method: &Method) -> String {
+    let parts: Vec<String> = method.platforms.iter().map(|p| p.describe()).collect();
+    parts.join("; ")
+}
