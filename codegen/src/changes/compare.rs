@@ -575,12 +575,7 @@ fn methods(base: &Api, head: &Api, out: &mut Sink) {
     for old in &base.methods {
         match head.methods.iter().find(|new| new.spec_name == old.spec_name) {
             None => {
-                let detail = format!(
-                    "method `{}` (`Client::{}`, `mde api {}`) is gone",
-                    old.spec_name,
-                    old.name,
-                    crate::names::cli_command(&old.name)
-                );
+                let detail = format!("{} is gone", method_label(old));
                 let verdict = (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE);
                 out.push("method-removed", &old.spec_name, detail, verdict);
             }
@@ -592,15 +587,16 @@ fn methods(base: &Api, head: &Api, out: &mut Sink) {
         .iter()
         .filter(|new| !base.methods.iter().any(|old| old.spec_name == new.spec_name))
     {
-        let detail = format!(
-            "new method `{}` (`Client::{}`, `mde api {}`)",
-            new.spec_name,
-            new.name,
-            crate::names::cli_command(&new.name)
-        );
+        let detail = format!("new {}", method_label(new));
         let verdict = (Impact::Additive, Impact::Additive, &rules::ITEM_NEW);
         out.push("method-added", &new.spec_name, detail, verdict);
     }
+}
+
+/// A method as users meet it: spec name, client method and command.
+fn method_label(method: &Method) -> String {
+    let command = crate::names::cli_command(&method.name);
+    format!("method `{}` (`Client::{}`, `mde api {command}`)", method.spec_name, method.name)
 }
 
 fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink) {

@@ -32,6 +32,14 @@ fn counts(report: &Report) -> String {
     parts.join(", ")
 }
 
+/// How many changes, and how bad: `no changes` or `3 change(s) (1 breaking, 2 patch)`.
+fn tally(report: &Report) -> String {
+    match report.changes.len() {
+        0 => "no changes".to_owned(),
+        n => format!("{n} change(s) ({})", counts(report)),
+    }
+}
+
 fn audience_name(audience: Audience) -> &'static str {
     match audience {
         Audience::Sdk => "sdk",
@@ -48,10 +56,7 @@ pub fn to_text(report: &Report) -> String {
         report.spec_name,
         report.base,
         report.head,
-        match report.changes.len() {
-            0 => "none".to_owned(),
-            n => format!("{n} ({})", counts(report)),
-        }
+        tally(report)
     );
     out.push('\n');
     for verdict in &report.verdicts {
@@ -107,10 +112,7 @@ pub fn to_markdown(report: &Report) -> String {
         report.spec_name,
         report.base,
         report.head,
-        match report.changes.len() {
-            0 => "no changes".to_owned(),
-            n => format!("{n} change(s) ({})", counts(report)),
-        }
+        tally(report)
     );
     out.push_str("\n| Crate | Impact | Version |\n|---|---|---|\n");
     for verdict in &report.verdicts {

@@ -151,8 +151,9 @@ impl Verdict {
         }
     }
 
-    /// One line saying what the crate needs, e.g. `mde-machine-actions 0.1.0 → 0.2.0: breaking
-    /// (needs a minor bump before 1.0); the manifest says 0.1.0: bump it`.
+    /// One line saying what the crate needs, e.g. `mde-machine-actions 0.1.0: breaking changes
+    /// need a minor bump, to 0.2.0 or later; the manifest still says 0.1.0: set version =
+    /// "0.2.0"`.
     pub fn summary(&self) -> String {
         let Some(base) = self.base else {
             return format!(
@@ -180,7 +181,7 @@ impl Verdict {
                 self.head
             ));
         } else if self.head != base {
-            line.push_str(&format!(" (the manifest says {})", self.head));
+            line.push_str(&format!("; the manifest says {}", self.head));
         }
         line
     }
