@@ -225,45 +225,43 @@ fn the_version_guard_fails_a_breaking_change_until_the_crate_is_bumped() {
     let dir = std::env::temp_dir().join(format!("changes-guard-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let spec = spec();
-    write(&dir, "spec/machineaction.json", &serde_json::to_string_pretty(&spec).unwrap());
+    let released = serde_json::to_string_pretty(&spec).unwrap();
+    write(&dir, "spec/machineaction.json", &released);
     write(&dir, "generated/Cargo.toml", &manifest("mde-machine-actions", "0.3.1"));
     git(&dir, &["init", "-q"]);
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-qm", "release 0.3.1"]);
-    let out = Command::new("git").arg("-C").arg(&dir).args(["rev-parse", "HEAD"]).output().unwrap();
-    let commit = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    // The release record keeps a copy of the released spec, so the guard needs no history.
+    write(&dir, "spec/released/machineaction-0.3.1.json", &released);
     write(
         &dir,
         "spec/releases.json",
-        &format!("{{\"release\": \"0.3.1\", \"commit\": \"{commit}\"}}"),
+        r#"{"release": "0.3.1", "commit": "0123456789abcdef", "spec": "spec/released/machineaction-0.3.1.json", "versions": {"mde-machine-actions": "0.3.1"}}"#,
     );
     write(&dir, "cli/Cargo.toml", &manifest("mde-cli", "0.1.0"));
 
     // A breaking change, committed: the guard compares with the release, not with HEAD.
     let mut edited = spec.clone();
-    apply(
-        &mut edited,
-        &serde_json::json!({"op": "remove", "path": "/$defs/MachineAction/properties/title"}),
-    )
-    .unwrap();
+    let edit = serde_json::json!({"op": "remove", "path": "/$defs/MachineAction/properties/title"});
+    apply(&mut edited, &edit).unwrap();
     write(&dir, "spec/machineaction.json", &serde_json::to_string_pretty(&edited).unwrap());
     git(&dir, &["add", "-A"]);
     git(&dir, &["commit", "-qm", "drop title"]);
 
     let since_head = report(&dir, &Base::Rev("HEAD".into())).expect("report from HEAD");
     assert!(since_head.changes.is_empty(), "{:?}", since_head.changes);
+    let since_first = report(&dir, &Base::Rev("HEAD~1".into())).expect("report from HEAD~1");
+    assert_eq!(since_first.changes.len(), 1, "{:?}", since_first.changes);
+    assert_eq!(since_first.verdicts[1].base, None, "no cli/Cargo.toml at HEAD~1");
+
     let guard = report(&dir, &Base::Release).expect("report from the release");
-    assert_eq!(guard.base, format!("release 0.3.1 ({})", &commit[..7]));
-    assert_eq!(
-        guard.changes.iter().map(line).collect::<Vec<_>>(),
-        ["member-removed MachineAction.title breaking patch"]
-    );
+    assert_eq!(guard.base, "release 0.3.1 (0123456)");
+    let lines: Vec<String> = guard.changes.iter().map(line).collect();
+    assert_eq!(lines, ["member-removed MachineAction.title breaking patch"]);
     assert!(guard.missing_bump());
     let sdk = &guard.verdicts[0];
-    assert_eq!(
-        (sdk.name.as_str(), sdk.bump(), sdk.required()),
-        ("mde-machine-actions", Bump::Minor, Version::parse("0.4.0").ok())
-    );
+    let expected = ("mde-machine-actions", Bump::Minor, Version::parse("0.4.0").ok());
+    assert_eq!((sdk.name.as_str(), sdk.bump(), sdk.required()), expected);
     assert!(sdk.summary().contains("set version = \"0.4.0\""), "{}", sdk.summary());
     assert_eq!(guard.verdicts[1].base, None, "the CLI crate is new since the release");
 
@@ -273,5 +271,8 @@ fn the_version_guard_fails_a_breaking_change_until_the_crate_is_bumped() {
 
     let unknown = report(&dir, &Base::Rev("no-such-rev".into())).unwrap_err();
     assert!(unknown.contains("no-such-rev"), "{unknown}");
+    std::fs::remove_file(dir.join("spec/released/machineaction-0.3.1.json")).unwrap();
+    let missing = report(&dir, &Base::Release).unwrap_err();
+    assert!(missing.contains("machineaction-0.3.1.json"), "{missing}");
     let _ = std::fs::remove_dir_all(&dir);
 }

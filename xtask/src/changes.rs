@@ -3,12 +3,14 @@
 //!
 //! - [`Base::Rev`]: any git revision (`cargo xtask changes --base REV`; `HEAD` by default, and
 //!   after `cargo xtask codegen`).
-//! - [`Base::Release`]: the last release, recorded in [`RELEASES`]; `cargo xtask changes
-//!   --check` (the version guard CI runs) compares with it.
+//! - [`Base::Release`]: the last release, recorded in [`RELEASES`] with a copy of its spec and
+//!   its crates' versions, so that `cargo xtask changes --check` (the version guard CI runs)
+//!   needs no git history.
 //!
-//! Both specs are lowered by today's generator; the two crates' versions come from their
-//! manifests (`generated/Cargo.toml`, `cli/Cargo.toml`) at the base and in the working tree. A
-//! crate whose manifest the base lacks is new: no version rule applies to it.
+//! Both specs are lowered by today's generator; the crates' versions now come from their
+//! manifests (`generated/Cargo.toml`, `cli/Cargo.toml`), and at the base from the manifests at
+//! that revision or from the release record. A crate the base lacks is new: no version rule
+//! applies to it.
 
 use std::path::Path;
 use std::process::Command;
@@ -30,20 +32,15 @@ pub enum Base {
 }
 
 /// The report from `base` to the working tree under `root`, or why it cannot be made (git
-/// missing, an unknown revision, a spec today's generator refuses).
+/// missing, an unknown revision, a broken release record, a spec today's generator refuses).
 pub fn report(root: &Path, base: &Base) -> Result<Report, String> {
-    let (rev, label) = match base {
-        Base::Rev(rev) => (rev.clone(), rev.clone()),
-        Base::Release => {
-            let (release, commit) = release(root)?;
-            let short = commit.get(..7).unwrap_or(&commit).to_owned();
-            (commit, format!("release {release} ({short})"))
-        }
+    let before = match base {
+        Base::Rev(rev) => at_revision(root, rev)?,
+        Base::Release => at_release(root)?,
     };
-    let base_spec =
-        git_show(root, &rev, SPEC)?.ok_or_else(|| format!("{SPEC} does not exist at {label}"))?;
+    let label = before.label.as_str();
     let head_spec = read(root, SPEC)?;
-    let base_api = lower(&base_spec).map_err(|e| format!("the spec at {label}: {e}"))?;
+    let base_api = lower(&before.spec).map_err(|e| format!("the spec of {label}: {e}"))?;
     let head_api = lower(&head_spec).map_err(|e| format!("the working tree's {SPEC}: {e}"))?;
     let mut crates = Vec::new();
     for (audience, dir) in [(Audience::Sdk, SDK_DIR), (Audience::Cli, CLI_DIR)] {
@@ -55,30 +52,59 @@ pub fn report(root: &Path, base: &Base) -> Result<Report, String> {
         let name = manifest_value(&now, "package", "name")
             .ok_or_else(|| format!("{manifest} names no package"))?;
         let head = version_of(&now, &manifest)?;
-        let before = match git_show(root, &rev, &manifest)? {
-            Some(text) => Some(version_of(&text, &format!("{manifest} at {label}"))?),
-            None => None,
-        };
-        crates.push((audience, name, before, head));
+        let old = before.versions.iter().find(|(crate_name, _)| *crate_name == name);
+        crates.push((audience, name, old.map(|(_, version)| *version), head));
     }
     let crates: Vec<(Audience, &str, Option<Version>, Version)> =
         crates.iter().map(|(a, name, before, head)| (*a, name.as_str(), *before, *head)).collect();
-    Ok(Report::new((&label, "the working tree", SPEC), &base_api, &head_api, &crates))
+    Ok(Report::new((label, "the working tree", SPEC), &base_api, &head_api, &crates))
 }
 
-/// The recorded release: its name and commit.
-fn release(root: &Path) -> Result<(String, String), String> {
+/// What the report compares with: how it is named, its spec, and its crates' versions.
+struct Before {
+    label: String,
+    spec: String,
+    /// (package name, version) of each crate that existed.
+    versions: Vec<(String, Version)>,
+}
+
+/// The spec and manifests at a git revision.
+fn at_revision(root: &Path, rev: &str) -> Result<Before, String> {
+    let spec =
+        git_show(root, rev, SPEC)?.ok_or_else(|| format!("{SPEC} does not exist at {rev}"))?;
+    let mut versions = Vec::new();
+    for dir in [SDK_DIR, CLI_DIR] {
+        let manifest = format!("{dir}/Cargo.toml");
+        let Some(text) = git_show(root, rev, &manifest)? else { continue };
+        let name = manifest_value(&text, "package", "name")
+            .ok_or_else(|| format!("{manifest} at {rev} names no package"))?;
+        versions.push((name, version_of(&text, &format!("{manifest} at {rev}"))?));
+    }
+    Ok(Before { label: rev.to_owned(), spec, versions })
+}
+
+/// The last release, as [`RELEASES`] records it: its spec is a copy in the tree, so the guard
+/// needs no git history.
+fn at_release(root: &Path) -> Result<Before, String> {
     let text = read(root, RELEASES)?;
-    let value: serde_json::Value =
+    let record: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{RELEASES}: {e}"))?;
     let field = |key: &str| {
-        value
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{RELEASES} has no string `{key}`"))
+        let value = record.get(key).and_then(|v| v.as_str());
+        value.ok_or_else(|| format!("{RELEASES} has no string `{key}`"))
     };
-    Ok((field("release")?, field("commit")?))
+    let (release, commit, spec_path) = (field("release")?, field("commit")?, field("spec")?);
+    let spec = read(root, spec_path)?;
+    let listed = record.get("versions").and_then(|v| v.as_object());
+    let listed = listed.ok_or_else(|| format!("{RELEASES} has no `versions` object"))?;
+    let mut versions = Vec::new();
+    for (name, version) in listed {
+        let text = version.as_str().unwrap_or_default();
+        let version = Version::parse(text).map_err(|e| format!("{RELEASES}, `{name}`: {e}"))?;
+        versions.push((name.clone(), version));
+    }
+    let short = commit.get(..7).unwrap_or(commit);
+    Ok(Before { label: format!("release {release} ({short})"), spec, versions })
 }
 
 fn lower(text: &str) -> Result<codegen::ir::Api, String> {
