@@ -34,22 +34,36 @@ enum Format {
 /// Runs the task with the arguments after `changes`.
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     let mut base = None;
-    let mut format = Format::Text;
+    let mut format = None;
     let mut check = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        match *arg {
-            "--base" => match rest.next() {
-                Some(rev) if base.is_none() => base = Some(Base::Rev((*rev).to_owned())),
-                _ => return usage("--base takes one revision, once"),
+        let (new_base, new_format) = match *arg {
+            "--release" => (Some(Base::Release), None),
+            "--base" => match rest.next().filter(|rev| !rev.starts_with('-')) {
+                Some(rev) => (Some(Base::Rev((*rev).to_owned())), None),
+                None => return usage("--base needs a revision"),
             },
-            "--release" if base.is_none() => base = Some(Base::Release),
-            "--json" if format == Format::Text => format = Format::Json,
-            "--markdown" if format == Format::Text => format = Format::Markdown,
-            "--check" => check = true,
+            "--json" => (None, Some(Format::Json)),
+            "--markdown" => (None, Some(Format::Markdown)),
+            "--check" => {
+                check = true;
+                continue;
+            }
             other => return usage(&format!("unexpected argument {other}")),
+        };
+        if let Some(chosen) = new_base
+            && base.replace(chosen).is_some()
+        {
+            return usage("give one base: --base REV or --release");
+        }
+        if let Some(chosen) = new_format
+            && format.replace(chosen).is_some()
+        {
+            return usage("choose one output: --json or --markdown");
         }
     }
+    let format = format.unwrap_or(Format::Text);
     let base = base.unwrap_or(if check { Base::Release } else { Base::Rev("HEAD".into()) });
     let report = match changes::report(root, &base) {
         Ok(report) => report,

@@ -19,7 +19,9 @@ use crate::ir::{
 /// Every change from `base` to `head`, in spec order: the API itself, clouds, types, methods,
 /// permission constants.
 pub fn compare(base: &Api, head: &Api) -> Vec<Change> {
-    let mut out = Sink { changes: Vec::new(), request: request_types(head, base) };
+    let mut request = request_types(base);
+    request.append(&mut request_types(head));
+    let mut out = Sink { changes: Vec::new(), request, base, head };
     api_level(base, head, &mut out);
     servers(&base.servers, &head.servers, &mut out);
     types(&base.types, &head.types, &mut out);
@@ -28,11 +30,13 @@ pub fn compare(base: &Api, head: &Api) -> Vec<Change> {
     out.changes
 }
 
-/// Collects changes; knows which types requests use.
-struct Sink {
+/// Collects changes; knows which types requests use, and both specs' types.
+struct Sink<'a> {
     changes: Vec<Change>,
     /// Rust names of the types reachable from a request body or parameter, in either spec.
     request: BTreeSet<String>,
+    base: &'a Api,
+    head: &'a Api,
 }
 
 /// One change's classification: (SDK impact, CLI impact, the deciding rule).
@@ -40,7 +44,7 @@ type Verdict = (Impact, Impact, &'static Rule);
 
 const DOCS: Verdict = (Impact::Patch, Impact::Patch, &rules::DOCS);
 
-impl Sink {
+impl Sink<'_> {
     fn push(&mut self, kind: &'static str, subject: &str, detail: String, verdict: Verdict) {
         let (sdk, cli, rule) = verdict;
         let category = match kind.rsplit('-').next() {
@@ -59,7 +63,7 @@ impl Sink {
 
 // --- The API and its clouds ---------------------------------------------------------------
 
-fn api_level(base: &Api, head: &Api, out: &mut Sink) {
+fn api_level(base: &Api, head: &Api, out: &mut Sink<'_>) {
     if base.name != head.name || base.doc != head.doc || base.docs_url != head.docs_url {
         out.push("api-docs-changed", &head.name, "the crate documentation changed".into(), DOCS);
     }
@@ -74,7 +78,7 @@ fn api_level(base: &Api, head: &Api, out: &mut Sink) {
     }
 }
 
-fn servers(base: &[Server], head: &[Server], out: &mut Sink) {
+fn servers(base: &[Server], head: &[Server], out: &mut Sink<'_>) {
     for old in base {
         let subject = format!("cloud {}", old.spec_name);
         match head.iter().find(|new| new.spec_name == old.spec_name) {
@@ -93,7 +97,7 @@ fn servers(base: &[Server], head: &[Server], out: &mut Sink) {
     }
 }
 
-fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink) {
+fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink<'_>) {
     if old.name != new.name {
         let detail = format!("`Cloud::{}` is now `Cloud::{}`", old.name, new.name);
         out.push(
@@ -121,12 +125,14 @@ fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink) {
 
 // --- Types ---------------------------------------------------------------------------------
 
-fn types(base: &[TypeDef], head: &[TypeDef], out: &mut Sink) {
+fn types(base: &[TypeDef], head: &[TypeDef], out: &mut Sink<'_>) {
     for old in base {
         match head.iter().find(|new| new.name() == old.name()) {
             None => {
                 let detail = format!("type `{}` is gone", old.name());
-                let cli = request_cli(out, old.name(), Impact::Breaking);
+                // The command line names no types: the members and parameters that used it
+                // report what changed for it.
+                let cli = Impact::None;
                 out.push(
                     "type-removed",
                     old.name(),
@@ -144,7 +150,7 @@ fn types(base: &[TypeDef], head: &[TypeDef], out: &mut Sink) {
     }
 }
 
-fn type_pair(old: &TypeDef, new: &TypeDef, out: &mut Sink) {
+fn type_pair(old: &TypeDef, new: &TypeDef, out: &mut Sink<'_>) {
     match (old, new) {
         (TypeDef::Struct(old), TypeDef::Struct(new)) => struct_pair(old, new, out),
         (TypeDef::Enum(old), TypeDef::Enum(new)) => enum_pair(old, new, out),
@@ -177,11 +183,11 @@ fn type_kind(def: &TypeDef) -> &'static str {
 
 /// The CLI impact of a change to type `name`: `if_request` when requests use it (it shapes
 /// flags and their values), a patch otherwise (it only shapes the printed JSON).
-fn request_cli(out: &Sink, name: &str, if_request: Impact) -> Impact {
+fn request_cli(out: &Sink<'_>, name: &str, if_request: Impact) -> Impact {
     if out.is_request(name) { if_request } else { Impact::Patch }
 }
 
-fn newtype_pair(old: &NewtypeDef, new: &NewtypeDef, out: &mut Sink) {
+fn newtype_pair(old: &NewtypeDef, new: &NewtypeDef, out: &mut Sink<'_>) {
     if old.inner != new.inner {
         let detail = format!(
             "`{}` wraps {} instead of {}",
@@ -189,7 +195,10 @@ fn newtype_pair(old: &NewtypeDef, new: &NewtypeDef, out: &mut Sink) {
             type_text(&new.inner),
             type_text(&old.inner)
         );
-        let cli = request_cli(out, &new.name, Impact::Breaking);
+        let cli = match out.is_request(&new.name) {
+            true => cli_retype(&accepts(out.base, &old.inner), &accepts(out.head, &new.inner)),
+            false => Impact::Patch,
+        };
         out.push(
             "newtype-retyped",
             &new.name,
@@ -202,7 +211,7 @@ fn newtype_pair(old: &NewtypeDef, new: &NewtypeDef, out: &mut Sink) {
     }
 }
 
-fn struct_pair(old: &StructDef, new: &StructDef, out: &mut Sink) {
+fn struct_pair(old: &StructDef, new: &StructDef, out: &mut Sink<'_>) {
     let name = &new.name;
     if old.in_response != new.in_response {
         let (kind, detail, verdict) = if new.in_response {
@@ -235,7 +244,7 @@ fn struct_pair(old: &StructDef, new: &StructDef, out: &mut Sink) {
 }
 
 /// Pairs old and new members: same wire name first, then renames through aliases.
-fn members(def: &StructDef, base: &[Field], head: &[Field], out: &mut Sink) {
+fn members(def: &StructDef, base: &[Field], head: &[Field], out: &mut Sink<'_>) {
     let mut paired_new = vec![false; head.len()];
     let mut pairs = Vec::new();
     let mut removed = Vec::new();
@@ -267,14 +276,14 @@ fn member_subject(def: &StructDef, field: &Field) -> String {
     format!("{}.{}", def.name, field.wire)
 }
 
-fn member_removed(def: &StructDef, old: &Field, out: &mut Sink) {
+fn member_removed(def: &StructDef, old: &Field, out: &mut Sink<'_>) {
     let detail = format!("member `{}` (field `{}::{}`) is gone", old.wire, def.name, old.name);
     let cli = request_cli(out, &def.name, Impact::Breaking);
     let verdict = (Impact::Breaking, cli, &rules::ITEM_REMOVE);
     out.push("member-removed", &member_subject(def, old), detail, verdict);
 }
 
-fn member_added(def: &StructDef, new: &Field, out: &mut Sink) {
+fn member_added(def: &StructDef, new: &Field, out: &mut Sink<'_>) {
     let subject = member_subject(def, new);
     if new.is_optional() {
         let detail =
@@ -302,7 +311,7 @@ fn member_added(def: &StructDef, new: &Field, out: &mut Sink) {
     }
 }
 
-fn member_pair(def: &StructDef, old: &Field, new: &Field, out: &mut Sink) {
+fn member_pair(def: &StructDef, old: &Field, new: &Field, out: &mut Sink<'_>) {
     let subject = member_subject(def, old);
     let request = out.is_request(&def.name);
     member_names(def, old, new, &subject, request, out);
@@ -313,7 +322,10 @@ fn member_pair(def: &StructDef, old: &Field, new: &Field, out: &mut Sink) {
             type_text(&new.ty),
             type_text(&old.ty)
         );
-        let cli = if request { Impact::Breaking } else { Impact::Patch };
+        let cli = match request {
+            true => cli_retype(&accepts(out.base, &old.ty), &accepts(out.head, &new.ty)),
+            false => Impact::Patch,
+        };
         out.push("member-retyped", &subject, detail, (Impact::Breaking, cli, &rules::TYPE_CHANGE));
     }
     member_optionality(def, old, new, &subject, request, out);
@@ -338,7 +350,7 @@ fn member_names(
     new: &Field,
     subject: &str,
     request: bool,
-    out: &mut Sink,
+    out: &mut Sink<'_>,
 ) {
     let response = def.in_response;
     if old.name != new.name {
@@ -397,16 +409,16 @@ fn member_optionality(
     new: &Field,
     subject: &str,
     request: bool,
-    out: &mut Sink,
+    out: &mut Sink<'_>,
 ) {
     let (was, is) = (old.is_optional(), new.is_optional());
     if was && !is {
         let detail = format!(
-            "member `{}` is now required: the field is `{}` instead of `Option<{}>`, `{}::new` \
-             takes it, and objects without it no longer decode",
+            "member `{}` is now required: the field is {} instead of {}, `{}::new` takes it, and \
+             objects without it no longer decode",
             new.wire,
             type_text(&new.ty),
-            type_text(&new.ty),
+            option_text(&new.ty),
             def.name
         );
         let cli = if request { Impact::Breaking } else { Impact::Patch };
@@ -418,12 +430,14 @@ fn member_optionality(
         );
     } else if !was && is {
         let detail = format!(
-            "member `{}` is now optional: the field is `Option<{}>` and `{}::new` no longer takes it",
+            "member `{}` is now optional: the field is {} and `{}::new` no longer takes it",
             new.wire,
-            type_text(&new.ty),
+            option_text(&new.ty),
             def.name
         );
-        let verdict = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
+        // For the command line, a required flag becomes optional.
+        let cli = if request { Impact::Additive } else { Impact::Patch };
+        let verdict = (Impact::Breaking, cli, &rules::TYPE_CHANGE);
         out.push("member-now-optional", subject, detail, verdict);
     } else if old.nullable != new.nullable || old.required != new.required {
         let narrowed = (old.nullable && !new.nullable) || (!old.required && new.required);
@@ -451,7 +465,7 @@ fn filter_family(ops: &[FilterOp]) -> u8 {
     }
 }
 
-fn filter_ops(def: &StructDef, old: &Field, new: &Field, subject: &str, out: &mut Sink) {
+fn filter_ops(def: &StructDef, old: &Field, new: &Field, subject: &str, out: &mut Sink<'_>) {
     if old.filter_ops == new.filter_ops {
         return;
     }
@@ -480,7 +494,7 @@ fn filter_ops(def: &StructDef, old: &Field, new: &Field, subject: &str, out: &mu
     out.push(kind, subject, detail, verdict);
 }
 
-fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink) {
+fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink<'_>) {
     let name = &new.name;
     let request = out.is_request(name);
     for variant in &old.variants {
@@ -549,12 +563,11 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink) {
     if old.open != new.open {
         let (kind, detail, verdict) = match new.open {
             true => {
-                let detail = format!("`{name}` now keeps unknown values in `{name}::Unknown`");
-                (
-                    "enum-opened",
-                    detail,
-                    (Impact::Additive, Impact::None, &rules::NON_EXHAUSTIVE_GROWTH),
-                )
+                let detail = format!(
+                    "`{name}` now keeps unknown values in `{name}::Unknown`, so it is no longer \
+                     `Copy`"
+                );
+                ("enum-opened", detail, (Impact::Breaking, Impact::None, &rules::TRAIT_REMOVE))
             }
             false => {
                 let detail =
@@ -571,7 +584,7 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink) {
 
 // --- Methods -------------------------------------------------------------------------------
 
-fn methods(base: &Api, head: &Api, out: &mut Sink) {
+fn methods(base: &Api, head: &Api, out: &mut Sink<'_>) {
     for old in &base.methods {
         match head.methods.iter().find(|new| new.spec_name == old.spec_name) {
             None => {
@@ -599,7 +612,7 @@ fn method_label(method: &Method) -> String {
     format!("method `{}` (`Client::{}`, `mde api {command}`)", method.spec_name, method.name)
 }
 
-fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink) {
+fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink<'_>) {
     let subject = new.spec_name.as_str();
     if old.name != new.name || old.call_type != new.call_type || old.operation != new.operation {
         let detail = format!(
@@ -628,7 +641,7 @@ fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sin
     listing(old, new, out);
 }
 
-fn params(old: &Method, new: &Method, out: &mut Sink) {
+fn params(old: &Method, new: &Method, out: &mut Sink<'_>) {
     for param in &old.params {
         let subject = format!("{}({})", old.spec_name, param.wire);
         match new.params.iter().find(|p| p.wire == param.wire) {
@@ -678,7 +691,7 @@ fn params(old: &Method, new: &Method, out: &mut Sink) {
     }
 }
 
-fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mut Sink) {
+fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mut Sink<'_>) {
     if old.required != new.required {
         let (detail, cli) = match new.required {
             true => (
@@ -693,7 +706,7 @@ fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mu
                     "parameter `{}` is now optional: `Client::{}` no longer takes it as an argument",
                     new.wire, method.name
                 ),
-                Impact::Patch,
+                Impact::Additive,
             ),
         };
         out.push(
@@ -716,7 +729,7 @@ fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mu
             type_text(&new.ty),
             type_text(&old.ty)
         );
-        let cli = if new.ty == Type::String { Impact::Patch } else { Impact::Breaking };
+        let cli = cli_retype(&accepts(out.base, &old.ty), &accepts(out.head, &new.ty));
         out.push(
             "parameter-retyped",
             subject,
@@ -740,16 +753,28 @@ fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mu
             bounds(new.minimum, new.maximum),
             bounds(old.minimum, old.maximum)
         );
-        out.push(
-            "parameter-bounds-changed",
-            subject,
-            detail,
-            (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL),
-        );
+        // The client clamps values to the bounds; the command line refuses values outside them.
+        let narrowed = narrower(old.minimum, new.minimum, |a, b| b > a)
+            || narrower(old.maximum, new.maximum, |a, b| b < a);
+        let (cli, rule) = match narrowed {
+            true => (Impact::Breaking, &rules::CLI_REMOVE),
+            false => (Impact::Additive, &rules::CLI_NEW),
+        };
+        out.push("parameter-bounds-changed", subject, detail, (Impact::Patch, cli, rule));
     }
     if old.doc != new.doc {
         let detail = format!("the documentation of parameter `{}` changed", new.wire);
         out.push("parameter-docs-changed", subject, detail, DOCS);
+    }
+}
+
+/// True when the bound `new` refuses a value `old` allowed: a bound where there was none, or
+/// one that `tighter(old, new)` says is tighter.
+fn narrower(old: Option<i64>, new: Option<i64>, tighter: fn(i64, i64) -> bool) -> bool {
+    match (old, new) {
+        (None, Some(_)) => true,
+        (Some(old), Some(new)) => tighter(old, new),
+        _ => false,
     }
 }
 
@@ -762,7 +787,7 @@ fn bounds(min: Option<i64>, max: Option<i64>) -> String {
     }
 }
 
-fn body(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink) {
+fn body(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink<'_>) {
     let subject = new.spec_name.as_str();
     if old.body == new.body {
         return;
@@ -790,7 +815,7 @@ fn body(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink) {
     out.push("body-changed", subject, detail, (Impact::Breaking, cli, rule));
 }
 
-fn response(old: &Method, new: &Method, out: &mut Sink) {
+fn response(old: &Method, new: &Method, out: &mut Sink<'_>) {
     if old.response != new.response {
         let detail = format!("the response is `{}` instead of `{}`", new.response, old.response);
         let verdict = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
@@ -811,7 +836,7 @@ fn response(old: &Method, new: &Method, out: &mut Sink) {
     }
 }
 
-fn statuses(old: &Method, new: &Method, out: &mut Sink) {
+fn statuses(old: &Method, new: &Method, out: &mut Sink<'_>) {
     if old.success == new.success {
         return;
     }
@@ -828,7 +853,7 @@ fn statuses(old: &Method, new: &Method, out: &mut Sink) {
 }
 
 /// Documentation, permissions, platforms, errors, limits and retry safety of a method.
-fn method_metadata(old: &Method, new: &Method, out: &mut Sink) {
+fn method_metadata(old: &Method, new: &Method, out: &mut Sink<'_>) {
     let subject = new.spec_name.as_str();
     if old.summary != new.summary
         || old.description != new.description
@@ -911,7 +936,7 @@ fn method_metadata(old: &Method, new: &Method, out: &mut Sink) {
 }
 
 /// Typed `$filter` and paging of a listing method.
-fn listing(old: &Method, new: &Method, out: &mut Sink) {
+fn listing(old: &Method, new: &Method, out: &mut Sink<'_>) {
     let subject = new.spec_name.as_str();
     let filter = |m: &Method| {
         m.filter.as_ref().map(|(ty, index)| (ty.clone(), m.params[*index].wire.clone()))
@@ -983,7 +1008,7 @@ fn listing(old: &Method, new: &Method, out: &mut Sink) {
 
 // --- Permission constants ------------------------------------------------------------------
 
-fn permissions(base: &Api, head: &Api, out: &mut Sink) {
+fn permissions(base: &Api, head: &Api, out: &mut Sink<'_>) {
     for old in &base.permissions {
         if !head.permissions.iter().any(|new| new.name == old.name) {
             let detail = format!("constant `permissions::{}` (`{}`) is gone", old.name, old.value);
@@ -1000,26 +1025,92 @@ fn permissions(base: &Api, head: &Api, out: &mut Sink) {
     }
 }
 
+// --- What the command line accepts -----------------------------------------------------------
+
+/// What a flag of the command line (or the JSON it takes for an object) accepts for a value of
+/// some type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Accepts {
+    Text,
+    Int32,
+    Int64,
+    Number,
+    Bool,
+    Timestamp,
+    /// One of these wire values (an enum).
+    Values(BTreeSet<String>),
+    /// JSON read into an object type: (member, optional) pairs.
+    Object(BTreeSet<(String, bool)>),
+    /// Any JSON.
+    Json,
+    List(Box<Accepts>),
+}
+
+fn accepts(api: &Api, ty: &Type) -> Accepts {
+    match ty {
+        Type::String => Accepts::Text,
+        Type::DateTime => Accepts::Timestamp,
+        Type::I32 => Accepts::Int32,
+        Type::I64 => Accepts::Int64,
+        Type::F64 => Accepts::Number,
+        Type::Bool => Accepts::Bool,
+        Type::Any => Accepts::Json,
+        Type::Array(inner) => Accepts::List(Box::new(accepts(api, inner))),
+        Type::Named(name) => match api.types.iter().find(|def| def.name() == name) {
+            Some(TypeDef::Enum(def)) => {
+                Accepts::Values(def.variants.iter().map(|v| v.wire.clone()).collect())
+            }
+            Some(TypeDef::Newtype(def)) => accepts(api, &def.inner),
+            Some(TypeDef::Struct(def)) => Accepts::Object(
+                def.fields.iter().map(|f| (f.wire.clone(), f.is_optional())).collect(),
+            ),
+            None => Accepts::Json,
+        },
+    }
+}
+
+/// How the command line is affected when what a flag accepts goes from `old` to `new`:
+/// nothing, wider (everything accepted before still is), or breaking.
+fn cli_retype(old: &Accepts, new: &Accepts) -> Impact {
+    use Accepts::*;
+    match (old, new) {
+        _ if old == new => Impact::None,
+        (List(old), List(new)) => cli_retype(old, new),
+        (Int32, Int64 | Number) | (Int64, Number) => Impact::Additive,
+        (Values(old), Values(new)) if old.is_subset(new) => Impact::Additive,
+        (Object(old), Object(new)) if object_widened(old, new) => Impact::Additive,
+        // Any text is a string; numbers and booleans are JSON as written.
+        (Int32 | Int64 | Number | Bool | Timestamp | Values(_), Text) => Impact::Additive,
+        (Int32 | Int64 | Number | Bool, Json) => Impact::Additive,
+        _ => Impact::Breaking,
+    }
+}
+
+/// Every member of `old` is still there, and every member `new` requires was required before.
+fn object_widened(old: &BTreeSet<(String, bool)>, new: &BTreeSet<(String, bool)>) -> bool {
+    let kept = old.iter().all(|(wire, _)| new.iter().any(|(w, _)| w == wire));
+    let required = new.iter().filter(|(_, optional)| !optional);
+    kept && required.clone().all(|(wire, _)| old.contains(&(wire.clone(), false)))
+}
+
 // --- Helpers -------------------------------------------------------------------------------
 
-/// Rust names of the types reachable from any request body or parameter of either spec.
-fn request_types(head: &Api, base: &Api) -> BTreeSet<String> {
+/// Rust names of the types reachable from a request body or parameter of `api`.
+fn request_types(api: &Api) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
-    for api in [head, base] {
-        let mut stack: Vec<String> = Vec::new();
-        for method in &api.methods {
-            stack.extend(method.body.iter().cloned());
-            for param in &method.params {
-                stack.extend(named(&param.ty));
-            }
+    let mut stack: Vec<String> = Vec::new();
+    for method in &api.methods {
+        stack.extend(method.body.iter().cloned());
+        for param in &method.params {
+            stack.extend(named(&param.ty));
         }
-        while let Some(name) = stack.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            if let Some(def) = crate::ir::struct_named(&api.types, &name) {
-                stack.extend(def.fields.iter().filter_map(|f| named(&f.ty)));
-            }
+    }
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(def) = crate::ir::struct_named(&api.types, &name) {
+            stack.extend(def.fields.iter().filter_map(|f| named(&f.ty)));
         }
     }
     seen
@@ -1047,6 +1138,11 @@ fn type_text(ty: &Type) -> String {
         Type::Named(name) => format!("`{name}`"),
         Type::Array(inner) => format!("`Vec<{}>`", type_text(inner).trim_matches('`')),
     }
+}
+
+/// `Option<T>` of a value type, as the Rust API spells it.
+fn option_text(ty: &Type) -> String {
+    format!("`Option<{}>`", type_text(ty).trim_matches('`'))
 }
 
 fn opt_name(name: &Option<String>) -> String {

@@ -59,6 +59,14 @@ pub const TYPE_CHANGE: Rule = Rule {
     reference: README,
 };
 
+/// A type loses a trait it implemented.
+pub const TRAIT_REMOVE: Rule = Rule {
+    id: "trait-remove",
+    text: "A type that loses a trait it implemented (an enum that starts keeping unknown values \
+           is no longer `Copy`) breaks code that relies on the trait.",
+    reference: README,
+};
+
 /// Data that decoded before no longer does, or decodes differently.
 pub const DECODE_NARROWED: Rule = Rule {
     id: "decode-narrowed",
@@ -95,16 +103,17 @@ pub const DOCS: Rule = Rule {
 /// A flag, subcommand or value of the command-line tool is gone, renamed or newly required.
 pub const CLI_REMOVE: Rule = Rule {
     id: "cli-remove",
-    text: "Removing or renaming a subcommand, flag or accepted value of the command-line tool, \
-           or making a flag required, breaks scripts that call it.",
+    text: "Removing or renaming a subcommand, flag or accepted value of the command-line tool \
+           (including a narrower range of numbers), or making a flag required, breaks scripts \
+           that call it.",
     reference: README,
 };
 
 /// A flag, subcommand or value of the command-line tool is new, or a flag became optional.
 pub const CLI_NEW: Rule = Rule {
     id: "cli-new",
-    text: "A new optional flag, subcommand or accepted value of the command-line tool, or a \
-           required flag made optional, is compatible.",
+    text: "A new optional flag, subcommand or accepted value of the command-line tool (including \
+           a wider range of numbers), or a required flag made optional, is compatible.",
     reference: README,
 };
 
@@ -115,6 +124,7 @@ pub const ALL: &[Rule] = &[
     NON_EXHAUSTIVE_GROWTH,
     FN_CHANGE_ARITY,
     TYPE_CHANGE,
+    TRAIT_REMOVE,
     DECODE_NARROWED,
     DECODE_WIDENED,
     WIRE_DETAIL,
