@@ -1539,7 +1539,7 @@ fn machine_pages_are_recognised_and_every_difference_is_explained() {
         (MACHINE, Kind::PropertyRemoved, "isAadJoined"),
         ("get-machines.md", Kind::FilterablePropertyAdded, "machineTags"),
         ("get-machines.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
-        ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response, JSON block 1"),
+        ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
     ]);
     let expected: Vec<(String, Kind, String)> =
         expected.iter().map(|(p, k, s)| ((*p).to_owned(), *k, (*s).to_owned())).collect();
