@@ -1872,6 +1872,30 @@ fn platform_statement_edits_show_exactly_their_difference() {
             drift: &[(Kind::PlatformRemoved, "devices with Windows 11", "Windows 10")],
         },
         Mutation {
+            case: "OS names in the text of links name articles, not platforms",
+            page: ISOLATE_PAGE,
+            edits: &[
+                (
+                    "version 1709 or later, or Windows 11.",
+                    "version 1709 or later, or Windows 11. For servers, see [Onboard Windows Server 2025 and macOS devices](/defender-endpoint/onboard-server).",
+                ),
+                (
+                    "> - Selective isolation needs",
+                    "> - See also [Run scans on Windows Server 2022](/defender-endpoint/run-scans).\n> - Selective isolation needs",
+                ),
+            ],
+            drift: &[],
+        },
+        Mutation {
+            case: "an OS the sentence after the version denies, on the same line",
+            page: SCAN_PAGE,
+            edits: &[(
+                "version  1709 or later, and on Windows 11.",
+                "version  1709 or later. Windows 11 is not supported.",
+            )],
+            drift: &[(Kind::PlatformRemoved, "Windows 11 is not supported", "Windows 11")],
+        },
+        Mutation {
             case: "a link to another article naming an OS is no statement",
             page: "get-package-sas-uri.md",
             edits: &[(
