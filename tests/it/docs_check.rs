@@ -2030,8 +2030,62 @@ fn filter_list_edits_show_exactly_their_difference() {
                 (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/lt"),
             ],
         },
+        Mutation {
+            case: "the English word in is no operator",
+            page: MACHINE_LIST,
+            edits: &[(
+                "`riskScore`, and `rbacGroupId`.",
+                "`riskScore`, and `rbacGroupId`.\nThe operators `eq` and `ne` are supported in every filter.",
+            )],
+            drift: &[
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/ge"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/gt"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/le"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/lt"),
+            ],
+        },
+        Mutation {
+            case: "operators written before the word operators, in the statement's sentence",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties, with the `eq` and `ne` operators.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
+        Mutation {
+            case: "operators written before the word operators, in the next sentence",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties.\nOnly the `eq` and `ne` operators are supported.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
+        Mutation {
+            case: "operators after a colon",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties. Supported operators: `eq` and `ne`.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
     ]);
 }
+
+/// What the list page gives when it allows only `eq` and `ne` for every property.
+const LIST_EQ_NE_ONLY: &[(Kind, &str, &str)] = &[
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/ge"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/gt"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/le"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/lt"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "id/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "machineId/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "requestor/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "status/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "type/in"),
+];
 
 /// Each new kind of difference can be accepted per value, and an entry accepts only its own.
 #[test]
