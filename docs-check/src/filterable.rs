@@ -5,8 +5,12 @@
 //! The statement is the first prose line naming `$filter` together with "supported" or a
 //! colon; its property names are its code spans after that colon (else after `$filter`),
 //! `$`-options left out. Operators count where the page states them: in parentheses after a
-//! name (`` `lastSeen` (`eq`, `gt`) ``), or for every name without its own, in an "operators"
-//! line of the same paragraph (``The operators `eq` and `ne` are supported.``). Names compare
+//! name (`` `lastSeen` (`eq`, `gt`) ``), or for every name without its own, in the first
+//! sentence of the statement's paragraph that says "operator", before or after that word
+//! (``The operators `eq` and `ne` are supported.``, ``..., with the `eq` and `ne`
+//! operators.``, ``Supported operators: `eq` and `ne`.``). There an operator is a code span
+//! holding one, or one of `eq`, `ne`, `gt`, `ge`, `lt`, `le` written bare; the English word
+//! "in" is never the `in` operator, which counts only as `` `in` ``. Names compare
 //! with the spec's wire names and aliases, exactly (OData names are case-sensitive). A page
 //! without such a statement says nothing about `$filter`.
 //!
@@ -205,20 +209,119 @@ fn listed(text: &str) -> Vec<Listed> {
     out
 }
 
-/// The operators an "operators" line of the statement's paragraph names, if any.
+/// The operators the first sentence of the statement's paragraph that says "operator" names,
+/// if any (before or after that word): see [`sentence_operators`].
 fn paragraph_operators(doc: &Doc, index: usize) -> Option<Vec<String>> {
-    let paragraph = doc.lines[index..].iter().enumerate().take_while(|(k, line)| {
-        *k == 0 || (!line.trim().is_empty() && doc.is_prose(index + k + 1))
-    });
-    for (_, line) in paragraph {
-        let lower = line.to_ascii_lowercase();
-        let Some(at) = lower.find("operator") else { continue };
-        let ops: Vec<String> = words(&line[at..]).filter(|w| is_op(w)).collect();
-        if !ops.is_empty() {
-            return Some(ops);
+    let paragraph: Vec<&str> = doc.lines[index..]
+        .iter()
+        .enumerate()
+        .take_while(|(k, line)| *k == 0 || (!line.trim().is_empty() && doc.is_prose(index + k + 1)))
+        .map(|(_, line)| line.as_str())
+        .collect();
+    sentences(&paragraph.join(" ")).iter().find_map(|sentence| sentence_operators(sentence))
+}
+
+/// Operators that are no English word, so they count written bare too (`in` counts only in a
+/// code span).
+const BARE_OPS: [&str; 6] = ["eq", "ne", "gt", "ge", "lt", "le"];
+
+/// The operators of a sentence that says "operator": its code spans holding one, and the words
+/// of [`BARE_OPS`] outside code spans; not those in parentheses after a property's code span
+/// (`` `lastSeen` (`gt`) `` states that property's own).
+fn sentence_operators(sentence: &[(&str, bool)]) -> Option<Vec<String>> {
+    let says_operator = sentence
+        .iter()
+        .any(|(part, is_code)| !is_code && part.to_ascii_lowercase().contains("operator"));
+    if !says_operator {
+        return None;
+    }
+    let mut ops: Vec<String> = Vec::new();
+    // After a property's code span (only spaces since), and inside its parentheses.
+    let (mut after_name, mut in_parens) = (false, false);
+    for (part, is_code) in sentence {
+        if *is_code {
+            let token = part.trim().to_ascii_lowercase();
+            after_name = is_property(&token) && !is_op(&token);
+            if !in_parens && is_op(&token) {
+                ops.push(token);
+            }
+            continue;
+        }
+        for piece in part.split_inclusive(['(', ')']) {
+            if !in_parens {
+                ops.extend(words(piece).filter(|w| BARE_OPS.contains(&w.as_str())));
+            }
+            let opened = after_name && piece.trim_start() == "(";
+            if piece.ends_with(')') {
+                in_parens = false;
+            } else if opened {
+                in_parens = true;
+            }
+            after_name = after_name && piece.trim().is_empty();
         }
     }
-    None
+    let mut unique: Vec<String> = Vec::new();
+    for op in ops {
+        if !unique.contains(&op) {
+            unique.push(op);
+        }
+    }
+    (!unique.is_empty()).then_some(unique)
+}
+
+/// The sentences of `text`, each as its parts and whether each is a code span. A run of
+/// backticks opens or closes a code span; a sentence ends at `.`, `;`, `!` or `?` before a
+/// space or the end, outside code spans. One pass.
+fn sentences(text: &str) -> Vec<Vec<(&str, bool)>> {
+    let mut out: Vec<Vec<(&str, bool)>> = Vec::new();
+    let mut current: Vec<(&str, bool)> = Vec::new();
+    for (part, is_code) in code_parts(text) {
+        if is_code || part.is_empty() {
+            current.push((part, is_code));
+            continue;
+        }
+        let mut rest = part;
+        while let Some(end) = sentence_end(rest) {
+            current.push((&rest[..end], false));
+            out.push(std::mem::take(&mut current));
+            rest = &rest[end..];
+        }
+        current.push((rest, false));
+    }
+    out.push(current);
+    out
+}
+
+/// `text` split at its runs of backticks, each part with whether it is inside a code span
+/// (each run opens or closes one: ```` ```$top``` ```` is the code `$top`).
+fn code_parts(text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let (mut start, mut is_code) = (0, false);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        out.push((&text[start..i], is_code));
+        while bytes.get(i) == Some(&b'`') {
+            i += 1;
+        }
+        (start, is_code) = (i, !is_code);
+    }
+    out.push((&text[start..], is_code));
+    out
+}
+
+/// Where the first sentence of `text` ends (after its `.`, `;`, `!` or `?`), if it does.
+fn sentence_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let at = bytes.iter().enumerate().position(|(i, b)| {
+        matches!(b, b'.' | b';' | b'!' | b'?')
+            && bytes.get(i + 1).is_none_or(|next| next.is_ascii_whitespace())
+    })?;
+    Some(at + 1)
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
@@ -245,6 +348,57 @@ mod tests {
             found.listed,
             [Listed { name: "id".to_owned(), ops: Some(vec!["eq".to_owned()]) }]
         );
+    }
+
+    fn shared(text: &str) -> Option<Vec<String>> {
+        let doc = Doc::parse(text);
+        statement(&doc).expect("statement").listed.into_iter().find_map(|l| l.ops)
+    }
+
+    #[test]
+    fn the_operators_sentence_is_read_before_and_after_the_word() {
+        let ops = |list: &[&str]| Some(list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        let head = "The `$filter` query is supported on: `id` and `status` properties";
+        let cases = [
+            (
+                format!("{head}.\nThe operators `eq` and `ne` are supported in every filter.\n"),
+                ops(&["eq", "ne"]),
+            ),
+            (format!("{head}, with the `eq` and `ne` operators.\n"), ops(&["eq", "ne"])),
+            (
+                format!("{head}.\nOnly the `eq` and `in` operators are supported.\n"),
+                ops(&["eq", "in"]),
+            ),
+            (format!("{head}.\nSupported operators: ```eq``` and ne.\n"), ops(&["eq", "ne"])),
+            (format!("{head}.\nIt works in filters. Operators: in, eq.\n"), ops(&["eq"])),
+            (format!("{head}.\nUse eq and `in` in filters. No operator is listed.\n"), None),
+            (format!("{head}.\n\nThe `eq` and `ne` operators are supported.\n"), None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(shared(&text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn operators_in_a_property_s_parentheses_are_its_own() {
+        let doc = Doc::parse(
+            "The `$filter` query is supported on: `id`, `lastSeen` (`gt`, `lt`) and `status`, \
+             with the `eq` operator.\n",
+        );
+        let found: Vec<(String, Option<Vec<String>>)> = statement(&doc)
+            .expect("statement")
+            .listed
+            .into_iter()
+            .map(|l| (l.name, l.ops))
+            .collect();
+        let eq = Some(vec!["eq".to_owned()]);
+        let own = Some(vec!["gt".to_owned(), "lt".to_owned()]);
+        let expected = [
+            ("id".to_owned(), eq.clone()),
+            ("lastSeen".to_owned(), own),
+            ("status".to_owned(), eq),
+        ];
+        assert_eq!(found, expected);
     }
 
     #[test]

@@ -8,7 +8,12 @@
 //! later`, `version 23H2`), else the oldest one in the list items nested under it
 //! (`Windows 10` above `Version 1909 or later` and `Version 1709 with KB...`: 1709). A mention
 //! after a negation in its sentence (`not supported on macOS or Linux`) says the OS is not
-//! supported. Links count by their text only, so a URL naming `windows-10` is no mention.
+//! supported, and so does one the negation follows as the sentence's verb (`Windows 11 is not
+//! supported`, `Windows 10 and Windows 11 aren't supported`), the sentences of a line judged
+//! one by one. An OS name in the text of a link or image (`see [Onboard macOS devices](...)`)
+//! names an article, not a platform, so it is no mention; versions there still count
+//! (`[Version 1709](...)` under `Windows 10`). A link's URL is never read, so one naming
+//! `windows-10` is no mention.
 //!
 //! OS names compare without regard to case or a trailing `OS`; versions compare as numbers
 //! when both are numbers. The spec's notes (which isolation an entry applies to) are not
@@ -192,27 +197,72 @@ fn compare_versions(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// A word of a line: its text without surrounding punctuation, and whether a sentence ends
-/// after it.
+/// A word of a line: its text without surrounding punctuation, whether a sentence ends after
+/// it, and whether it is part of a link's (or image's) text.
 struct Word {
     text: String,
     lower: String,
     ends_sentence: bool,
+    in_link: bool,
 }
 
+/// Put around the text of each link and image before the markup is stripped, so the words
+/// keep knowing they were link text (private-use characters, which pages do not contain).
+const LINK_OPEN: char = '\u{E000}';
+const LINK_CLOSE: char = '\u{E001}';
+
 fn words(line: &str) -> Vec<Word> {
-    plain(line)
-        .split_whitespace()
-        .map(|raw| {
-            // `isn't` keeps its apostrophe: only the ends are trimmed.
-            let text = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
-            let text = text.trim_matches(['\'', '’']).to_owned();
-            let ends_sentence = raw.ends_with(['.', ';', '!', '?']) || raw.ends_with(".)");
+    let mut out = Vec::new();
+    let mut in_link = false;
+    for raw in plain(&mark_link_text(line)).split_whitespace() {
+        let word_in_link = in_link || raw.contains(LINK_OPEN);
+        if let Some(last) = raw.chars().rev().find(|c| [LINK_OPEN, LINK_CLOSE].contains(c)) {
+            in_link = last == LINK_OPEN;
+        }
+        let raw = raw.trim_end_matches([LINK_OPEN, LINK_CLOSE]);
+        // `isn't` keeps its apostrophe: only the ends are trimmed.
+        let text = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+        let text = text.trim_matches(['\'', '’']).to_owned();
+        let ends_sentence = raw.ends_with(['.', ';', '!', '?']) || raw.ends_with(".)");
+        if !text.is_empty() || ends_sentence {
             let lower = text.to_lowercase();
-            Word { text, lower, ends_sentence }
-        })
-        .filter(|word| !word.text.is_empty() || word.ends_sentence)
-        .collect()
+            out.push(Word { text, lower, ends_sentence, in_link: word_in_link });
+        }
+    }
+    out
+}
+
+/// `line` with [`LINK_OPEN`] and [`LINK_CLOSE`] inside the brackets of each link text
+/// (`[text](target)`, `[text][ref]`, `![alt](src)`): from the last `[` before a `]` that a `(`
+/// or `[` follows. Two passes over the line.
+fn mark_link_text(line: &str) -> String {
+    // Byte positions to insert at, in increasing order.
+    let mut marks: Vec<(usize, char)> = Vec::new();
+    let mut open: Option<usize> = None;
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'[' => open = Some(i + 1),
+            b']' => {
+                if let Some(at) = open.take()
+                    && matches!(bytes.get(i + 1), Some(b'(' | b'['))
+                {
+                    marks.extend([(at, LINK_OPEN), (i, LINK_CLOSE)]);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(line.len() + marks.len() * 3);
+    let mut copied = 0;
+    // Brackets are ASCII, so each mark is at a character boundary.
+    for (at, mark) in marks {
+        out.push_str(&line[copied..at]);
+        out.push(mark);
+        copied = at;
+    }
+    out.push_str(&line[copied..]);
+    out
 }
 
 /// The OS named at `words[i]`, with how many words the name takes.
@@ -325,28 +375,93 @@ fn close(out: &mut [Mention], open: Option<(usize, usize, Vec<String>)>) {
     }
 }
 
-/// The mentions of one line.
+/// The mentions of one line. A negation (see [`NEGATIONS`]) makes the mentions after it in
+/// its sentence unsupported, and, when it is the sentence's verb (`isn't`, `is not`), also
+/// the OS names it follows (`Windows 10 and Windows 11 are not supported`).
 fn line_mentions(words: &[Word], line: usize, out: &mut Vec<Mention>) {
     let mut negated = false;
+    // For each word, the mention in `out` it is part of, if any.
+    let mut owner: Vec<Option<usize>> = vec![None; words.len()];
+    // Words before `floor` are not walked back over again (once per word keeps it linear).
+    let mut floor = 0;
     let mut i = 0;
     while i < words.len() {
-        if let Some((os, used)) = os_at(words, i) {
+        if let Some((os, used)) = os_at(words, i).filter(|_| !words[i].in_link) {
             let last = i + used - 1;
             let version = version_after(words, last + 1, words[last].ends_sentence);
+            owner[i..=last].fill(Some(out.len()));
             out.push(Mention { os, version, negated, line });
             if words[last].ends_sentence {
                 negated = false;
+                floor = last + 1;
             }
             i = last + 1;
             continue;
         }
         if NEGATIONS.contains(&words[i].lower.as_str()) {
             negated = true;
+            if let Some(verb) = negation_verb(words, i) {
+                deny_subject(words, &owner, floor, verb, out);
+                floor = i + 1;
+            }
         }
         if words[i].ends_sentence {
             negated = false;
+            floor = i + 1;
         }
         i += 1;
+    }
+}
+
+/// Verbs a negation follows when it denies the sentence's subject (`is not`, `are not`).
+const AUXILIARIES: [&str; 7] = ["is", "are", "was", "were", "does", "do", "can"];
+
+/// Words that may stand between OS names of one subject and its verb: `Windows 10, version
+/// 1709, and Windows 11 devices are not ...`.
+const SUBJECT_WORDS: [&str; 11] = [
+    "and",
+    "or",
+    "version",
+    "versions",
+    "later",
+    "newer",
+    "devices",
+    "machines",
+    "servers",
+    "also",
+    "currently",
+];
+
+/// Where the verb of the negation at `words[i]` starts, when the negation is one: a contracted
+/// `isn't` or `cannot`, or `not` and `unsupported` right after `is`, `are` and the like.
+fn negation_verb(words: &[Word], i: usize) -> Option<usize> {
+    let word = words[i].lower.as_str();
+    if !matches!(word, "not" | "unsupported") {
+        return Some(i);
+    }
+    let before = i.checked_sub(1)?;
+    let aux = &words[before];
+    (!aux.ends_sentence && AUXILIARIES.contains(&aux.lower.as_str())).then_some(before)
+}
+
+/// Marks unsupported the mentions that end right before `words[verb]`, walking back over OS
+/// names, versions and [`SUBJECT_WORDS`] to `floor` or the first other word.
+fn deny_subject(
+    words: &[Word],
+    owner: &[Option<usize>],
+    floor: usize,
+    verb: usize,
+    out: &mut [Mention],
+) {
+    for k in (floor..verb).rev() {
+        let word = &words[k];
+        if let Some(at) = owner[k] {
+            out[at].negated = true;
+        } else if !SUBJECT_WORDS.contains(&word.lower.as_str())
+            && !word.text.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return;
+        }
     }
 }
 
@@ -391,5 +506,35 @@ mod tests {
         assert_eq!(found, [("Linux".to_owned(), None, false, 9)]);
         assert!(read("```json\n{\"osPlatform\": \"Windows 10\"}\n```\n").is_empty());
         assert!(read("Windows Defender Application Control applies.\n").is_empty());
+        let linked = "See [Onboard Windows Server 2025 and macOS devices](/x), ![Linux](/l.png).\n\
+                      - See also [Run scans on Windows Server 2022][scans]\n";
+        assert!(read(linked).is_empty());
+        let after = "On [the list](/x) of Windows 11 devices.\n";
+        assert_eq!(read(after), [("Windows 11".to_owned(), None, false, 1)]);
+    }
+
+    #[test]
+    fn a_negation_denies_the_names_it_follows_as_verb_in_its_sentence_only() {
+        let found = read(
+            "On Windows 10, version 1709 or later. Windows 11 is not supported.\n\
+             Windows 7 and Windows 8.1 devices aren't supported. Linux is.\n\
+             Supported on macOS, but not on iOS. Android isn't a target; Windows 10 is.\n",
+        );
+        let expected = [
+            ("Windows 10", Some("1709"), false, 1),
+            ("Windows 11", None, true, 1),
+            ("Windows 7", None, true, 2),
+            ("Windows 8.1", None, true, 2),
+            ("Linux", None, false, 2),
+            ("macOS", None, false, 3),
+            ("iOS", None, true, 3),
+            ("Android", None, true, 3),
+            ("Windows 10", None, false, 3),
+        ];
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(os, v, n, l)| ((*os).to_owned(), v.map(str::to_owned), *n, *l))
+            .collect();
+        assert_eq!(found, expected);
     }
 }

@@ -1539,7 +1539,7 @@ fn machine_pages_are_recognised_and_every_difference_is_explained() {
         (MACHINE, Kind::PropertyRemoved, "isAadJoined"),
         ("get-machines.md", Kind::FilterablePropertyAdded, "machineTags"),
         ("get-machines.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
-        ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response, JSON block 1"),
+        ("get-machine-by-id.md", Kind::ExampleUnparsable, "Response example, JSON block 1"),
     ]);
     let expected: Vec<(String, Kind, String)> =
         expected.iter().map(|(p, k, s)| ((*p).to_owned(), *k, (*s).to_owned())).collect();
@@ -1872,6 +1872,30 @@ fn platform_statement_edits_show_exactly_their_difference() {
             drift: &[(Kind::PlatformRemoved, "devices with Windows 11", "Windows 10")],
         },
         Mutation {
+            case: "OS names in the text of links name articles, not platforms",
+            page: ISOLATE_PAGE,
+            edits: &[
+                (
+                    "version 1709 or later, or Windows 11.",
+                    "version 1709 or later, or Windows 11. For servers, see [Onboard Windows Server 2025 and macOS devices](/defender-endpoint/onboard-server).",
+                ),
+                (
+                    "> - Selective isolation needs",
+                    "> - See also [Run scans on Windows Server 2022](/defender-endpoint/run-scans).\n> - Selective isolation needs",
+                ),
+            ],
+            drift: &[],
+        },
+        Mutation {
+            case: "an OS the sentence after the version denies, on the same line",
+            page: SCAN_PAGE,
+            edits: &[(
+                "version  1709 or later, and on Windows 11.",
+                "version  1709 or later. Windows 11 is not supported.",
+            )],
+            drift: &[(Kind::PlatformRemoved, "Windows 11 is not supported", "Windows 11")],
+        },
+        Mutation {
             case: "a link to another article naming an OS is no statement",
             page: "get-package-sas-uri.md",
             edits: &[(
@@ -2006,8 +2030,62 @@ fn filter_list_edits_show_exactly_their_difference() {
                 (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/lt"),
             ],
         },
+        Mutation {
+            case: "the English word in is no operator",
+            page: MACHINE_LIST,
+            edits: &[(
+                "`riskScore`, and `rbacGroupId`.",
+                "`riskScore`, and `rbacGroupId`.\nThe operators `eq` and `ne` are supported in every filter.",
+            )],
+            drift: &[
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/ge"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/gt"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/le"),
+                (Kind::FilterOperatorRemoved, "query is supported on", "lastSeen/lt"),
+            ],
+        },
+        Mutation {
+            case: "operators written before the word operators, in the statement's sentence",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties, with the `eq` and `ne` operators.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
+        Mutation {
+            case: "operators written before the word operators, in the next sentence",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties.\nOnly the `eq` and `ne` operators are supported.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
+        Mutation {
+            case: "operators after a colon",
+            page: LIST_PAGE,
+            edits: &[(
+                "`creationDateTimeUtc` properties.",
+                "`creationDateTimeUtc` properties. Supported operators: `eq` and `ne`.",
+            )],
+            drift: LIST_EQ_NE_ONLY,
+        },
     ]);
 }
+
+/// What the list page gives when it allows only `eq` and `ne` for every property.
+const LIST_EQ_NE_ONLY: &[(Kind, &str, &str)] = &[
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/ge"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/gt"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/le"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "creationDateTimeUtc/lt"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "id/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "machineId/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "requestor/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "status/in"),
+    (Kind::FilterOperatorRemoved, "query is supported on", "type/in"),
+];
 
 /// Each new kind of difference can be accepted per value, and an entry accepts only its own.
 #[test]
