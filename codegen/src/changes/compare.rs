@@ -8,7 +8,7 @@
 //! where it is used: types reachable from a request body or parameter become flags and values
 //! of `mde api`, the rest only shape the JSON it prints.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::rules::{self, Rule};
 use super::{Category, Change, Impact};
@@ -39,14 +39,14 @@ struct Sink<'a> {
     head: &'a Api,
 }
 
-/// One change's classification: (SDK impact, CLI impact, the deciding rule).
-type Verdict = (Impact, Impact, &'static Rule);
+/// One change's rating: (SDK impact, CLI impact, the deciding rule).
+type Rating = (Impact, Impact, &'static Rule);
 
-const DOCS: Verdict = (Impact::Patch, Impact::Patch, &rules::DOCS);
+const DOCS: Rating = (Impact::Patch, Impact::Patch, &rules::DOCS);
 
 impl Sink<'_> {
-    fn push(&mut self, kind: &'static str, subject: &str, detail: String, verdict: Verdict) {
-        let (sdk, cli, rule) = verdict;
+    fn push(&mut self, kind: &'static str, subject: &str, detail: String, rating: Rating) {
+        let (sdk, cli, rule) = rating;
         let category = match kind.rsplit('-').next() {
             Some("added") => Category::Added,
             Some("removed") => Category::Removed,
@@ -73,28 +73,33 @@ fn api_level(base: &Api, head: &Api, out: &mut Sink<'_>) {
             opt_name(&base.error_type),
             opt_name(&head.error_type)
         );
-        let verdict = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
-        out.push("error-type-changed", &head.name, detail, verdict);
+        let rating = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
+        out.push("error-type-changed", &head.name, detail, rating);
     }
 }
 
 fn servers(base: &[Server], head: &[Server], out: &mut Sink<'_>) {
-    for old in base {
-        let subject = format!("cloud {}", old.spec_name);
-        match head.iter().find(|new| new.spec_name == old.spec_name) {
-            None => {
+    for pair in pair_by(base, head, |server| server.spec_name.as_str()) {
+        match pair {
+            Paired::Removed(old) => {
                 let detail = format!("`Cloud::{}` is gone (`--cloud {}`)", old.name, old.spec_name);
-                let verdict = (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE);
-                out.push("cloud-removed", &subject, detail, verdict);
+                let rating = (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE);
+                out.push("cloud-removed", &cloud(old), detail, rating);
             }
-            Some(new) => server_pair(old, new, &subject, out),
+            Paired::Both(old, new) => server_pair(old, new, &cloud(old), out),
+            Paired::Added(new) => {
+                let detail =
+                    format!("new cloud `Cloud::{}` (`--cloud {}`)", new.name, new.spec_name);
+                let rating = (Impact::Additive, Impact::Additive, &rules::NON_EXHAUSTIVE_GROWTH);
+                out.push("cloud-added", &cloud(new), detail, rating);
+            }
         }
     }
-    for new in head.iter().filter(|new| !base.iter().any(|old| old.spec_name == new.spec_name)) {
-        let detail = format!("new cloud `Cloud::{}` (`--cloud {}`)", new.name, new.spec_name);
-        let verdict = (Impact::Additive, Impact::Additive, &rules::NON_EXHAUSTIVE_GROWTH);
-        out.push("cloud-added", &format!("cloud {}", new.spec_name), detail, verdict);
-    }
+}
+
+/// How the report names a cloud.
+fn cloud(server: &Server) -> String {
+    format!("cloud {}", server.spec_name)
 }
 
 fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink<'_>) {
@@ -114,8 +119,8 @@ fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink<'_>) {
     ] {
         if before != after {
             let detail = format!("{what} changed from {before} to {after}");
-            let verdict = (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL);
-            out.push("cloud-endpoint-changed", subject, detail, verdict);
+            let rating = (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL);
+            out.push("cloud-endpoint-changed", subject, detail, rating);
         }
     }
     if old.doc != new.doc {
@@ -126,27 +131,22 @@ fn server_pair(old: &Server, new: &Server, subject: &str, out: &mut Sink<'_>) {
 // --- Types ---------------------------------------------------------------------------------
 
 fn types(base: &[TypeDef], head: &[TypeDef], out: &mut Sink<'_>) {
-    for old in base {
-        match head.iter().find(|new| new.name() == old.name()) {
-            None => {
+    for pair in pair_by(base, head, TypeDef::name) {
+        match pair {
+            Paired::Removed(old) => {
                 let detail = format!("type `{}` is gone", old.name());
                 // The command line names no types: the members and parameters that used it
                 // report what changed for it.
-                let cli = Impact::None;
-                out.push(
-                    "type-removed",
-                    old.name(),
-                    detail,
-                    (Impact::Breaking, cli, &rules::ITEM_REMOVE),
-                );
+                let rating = (Impact::Breaking, Impact::None, &rules::ITEM_REMOVE);
+                out.push("type-removed", old.name(), detail, rating);
             }
-            Some(new) => type_pair(old, new, out),
+            Paired::Both(old, new) => type_pair(old, new, out),
+            Paired::Added(new) => {
+                let detail = format!("new {} `{}`", type_kind(new), new.name());
+                let rating = (Impact::Additive, Impact::None, &rules::ITEM_NEW);
+                out.push("type-added", new.name(), detail, rating);
+            }
         }
-    }
-    for new in head.iter().filter(|new| !base.iter().any(|old| old.name() == new.name())) {
-        let detail = format!("new {} `{}`", type_kind(new), new.name());
-        let verdict = (Impact::Additive, Impact::None, &rules::ITEM_NEW);
-        out.push("type-added", new.name(), detail, verdict);
     }
 }
 
@@ -214,17 +214,17 @@ fn newtype_pair(old: &NewtypeDef, new: &NewtypeDef, out: &mut Sink<'_>) {
 fn struct_pair(old: &StructDef, new: &StructDef, out: &mut Sink<'_>) {
     let name = &new.name;
     if old.in_response != new.in_response {
-        let (kind, detail, verdict) = if new.in_response {
+        let (kind, detail, rating) = if new.in_response {
             let detail = format!("`{name}` now keeps unknown JSON members in `extra`");
             ("struct-extra-added", detail, (Impact::Additive, Impact::None, &rules::ITEM_NEW))
         } else {
             let detail = format!("`{name}` no longer has `extra` (it is no longer in a response)");
             ("struct-extra-removed", detail, (Impact::Breaking, Impact::None, &rules::ITEM_REMOVE))
         };
-        out.push(kind, name, detail, verdict);
+        out.push(kind, name, detail, rating);
     }
     if old.closed != new.closed {
-        let (detail, verdict) = if new.closed {
+        let (detail, rating) = if new.closed {
             let impact = if new.in_response { Impact::Breaking } else { Impact::Patch };
             let rule = if new.in_response { &rules::DECODE_NARROWED } else { &rules::WIRE_DETAIL };
             (
@@ -235,7 +235,7 @@ fn struct_pair(old: &StructDef, new: &StructDef, out: &mut Sink<'_>) {
             let detail = format!("`{name}` now allows members the spec does not declare");
             (detail, (Impact::Patch, Impact::Patch, &rules::DECODE_WIDENED))
         };
-        out.push("struct-closed-changed", name, detail, verdict);
+        out.push("struct-closed-changed", name, detail, rating);
     }
     if old.doc != new.doc || old.docs_url != new.docs_url {
         out.push("type-docs-changed", name, "its documentation changed".into(), DOCS);
@@ -279,8 +279,8 @@ fn member_subject(def: &StructDef, field: &Field) -> String {
 fn member_removed(def: &StructDef, old: &Field, out: &mut Sink<'_>) {
     let detail = format!("member `{}` (field `{}::{}`) is gone", old.wire, def.name, old.name);
     let cli = request_cli(out, &def.name, Impact::Breaking);
-    let verdict = (Impact::Breaking, cli, &rules::ITEM_REMOVE);
-    out.push("member-removed", &member_subject(def, old), detail, verdict);
+    let rating = (Impact::Breaking, cli, &rules::ITEM_REMOVE);
+    out.push("member-removed", &member_subject(def, old), detail, rating);
 }
 
 fn member_added(def: &StructDef, new: &Field, out: &mut Sink<'_>) {
@@ -371,12 +371,12 @@ fn member_names(
                 old.wire, new.wire, old.wire
             )
         };
-        let verdict = if response && !kept {
+        let rating = if response && !kept {
             (Impact::Breaking, Impact::Patch, &rules::DECODE_NARROWED)
         } else {
             (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL)
         };
-        out.push("member-wire-renamed", subject, detail, verdict);
+        out.push("member-wire-renamed", subject, detail, rating);
     }
     let dropped: Vec<&String> =
         old.aliases.iter().filter(|a| !new.aliases.contains(a) && **a != new.wire).collect();
@@ -385,11 +385,11 @@ fn member_names(
     if !dropped.is_empty() {
         let detail =
             format!("member `{}` no longer reads the alias {}", new.wire, quoted(&dropped));
-        let verdict = match response {
+        let rating = match response {
             true => (Impact::Breaking, Impact::Patch, &rules::DECODE_NARROWED),
             false => (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL),
         };
-        out.push("member-alias-removed", subject, detail, verdict);
+        out.push("member-alias-removed", subject, detail, rating);
     }
     if !gained.is_empty() {
         let detail = format!("member `{}` also reads the alias {}", new.wire, quoted(&gained));
@@ -437,8 +437,8 @@ fn member_optionality(
         );
         // For the command line, a required flag becomes optional.
         let cli = if request { Impact::Additive } else { Impact::Patch };
-        let verdict = (Impact::Breaking, cli, &rules::TYPE_CHANGE);
-        out.push("member-now-optional", subject, detail, verdict);
+        let rating = (Impact::Breaking, cli, &rules::TYPE_CHANGE);
+        out.push("member-now-optional", subject, detail, rating);
     } else if old.nullable != new.nullable || old.required != new.required {
         let narrowed = (old.nullable && !new.nullable) || (!old.required && new.required);
         let detail = format!(
@@ -447,11 +447,11 @@ fn member_optionality(
             if new.required { "required" } else { "optional" },
             if new.nullable { "nullable" } else { "not nullable" }
         );
-        let verdict = match narrowed && def.in_response {
+        let rating = match narrowed && def.in_response {
             true => (Impact::Breaking, Impact::Patch, &rules::DECODE_NARROWED),
             false => (Impact::Patch, Impact::Patch, &rules::DECODE_WIDENED),
         };
-        out.push("member-nullability-changed", subject, detail, verdict);
+        out.push("member-nullability-changed", subject, detail, rating);
     }
 }
 
@@ -481,7 +481,7 @@ fn filter_ops(def: &StructDef, old: &Field, new: &Field, subject: &str, out: &mu
         ops(&old.filter_ops)
     );
     let (before, after) = (filter_family(&old.filter_ops), filter_family(&new.filter_ops));
-    let verdict = match after.cmp(&before) {
+    let rating = match after.cmp(&before) {
         std::cmp::Ordering::Less => (Impact::Breaking, Impact::Patch, &rules::ITEM_REMOVE),
         std::cmp::Ordering::Greater => (Impact::Additive, Impact::Patch, &rules::ITEM_NEW),
         std::cmp::Ordering::Equal => DOCS,
@@ -491,7 +491,7 @@ fn filter_ops(def: &StructDef, old: &Field, new: &Field, subject: &str, out: &mu
         (_, 0) => "filterable-removed",
         _ => "filter-operators-changed",
     };
-    out.push(kind, subject, detail, verdict);
+    out.push(kind, subject, detail, rating);
 }
 
 fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink<'_>) {
@@ -561,7 +561,7 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink<'_>) {
         }
     }
     if old.open != new.open {
-        let (kind, detail, verdict) = match new.open {
+        let (kind, detail, rating) = match new.open {
             true => {
                 let detail = format!(
                     "`{name}` now keeps unknown values in `{name}::Unknown`, so it is no longer \
@@ -575,7 +575,7 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink<'_>) {
                 ("enum-closed", detail, (Impact::Breaking, Impact::None, &rules::ITEM_REMOVE))
             }
         };
-        out.push(kind, name, detail, verdict);
+        out.push(kind, name, detail, rating);
     }
     if old.doc != new.doc {
         out.push("type-docs-changed", name, "its documentation changed".into(), DOCS);
@@ -585,24 +585,20 @@ fn enum_pair(old: &EnumDef, new: &EnumDef, out: &mut Sink<'_>) {
 // --- Methods -------------------------------------------------------------------------------
 
 fn methods(base: &Api, head: &Api, out: &mut Sink<'_>) {
-    for old in &base.methods {
-        match head.methods.iter().find(|new| new.spec_name == old.spec_name) {
-            None => {
+    for pair in pair_by(&base.methods, &head.methods, |method| method.spec_name.as_str()) {
+        match pair {
+            Paired::Removed(old) => {
                 let detail = format!("{} is gone", method_label(old));
-                let verdict = (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE);
-                out.push("method-removed", &old.spec_name, detail, verdict);
+                let rating = (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE);
+                out.push("method-removed", &old.spec_name, detail, rating);
             }
-            Some(new) => method_pair(base, head, old, new, out),
+            Paired::Both(old, new) => method_pair(base, head, old, new, out),
+            Paired::Added(new) => {
+                let detail = format!("new {}", method_label(new));
+                let rating = (Impact::Additive, Impact::Additive, &rules::ITEM_NEW);
+                out.push("method-added", &new.spec_name, detail, rating);
+            }
         }
-    }
-    for new in head
-        .methods
-        .iter()
-        .filter(|new| !base.methods.iter().any(|old| old.spec_name == new.spec_name))
-    {
-        let detail = format!("new {}", method_label(new));
-        let verdict = (Impact::Additive, Impact::Additive, &rules::ITEM_NEW);
-        out.push("method-added", &new.spec_name, detail, verdict);
     }
 }
 
@@ -630,8 +626,8 @@ fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sin
             old.verb.as_str(),
             old.path_template
         );
-        let verdict = (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL);
-        out.push("request-line-changed", subject, detail, verdict);
+        let rating = (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL);
+        out.push("request-line-changed", subject, detail, rating);
     }
     params(old, new, out);
     body(base, head, old, new, out);
@@ -642,56 +638,57 @@ fn method_pair(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sin
 }
 
 fn params(old: &Method, new: &Method, out: &mut Sink<'_>) {
-    for param in &old.params {
-        let subject = format!("{}({})", old.spec_name, param.wire);
-        match new.params.iter().find(|p| p.wire == param.wire) {
-            None => {
-                let (detail, rule) = match param.required {
-                    true => (
-                        format!(
-                            "required parameter `{}` is gone: `Client::{}` takes an argument less",
-                            param.wire, new.name
-                        ),
-                        &rules::FN_CHANGE_ARITY,
-                    ),
-                    false => (
-                        format!(
-                            "optional parameter `{}` (setter `{}`) is gone",
-                            param.wire, param.name
-                        ),
-                        &rules::ITEM_REMOVE,
-                    ),
-                };
-                out.push(
-                    "parameter-removed",
-                    &subject,
-                    detail,
-                    (Impact::Breaking, Impact::Breaking, rule),
-                );
-            }
-            Some(now) => param_pair(new, param, now, &subject, out),
+    for pair in pair_by(&old.params, &new.params, |param| param.wire.as_str()) {
+        match pair {
+            Paired::Removed(param) => param_removed(new, param, out),
+            Paired::Both(before, now) => param_pair(new, before, now, out),
+            Paired::Added(param) => param_added(new, param, out),
         }
-    }
-    for param in new.params.iter().filter(|p| !old.params.iter().any(|o| o.wire == p.wire)) {
-        let subject = format!("{}({})", new.spec_name, param.wire);
-        let (detail, verdict) = match param.required {
-            true => (
-                format!(
-                    "new required parameter `{}`: `Client::{}` takes an argument more",
-                    param.wire, new.name
-                ),
-                (Impact::Breaking, Impact::Breaking, &rules::FN_CHANGE_ARITY),
-            ),
-            false => (
-                format!("new optional parameter `{}` (setter `{}`)", param.wire, param.name),
-                (Impact::Additive, Impact::Additive, &rules::ITEM_NEW),
-            ),
-        };
-        out.push("parameter-added", &subject, detail, verdict);
     }
 }
 
-fn param_pair(method: &Method, old: &Param, new: &Param, subject: &str, out: &mut Sink<'_>) {
+/// How the report names a parameter of `method`.
+fn param_subject(method: &Method, param: &Param) -> String {
+    format!("{}({})", method.spec_name, param.wire)
+}
+
+fn param_removed(method: &Method, param: &Param, out: &mut Sink<'_>) {
+    let (detail, rule) = match param.required {
+        true => (
+            format!(
+                "required parameter `{}` is gone: `Client::{}` takes an argument less",
+                param.wire, method.name
+            ),
+            &rules::FN_CHANGE_ARITY,
+        ),
+        false => (
+            format!("optional parameter `{}` (setter `{}`) is gone", param.wire, param.name),
+            &rules::ITEM_REMOVE,
+        ),
+    };
+    let rating = (Impact::Breaking, Impact::Breaking, rule);
+    out.push("parameter-removed", &param_subject(method, param), detail, rating);
+}
+
+fn param_added(method: &Method, param: &Param, out: &mut Sink<'_>) {
+    let (detail, rating) = match param.required {
+        true => (
+            format!(
+                "new required parameter `{}`: `Client::{}` takes an argument more",
+                param.wire, method.name
+            ),
+            (Impact::Breaking, Impact::Breaking, &rules::FN_CHANGE_ARITY),
+        ),
+        false => (
+            format!("new optional parameter `{}` (setter `{}`)", param.wire, param.name),
+            (Impact::Additive, Impact::Additive, &rules::ITEM_NEW),
+        ),
+    };
+    out.push("parameter-added", &param_subject(method, param), detail, rating);
+}
+
+fn param_pair(method: &Method, old: &Param, new: &Param, out: &mut Sink<'_>) {
+    let subject = &param_subject(method, old);
     if old.required != new.required {
         let (detail, cli) = match new.required {
             true => (
@@ -818,8 +815,8 @@ fn body(base: &Api, head: &Api, old: &Method, new: &Method, out: &mut Sink<'_>) 
 fn response(old: &Method, new: &Method, out: &mut Sink<'_>) {
     if old.response != new.response {
         let detail = format!("the response is `{}` instead of `{}`", new.response, old.response);
-        let verdict = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
-        out.push("response-changed", &new.spec_name, detail, verdict);
+        let rating = (Impact::Breaking, Impact::Patch, &rules::TYPE_CHANGE);
+        out.push("response-changed", &new.spec_name, detail, rating);
     }
     if old.link_field != new.link_field {
         let detail = format!(
@@ -827,12 +824,12 @@ fn response(old: &Method, new: &Method, out: &mut Sink<'_>) {
             opt_name(&new.link_field),
             opt_name(&old.link_field)
         );
-        let verdict = match (&old.link_field, &new.link_field) {
+        let rating = match (&old.link_field, &new.link_field) {
             (None, Some(_)) => (Impact::Additive, Impact::Additive, &rules::ITEM_NEW),
             (Some(_), None) => (Impact::Breaking, Impact::Breaking, &rules::ITEM_REMOVE),
             _ => (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL),
         };
-        out.push("download-link-changed", &new.spec_name, detail, verdict);
+        out.push("download-link-changed", &new.spec_name, detail, rating);
     }
 }
 
@@ -845,11 +842,11 @@ fn statuses(old: &Method, new: &Method, out: &mut Sink<'_>) {
     let dropped = old.success.iter().any(|status| !new.success.contains(status));
     let detail =
         format!("success statuses are {} instead of {}", list(&new.success), list(&old.success));
-    let verdict = match dropped {
+    let rating = match dropped {
         true => (Impact::Breaking, Impact::Breaking, &rules::DECODE_NARROWED),
         false => (Impact::Patch, Impact::Patch, &rules::DECODE_WIDENED),
     };
-    out.push("success-statuses-changed", &new.spec_name, detail, verdict);
+    out.push("success-statuses-changed", &new.spec_name, detail, rating);
 }
 
 /// Documentation, permissions, platforms, errors, limits and retry safety of a method.
@@ -958,8 +955,8 @@ fn listing(old: &Method, new: &Method, out: &mut Sink<'_>) {
             opt_name(&after),
             opt_name(&before)
         );
-        let verdict = (Impact::Breaking, Impact::None, &rules::TYPE_CHANGE);
-        out.push("filter-changed", subject, detail, verdict);
+        let rating = (Impact::Breaking, Impact::None, &rules::TYPE_CHANGE);
+        out.push("filter-changed", subject, detail, rating);
     }
     match (&old.paging, &new.paging) {
         (None, Some(_)) => {
@@ -982,7 +979,7 @@ fn listing(old: &Method, new: &Method, out: &mut Sink<'_>) {
             );
         }
         (Some(before), Some(after)) if before != after => {
-            let (detail, verdict) = if before.item_type != after.item_type {
+            let (detail, rating) = if before.item_type != after.item_type {
                 (
                     format!(
                         "pages hold {} instead of {}",
@@ -1000,7 +997,7 @@ fn listing(old: &Method, new: &Method, out: &mut Sink<'_>) {
                     (Impact::Patch, Impact::Patch, &rules::WIRE_DETAIL),
                 )
             };
-            out.push("paging-changed", subject, detail, verdict);
+            out.push("paging-changed", subject, detail, rating);
         }
         _ => {}
     }
@@ -1009,18 +1006,21 @@ fn listing(old: &Method, new: &Method, out: &mut Sink<'_>) {
 // --- Permission constants ------------------------------------------------------------------
 
 fn permissions(base: &Api, head: &Api, out: &mut Sink<'_>) {
-    for old in &base.permissions {
-        if !head.permissions.iter().any(|new| new.name == old.name) {
-            let detail = format!("constant `permissions::{}` (`{}`) is gone", old.name, old.value);
-            let verdict = (Impact::Breaking, Impact::None, &rules::ITEM_REMOVE);
-            out.push("permission-removed", &old.value, detail, verdict);
-        }
-    }
-    for new in &head.permissions {
-        if !base.permissions.iter().any(|old| old.name == new.name) {
-            let detail = format!("new constant `permissions::{}` (`{}`)", new.name, new.value);
-            let verdict = (Impact::Additive, Impact::None, &rules::ITEM_NEW);
-            out.push("permission-added", &new.value, detail, verdict);
+    for pair in pair_by(&base.permissions, &head.permissions, |permission| permission.name.as_str())
+    {
+        match pair {
+            Paired::Removed(old) => {
+                let detail =
+                    format!("constant `permissions::{}` (`{}`) is gone", old.name, old.value);
+                let rating = (Impact::Breaking, Impact::None, &rules::ITEM_REMOVE);
+                out.push("permission-removed", &old.value, detail, rating);
+            }
+            Paired::Both(..) => {}
+            Paired::Added(new) => {
+                let detail = format!("new constant `permissions::{}` (`{}`)", new.name, new.value);
+                let rating = (Impact::Additive, Impact::None, &rules::ITEM_NEW);
+                out.push("permission-added", &new.value, detail, rating);
+            }
         }
     }
 }
@@ -1094,6 +1094,30 @@ fn object_widened(old: &BTreeSet<(String, bool)>, new: &BTreeSet<(String, bool)>
 }
 
 // --- Helpers -------------------------------------------------------------------------------
+
+/// An item of two lists paired by key: only in the base, in both, or only in the head.
+enum Paired<'t, T> {
+    Removed(&'t T),
+    Both(&'t T, &'t T),
+    Added(&'t T),
+}
+
+/// The base's items in order, each gone or paired with the head's first item of the same key,
+/// then the head's items the base does not have, in order. Keys are looked up in an index, so
+/// large specs pair in `n log n`.
+fn pair_by<'t, T>(base: &'t [T], head: &'t [T], key: fn(&T) -> &str) -> Vec<Paired<'t, T>> {
+    let mut in_head: BTreeMap<&str, &T> = BTreeMap::new();
+    for item in head {
+        in_head.entry(key(item)).or_insert(item);
+    }
+    let in_base: BTreeSet<&str> = base.iter().map(key).collect();
+    let old = base.iter().map(|item| match in_head.get(key(item)) {
+        Some(new) => Paired::Both(item, *new),
+        None => Paired::Removed(item),
+    });
+    let added = head.iter().filter(|item| !in_base.contains(key(item))).map(Paired::Added);
+    old.chain(added).collect()
+}
 
 /// Rust names of the types reachable from a request body or parameter of `api`.
 fn request_types(api: &Api) -> BTreeSet<String> {
