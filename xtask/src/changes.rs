@@ -70,12 +70,15 @@ struct Before {
 
 /// The spec and manifests at a git revision.
 fn at_revision(root: &Path, rev: &str) -> Result<Before, String> {
+    let commit = git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        .map_err(|e| format!("cannot resolve `{rev}`: {e}"))?;
+    let commit = commit.trim();
     let spec =
-        git_show(root, rev, SPEC)?.ok_or_else(|| format!("{SPEC} does not exist at {rev}"))?;
+        git_show(root, commit, SPEC)?.ok_or_else(|| format!("{SPEC} does not exist at {rev}"))?;
     let mut versions = Vec::new();
     for dir in [SDK_DIR, CLI_DIR] {
         let manifest = format!("{dir}/Cargo.toml");
-        let Some(text) = git_show(root, rev, &manifest)? else { continue };
+        let Some(text) = git_show(root, commit, &manifest)? else { continue };
         let name = manifest_value(&text, "package", "name")
             .ok_or_else(|| format!("{manifest} at {rev} names no package"))?;
         versions.push((name, version_of(&text, &format!("{manifest} at {rev}"))?));
@@ -122,11 +125,8 @@ fn read(root: &Path, relative: &str) -> Result<String, String> {
     std::fs::read_to_string(root.join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))
 }
 
-/// The file `path` at revision `rev`: `None` when the revision exists but the file does not.
-fn git_show(root: &Path, rev: &str, path: &str) -> Result<Option<String>, String> {
-    let commit = git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-        .map_err(|e| format!("cannot resolve `{rev}`: {e}"))?;
-    let commit = commit.trim();
+/// The file `path` at `commit` (resolved): `None` when the commit has no such file.
+fn git_show(root: &Path, commit: &str, path: &str) -> Result<Option<String>, String> {
     match git(root, &["cat-file", "-e", &format!("{commit}:{path}")]) {
         Ok(_) => git(root, &["show", &format!("{commit}:{path}")]).map(Some),
         Err(_) => Ok(None),
