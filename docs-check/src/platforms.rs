@@ -469,9 +469,19 @@ fn deny_subject(
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Vec<(String, Option<String>, bool, usize)> {
+    type Mention = (String, Option<String>, bool, usize);
+
+    fn read(text: &str) -> Vec<Mention> {
         let doc = Doc::parse(text);
         mentions(&doc).into_iter().map(|m| (m.os, m.version, m.negated, m.line)).collect()
+    }
+
+    /// Expected mentions written with `&str`s, as [`read`] returns them.
+    fn owned(expected: &[(&str, Option<&str>, bool, usize)]) -> Vec<Mention> {
+        let owned = |(os, version, negated, line): &(&str, Option<&str>, bool, usize)| {
+            ((*os).to_owned(), version.map(str::to_owned), *negated, *line)
+        };
+        expected.iter().map(owned).collect()
     }
 
     #[test]
@@ -491,11 +501,7 @@ mod tests {
             ("Linux", None, true, 8),
             ("Windows Server 2012 R2", None, false, 8),
         ];
-        let expected: Vec<_> = expected
-            .iter()
-            .map(|(os, v, n, l)| ((*os).to_owned(), v.map(str::to_owned), *n, *l))
-            .collect();
-        assert_eq!(found, expected);
+        assert_eq!(found, owned(&expected));
     }
 
     #[test]
@@ -531,10 +537,6 @@ mod tests {
             ("Android", None, true, 3),
             ("Windows 10", None, false, 3),
         ];
-        let expected: Vec<_> = expected
-            .iter()
-            .map(|(os, v, n, l)| ((*os).to_owned(), v.map(str::to_owned), *n, *l))
-            .collect();
-        assert_eq!(found, expected);
+        assert_eq!(found, owned(&expected));
     }
 }
