@@ -59,11 +59,11 @@ pub fn generate(spec_text: &str, target: &Target<'_>) -> Result<Vec<GeneratedFil
     let api = lower::lower(&document)?;
     emit::emit(&api, target)
         .into_iter()
-        .map(|(path, tokens)| {
-            let contents = render::render(tokens, target.spec_name).map_err(|message| {
+        .map(|(path, text)| {
+            let text = text.map_err(|message| {
                 Diagnostics::from(Diagnostic::new("", format!("{path}: {message}")))
             })?;
-            Ok(GeneratedFile { path, contents })
+            Ok(GeneratedFile { contents: render::file(&text, target.spec_name), path })
         })
         .collect()
 }
@@ -79,11 +79,10 @@ pub fn generate_cli(
 ) -> Result<GeneratedFile, Diagnostics> {
     let document = load::load(spec_text)?;
     let api = lower::lower(&document)?;
-    let tokens = emit::cli::expand_cli(&api, target);
-    let contents = render::render(tokens, spec_name).map_err(|message| {
+    let text = render::packed(emit::cli::expand_cli(&api, target)).map_err(|message| {
         Diagnostics::from(Diagnostic::new("", format!("src/api.rs: {message}")))
     })?;
-    Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents })
+    Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents: render::file(&text, spec_name) })
 }
 
 /// Exports the spec as an OpenAPI 3.1 document: pretty JSON (two-space indent, trailing

@@ -17,3 +17,8 @@ pub fn doc_attrs(text: &str) -> TokenStream {
 pub fn paragraphs(parts: &[&str]) -> String {
     parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n\n")
 }
+
+/// Items joined as in a list or call: `a, b, c`.
+pub fn list(items: impl IntoIterator<Item = String>) -> String {
+    items.into_iter().collect::<Vec<_>>().join(", ")
+}

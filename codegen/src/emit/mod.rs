@@ -19,12 +19,13 @@ use crate::Target;
 use crate::ir::{Api, Type};
 use crate::names::ident;
 
-/// Every output file of `api`, as (path relative to the crate root, tokens).
-pub fn emit(api: &Api, target: &Target<'_>) -> Vec<(String, TokenStream)> {
+/// Every output file of `api`, as (path relative to the crate root, text without the header),
+/// or the message of a unit that was not valid Rust.
+pub fn emit(api: &Api, target: &Target<'_>) -> Vec<(String, Result<String, String>)> {
     vec![
-        ("src/client.rs".to_owned(), client::expand_client(api, target)),
-        ("src/models.rs".to_owned(), models::expand_models(api)),
-        ("src/operations.rs".to_owned(), operations::expand_operations(api)),
+        ("src/client.rs".to_owned(), crate::render::packed(client::expand_client(api, target))),
+        ("src/models.rs".to_owned(), crate::render::packed(models::expand_models(api))),
+        ("src/operations.rs".to_owned(), operations::write_operations(api)),
     ]
 }
 

@@ -1,35 +1,32 @@
 //! `src/operations.rs`: one `runtime::Operation` per method (verb, path, success statuses,
 //! retry safety, documented quotas, permissions) and a constant per permission name.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
-use super::docs::doc_attrs;
+use super::docs::list;
 use crate::ir::{Api, Method, Per, Permission, Verb};
 use crate::names;
+use crate::render::{Code, lit};
 
 /// The whole `operations.rs` file.
-pub fn expand_operations(api: &Api) -> TokenStream {
-    let operations = api.methods.iter().map(expand_operation);
-    let all = api.methods.iter().map(operation_ident);
-    let all_name = names::ident(names::ALL_OPERATIONS);
-    let permissions = api.permissions.iter().map(expand_permission);
-    quote! {
-        //! What the spec says about each method, as constants: verb, path template, success
-        //! statuses, retry safety, documented quotas and permissions.
-
-        use ::mde_runtime::__private as runtime;
-
-        #(#operations)*
-
-        /// Every operation, in spec order.
-        pub static #all_name: &[&runtime::Operation] = &[#(&#all),*];
-
-        /// The permission names methods accept (any one of a method's list suffices).
-        pub mod permissions {
-            #(#permissions)*
-        }
+pub fn write_operations(api: &Api) -> Result<String, String> {
+    let mut code = Code::new();
+    code.inner_doc(
+        "What the spec says about each method, as constants: verb, path template, success\n\
+         statuses, retry safety, documented quotas and permissions.",
+    );
+    code.item("use ::mde_runtime::__private as runtime;");
+    for method in &api.methods {
+        write_operation(&mut code, method);
     }
+    code.doc("Every operation, in spec order.");
+    let all = list(api.methods.iter().map(|m| format!("&{}", m.operation)));
+    code.item(&format!("pub static {}: &[&runtime::Operation] = &[{all}];", names::ALL_OPERATIONS));
+    code.doc("The permission names methods accept (any one of a method's list suffices).");
+    code.item_block("pub mod permissions", |code| {
+        for permission in &api.permissions {
+            write_permission(code, permission);
+        }
+    });
+    code.finish()
 }
 
 /// The constant name of a method's operation, e.g. `ISOLATE_MACHINE`.
@@ -37,31 +34,32 @@ pub fn operation_ident(method: &Method) -> proc_macro2::Ident {
     names::ident(&method.operation)
 }
 
-fn expand_operation(method: &Method) -> TokenStream {
-    let ident = operation_ident(method);
-    let doc = doc_attrs(&format!("`{}`: {}", method.spec_name, method.summary));
-    let name = &method.spec_name;
-    let verb = format_ident!("{}", verb_variant(method.verb));
-    let path = &method.path_template;
-    let success = &method.success;
-    let retry_safe = method.retry_safe;
-    let limits = method.rate_limits.iter().map(|limit| {
-        let calls = limit.calls;
-        let seconds = limit.per.seconds();
-        quote!(runtime::RateLimit::new(#calls, ::std::time::Duration::from_secs(#seconds)))
-    });
-    let application = &method.application_permissions;
-    let delegated = &method.delegated_permissions;
-    let docs_url = &method.docs_url;
-    quote! {
-        #doc
-        pub static #ident: runtime::Operation = runtime::Operation::new(#name, runtime::Verb::#verb, #path)
-            .with_success(&[#(#success),*])
-            .with_retry_safe(#retry_safe)
-            .with_rate_limits(&[#(#limits),*])
-            .with_permissions(&[#(#application),*], &[#(#delegated),*])
-            .with_docs_url(#docs_url);
-    }
+fn write_operation(code: &mut Code, method: &Method) {
+    code.doc(&format!("`{}`: {}", method.spec_name, method.summary));
+    let limits = list(method.rate_limits.iter().map(|limit| {
+        format!(
+            "runtime::RateLimit::new({}u32, ::std::time::Duration::from_secs({}u64))",
+            limit.calls,
+            limit.per.seconds()
+        )
+    }));
+    code.item(&format!(
+        "pub static {}: runtime::Operation = runtime::Operation::new({}, runtime::Verb::{}, {})\
+         .with_success(&[{}])\
+         .with_retry_safe({})\
+         .with_rate_limits(&[{limits}])\
+         .with_permissions(&[{}], &[{}])\
+         .with_docs_url({});",
+        method.operation,
+        lit(&method.spec_name),
+        verb_variant(method.verb),
+        lit(&method.path_template),
+        list(method.success.iter().map(|status| format!("{status}u16"))),
+        method.retry_safe,
+        list(method.application_permissions.iter().map(|p| lit(p))),
+        list(method.delegated_permissions.iter().map(|p| lit(p))),
+        lit(&method.docs_url),
+    ));
 }
 
 fn verb_variant(verb: Verb) -> &'static str {
@@ -74,12 +72,14 @@ fn verb_variant(verb: Verb) -> &'static str {
     }
 }
 
-fn expand_permission(permission: &Permission) -> TokenStream {
-    let ident = format_ident!("{}", permission.name);
-    let value = &permission.value;
-    let methods: Vec<String> = permission.methods.iter().map(|m| format!("`{m}`")).collect();
-    let doc = doc_attrs(&format!("`{value}`, accepted by {}.", methods.join(", ")));
-    quote! { #doc pub const #ident: &str = #value; }
+fn write_permission(code: &mut Code, permission: &Permission) {
+    let methods = permission.methods.iter().map(|m| format!("`{m}`"));
+    code.doc(&format!(
+        "`{}`, accepted by {}.",
+        permission.value,
+        methods.collect::<Vec<_>>().join(", ")
+    ));
+    code.item(&format!("pub const {}: &str = {};", permission.name, lit(&permission.value)));
 }
 
 /// Human text for a method's quotas, e.g. "100 calls per minute and 1500 calls per hour".

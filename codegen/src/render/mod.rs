@@ -1,17 +1,34 @@
-//! Stage 4: tokens to file text: `syn::parse2` (which also proves the tokens are valid Rust),
-//! `prettyplease::unparse`, and the `@generated` header.
+//! Stage 4: laying generated code out. The emitters write each file through [`Code`], which
+//! lays every unit out as prettyplease would ([`layout`]); [`file`] then adds the `@generated`
+//! header and the blank lines between items. [`reference`] formats a whole file with syn and
+//! prettyplease, which the tests use to prove that both give the same text.
+
+mod code;
+mod layout;
+
+pub use code::{Code, lit};
 
 use proc_macro2::TokenStream;
 use syn::parse::{ParseStream, Parser as _};
 
-/// Formats one generated file. `spec_name` is named in the header.
-///
-/// The file is parsed and printed one item at a time, so that only one item's syntax tree is
-/// alive at once; the text is the same as printing the whole file's tree.
-pub fn render(tokens: TokenStream, spec_name: &str) -> Result<String, String> {
-    let text =
+/// A generated file's final text: the header naming `spec_name`, then `text` (as [`Code`]
+/// wrote it) with blank lines between items.
+pub fn file(text: &str, spec_name: &str) -> String {
+    format!("{}{}", header(spec_name), separate_items(text))
+}
+
+/// What prettyplease makes of `text` (a whole file, without the header), with the blank lines
+/// [`file`] adds: the layout the emitters must produce.
+pub fn reference(text: &str) -> Result<String, String> {
+    let tokens: TokenStream = text.parse().map_err(|e| format!("the text does not lex: {e}"))?;
+    let printed =
         print_items.parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(format!("{}{}", header(spec_name), separate_items(&text)))
+    Ok(separate_items(&printed))
+}
+
+/// The packed text prettyplease prints for `tokens` (a whole file), one item at a time.
+pub fn packed(tokens: TokenStream) -> Result<String, String> {
+    print_items.parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))
 }
 
 /// Parses the file's inner attributes and then each item, printing each as soon as it is read.
