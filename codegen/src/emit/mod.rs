@@ -50,3 +50,20 @@ fn rust_type(ty: &Type, models: &TokenStream) -> TokenStream {
         }
     }
 }
+
+/// The Rust type of a value (without any `Option`) as text; named types are prefixed with
+/// `models` (`""` inside `models.rs` itself, `"models::"` elsewhere).
+#[allow(dead_code)] // in use once the emitters write text
+fn type_text(ty: &Type, models: &str) -> String {
+    match ty {
+        Type::String => "String".to_owned(),
+        Type::DateTime => "runtime::Timestamp".to_owned(),
+        Type::I32 => "i32".to_owned(),
+        Type::I64 => "i64".to_owned(),
+        Type::F64 => "f64".to_owned(),
+        Type::Bool => "bool".to_owned(),
+        Type::Any => "::serde_json::Value".to_owned(),
+        Type::Named(name) => format!("{models}{name}"),
+        Type::Array(inner) => format!("Vec<{}>", type_text(inner, models)),
+    }
+}
