@@ -57,6 +57,7 @@ pub struct Target<'a> {
 pub fn generate(spec_text: &str, target: &Target<'_>) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let document = load::load(spec_text)?;
     let api = lower::lower(&document)?;
+    drop(document);
     emit::emit(&api, target)
         .into_iter()
         .map(|(path, text)| {

@@ -64,9 +64,8 @@ fn sample(copies: usize) {
     let mut files = Vec::new();
     stage(&mut || files = codegen::emit::emit(&api, &target));
     stage(&mut || {
-        for (path, tokens) in files.drain(..) {
-            let text = codegen::render::render(tokens, target.spec_name).expect(&path);
-            black_box(text);
+        for (path, text) in files.drain(..) {
+            black_box(codegen::render::file(&text.expect(&path), target.spec_name));
         }
     });
     let cli = codegen::emit::cli::CliTarget {
@@ -76,7 +75,10 @@ fn sample(copies: usize) {
     };
     stage(&mut || {
         let tokens = codegen::emit::cli::expand_cli(&api, &cli);
-        black_box(codegen::render::render(tokens, target.spec_name).expect("cli"));
+        black_box(codegen::render::file(
+            &codegen::render::packed(tokens).expect("cli"),
+            target.spec_name,
+        ));
     });
     let line: Vec<String> =
         figures.iter().map(|(time, kib)| format!("{} {kib}", time.as_micros())).collect();

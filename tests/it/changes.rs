@@ -15,7 +15,7 @@ use crate::support::{fixture, read, spec_json};
 
 /// The real spec without its `x-decisions`: the decisions point into the spec (and the edits
 /// would leave some pointing nowhere), and the report does not compare them.
-fn spec() -> Value {
+pub(crate) fn spec() -> Value {
     let mut spec = spec_json();
     spec.as_object_mut().expect("an object").remove("x-decisions");
     spec
@@ -30,7 +30,7 @@ fn lower(spec: &Value) -> codegen::ir::Api {
 }
 
 /// Applies one JSON-pointer edit (`remove`, `replace`, `add`; `-` appends to an array).
-fn apply(spec: &mut Value, edit: &Value) -> Result<(), String> {
+pub(crate) fn apply(spec: &mut Value, edit: &Value) -> Result<(), String> {
     let op = edit["op"].as_str().unwrap_or_default();
     let path = edit["path"].as_str().unwrap_or_default();
     let (parent, key) = path.rsplit_once('/').ok_or_else(|| format!("bad path {path}"))?;

@@ -21,6 +21,7 @@ mod fuzz;
 mod generator_scale;
 mod golden;
 mod golden_compiled;
+mod layout;
 mod machine_doc_examples;
 mod openapi;
 mod real_world;
