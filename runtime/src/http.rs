@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use ::http::StatusCode;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -128,7 +128,7 @@ struct Inner {
     credential: Arc<dyn TokenCredential>,
     timeout: Option<Duration>,
     max_response_bytes: usize,
-    user_agent: String,
+    user_agent: HeaderValue,
     retry: RetryPolicy,
     budget: RateBudget,
 }
@@ -333,6 +333,9 @@ impl<C: FromCore> ClientBuilder<C> {
             Error::Config("no credential: call `.credential(...)` or `.bearer_token(...)`".into())
         })?;
         check_base_url(&self.endpoint.base_url)?;
+        let user_agent = HeaderValue::try_from(&self.user_agent).map_err(|_| {
+            Error::Config(format!("user agent `{}` is not a valid header value", self.user_agent))
+        })?;
         let (http, download_http) = match self.http {
             Some(http) => (http.clone(), http),
             None => {
@@ -364,7 +367,7 @@ impl<C: FromCore> ClientBuilder<C> {
             credential,
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
-            user_agent: self.user_agent,
+            user_agent,
             retry: self.retry,
             budget: self.budget,
         };
@@ -624,17 +627,21 @@ impl Core {
     /// broken response.
     pub async fn send(&self, request: Request) -> Result<RawResponse, Error> {
         let operation = request.operation;
-        let ids: Vec<String> =
-            request.ids.iter().map(|(name, value)| format!("{name}={value}")).collect();
         let span = tracing::info_span!(
             "mde_request",
             operation = operation.name,
-            ids = %ids.join(" "),
+            ids = tracing::field::Empty,
             path = %request.path,
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             correlation_id = tracing::field::Empty,
         );
+        // The ids are written out only for a subscriber that records the span.
+        if !span.is_disabled() {
+            let ids: Vec<String> =
+                request.ids.iter().map(|(name, value)| format!("{name}={value}")).collect();
+            span.record("ids", tracing::field::display(ids.join(" ")));
+        }
         async move {
             let result = self.send_with_retries(&request).await;
             match &result {
@@ -717,7 +724,7 @@ impl Core {
             .request(operation.verb.to_method(), url.clone())
             .bearer_auth(token.expose())
             .header(ACCEPT, "application/json")
-            .header(USER_AGENT, &self.inner.user_agent);
+            .header(USER_AGENT, self.inner.user_agent.clone());
         if let Some(timeout) = self.inner.timeout {
             builder = builder.timeout(timeout);
         }
@@ -839,9 +846,14 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
     REQUEST_ID_HEADERS.iter().find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
 }
 
-/// Notes the service's correlation id on the current span.
+/// Notes the service's correlation id on the current span (looked up only for a span that a
+/// subscriber records).
 fn record_correlation(headers: &HeaderMap, target: Option<&str>) {
-    if let Some(id) = target.or(request_id(headers)) {
-        tracing::Span::current().record("correlation_id", id);
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(id) = target.or_else(|| request_id(headers)) {
+        span.record("correlation_id", id);
     }
 }

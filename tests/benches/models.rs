@@ -178,7 +178,68 @@ fn median(samples: &mut [Duration]) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// Decodes the page at `path` once with `reader`, in this (fresh) process; prints the time in ns.
+fn fresh_sample(reader: &str, path: &str) {
+    let text = std::fs::read_to_string(path).expect("the page");
+    let start = Instant::now();
+    match reader {
+        "baseline" => drop(black_box(serde_json::from_str::<PlainPage>(&text).expect("parses"))),
+        _ => {
+            drop(black_box(serde_json::from_str::<MachineActionCollection>(&text).expect("parses")))
+        }
+    }
+    println!("{}", start.elapsed().as_nanos());
+}
+
+/// The first page a process reads: each sample a fresh process that reads the page from a file
+/// and decodes it once, the two readers interleaved.
+fn fresh(text: &str) {
+    let path = std::env::temp_dir().join(format!("mde-models-bench-{}.json", std::process::id()));
+    std::fs::write(&path, text).expect("the page file");
+    let exe = std::env::current_exe().expect("this benchmark");
+    let run = |reader: &str| {
+        let out = std::process::Command::new(&exe)
+            .args(["--sample", reader, path.to_str().expect("a UTF-8 path")])
+            .output()
+            .expect("a sample process");
+        let ns: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("a time");
+        Duration::from_nanos(ns)
+    };
+    let (mut baseline, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let (b, g) = if round % 2 == 0 {
+            let b = run("baseline");
+            (b, run("generated"))
+        } else {
+            let g = run("generated");
+            (run("baseline"), g)
+        };
+        ratios.push(Duration::from_secs_f64(g.as_secs_f64() / b.as_secs_f64()));
+        baseline.push(b);
+        generated.push(g);
+    }
+    let _ = std::fs::remove_file(&path);
+    println!(
+        "first page of a fresh process, median of {ROUNDS} processes each: baseline {:.2} ms, \
+         generated {:.2} ms, generated/baseline {:.3} (median of the per-pair ratios)",
+        median(&mut baseline).as_secs_f64() * 1e3,
+        median(&mut generated).as_secs_f64() * 1e3,
+        median(&mut ratios).as_secs_f64(),
+    );
+    println!(
+        "sizes: MachineAction {} bytes, the plain derive's {} bytes",
+        std::mem::size_of::<mde_machine_actions::models::MachineAction>(),
+        std::mem::size_of::<PlainAction>()
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, reader, path] = args.as_slice()
+        && flag == "--sample"
+    {
+        return fresh_sample(reader, path);
+    }
     let text = page();
     let mut baseline = Vec::new();
     let mut generated = Vec::new();
@@ -213,4 +274,5 @@ fn main() {
     report("baseline", &mut baseline);
     report("generated", &mut generated);
     report("flatten", &mut flatten);
+    fresh(&text);
 }
