@@ -125,6 +125,8 @@ struct Inner {
     /// when the user supplied their own client).
     download_http: reqwest::Client,
     endpoint: Endpoint,
+    /// The endpoint's base URL, parsed once: request URLs are built on it.
+    base: reqwest::Url,
     credential: Arc<dyn TokenCredential>,
     timeout: Option<Duration>,
     max_response_bytes: usize,
@@ -332,7 +334,7 @@ impl<C: FromCore> ClientBuilder<C> {
         let credential = self.credential.ok_or_else(|| {
             Error::Config("no credential: call `.credential(...)` or `.bearer_token(...)`".into())
         })?;
-        check_base_url(&self.endpoint.base_url)?;
+        let base = check_base_url(&self.endpoint.base_url)?;
         let user_agent = HeaderValue::try_from(&self.user_agent).map_err(|_| {
             Error::Config(format!("user agent `{}` is not a valid header value", self.user_agent))
         })?;
@@ -364,6 +366,7 @@ impl<C: FromCore> ClientBuilder<C> {
             http,
             download_http,
             endpoint: self.endpoint,
+            base,
             credential,
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
@@ -375,8 +378,8 @@ impl<C: FromCore> ClientBuilder<C> {
     }
 }
 
-/// Bearer tokens only travel over https, except to this machine.
-fn check_base_url(base_url: &str) -> Result<(), Error> {
+/// The base URL, parsed; bearer tokens only travel over https, except to this machine.
+fn check_base_url(base_url: &str) -> Result<reqwest::Url, Error> {
     if base_url.is_empty() {
         return Err(Error::Config("no base URL: call `.cloud(..)` or `.base_url(..)`".into()));
     }
@@ -385,8 +388,8 @@ fn check_base_url(base_url: &str) -> Result<(), Error> {
         Error::Config(format!("base URL `{shown}` is not a URL: {e}"))
     })?;
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
         "http" => Err(Error::Config(format!(
             "refusing to send a bearer token over plain http to `{}`; use https (plain http is allowed only for loopback hosts)",
             url.host_str().unwrap_or_default()
@@ -506,9 +509,12 @@ impl Request {
         self
     }
 
-    fn url(&self, base_url: &str) -> Result<reqwest::Url, Error> {
+    /// The URL to send to: the path and query on `base` (whose own path, if any, is kept in
+    /// front), or the next link, checked to be on `base`'s origin. Only the new parts are
+    /// parsed; the scheme and host are `base`'s, parsed once when the client was built.
+    fn url(&self, base: &reqwest::Url) -> Result<reqwest::Url, Error> {
         if let Some(url) = &self.url {
-            return same_origin(base_url, url, self.operation.name);
+            return same_origin(base, url, self.operation.name);
         }
         // Templates never contain empty or dot segments, so these came from a parameter; URL
         // parsing would resolve them and send the request somewhere else.
@@ -519,25 +525,34 @@ impl Request {
             )
             .into());
         }
-        let mut text = format!("{base_url}{}", self.path);
-        for (i, (key, value)) in self.query.iter().enumerate() {
-            text.push(if i == 0 { '?' } else { '&' });
-            text.push_str(key);
-            text.push('=');
-            text.extend(utf8_percent_encode(value, QUERY));
+        let mut url = base.clone();
+        match base.path().trim_end_matches('/') {
+            "" => url.set_path(&self.path),
+            prefix => url.set_path(&format!("{prefix}{}", self.path)),
         }
-        reqwest::Url::parse(&text)
-            .map_err(|e| InvalidRequest::new(self.operation.name, format!("bad URL: {e}")).into())
+        let mut query = String::new();
+        for (i, (key, value)) in self.query.iter().enumerate() {
+            if i > 0 {
+                query.push('&');
+            }
+            query.push_str(key);
+            query.push('=');
+            query.extend(utf8_percent_encode(value, QUERY));
+        }
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
+        Ok(url)
     }
 }
 
-/// Parses `url`, refusing it unless it is on the same scheme, host and port as `base_url`, so
+/// Parses `url`, refusing it unless it is on the same scheme, host and port as `base`, so
 /// the bearer token never leaves for another host.
-fn same_origin(base_url: &str, url: &str, operation: &'static str) -> Result<reqwest::Url, Error> {
+fn same_origin(
+    base: &reqwest::Url,
+    url: &str,
+    operation: &'static str,
+) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| InvalidRequest::new(operation, format!("next link is not a URL: {e}")))?;
-    let base = reqwest::Url::parse(base_url)
-        .map_err(|e| Error::Config(format!("base URL is not a URL: {e}")))?;
     if parsed.origin() == base.origin() {
         Ok(parsed)
     } else {
@@ -658,7 +673,7 @@ impl Core {
 
     async fn send_with_retries(&self, request: &Request) -> Result<RawResponse, Error> {
         let operation = request.operation;
-        let url = request.url(&self.inner.endpoint.base_url)?;
+        let url = request.url(&self.inner.base)?;
         let policy = self.inner.retry;
         let mut attempt = 0u32;
         let mut refreshed = false;
