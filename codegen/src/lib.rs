@@ -80,7 +80,7 @@ pub fn generate_cli(
 ) -> Result<GeneratedFile, Diagnostics> {
     let document = load::load(spec_text)?;
     let api = lower::lower(&document)?;
-    let text = render::packed(emit::cli::expand_cli(&api, target)).map_err(|message| {
+    let text = emit::cli::write_cli(&api, target).map_err(|message| {
         Diagnostics::from(Diagnostic::new("", format!("src/api.rs: {message}")))
     })?;
     Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents: render::file(&text, spec_name) })

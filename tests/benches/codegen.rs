@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo bench -p tests --bench codegen`. Every sample is a fresh process (this binary
 //! with `--sample N`) that runs `codegen::generate`'s stages once on N copies, as `generate`
-//! runs them: `load` (JSON text to tree), `lower` (validation to IR), `emit` (IR to tokens) and
-//! `render` (tokens to formatted text), then `cli` (the command layer, `generate_cli`). It
+//! runs them: `load` (JSON text to tree), `lower` (validation to IR), `emit` (IR to laid-out
+//! text) and `render` (header and blank lines), then `cli` (the command layer, `generate_cli`). It
 //! reports each stage's time and the process's peak resident memory during that stage (Linux:
 //! the high-water mark of `/proc/self/status`, reset between stages through
 //! `/proc/self/clear_refs`). The parent runs the samples, the scales interleaved, and reports
@@ -74,11 +74,8 @@ fn sample(copies: usize) {
         group: "api",
     };
     stage(&mut || {
-        let tokens = codegen::emit::cli::expand_cli(&api, &cli);
-        black_box(codegen::render::file(
-            &codegen::render::packed(tokens).expect("cli"),
-            target.spec_name,
-        ));
+        let text = codegen::emit::cli::write_cli(&api, &cli).expect("cli");
+        black_box(codegen::render::file(&text, target.spec_name));
     });
     let line: Vec<String> =
         figures.iter().map(|(time, kib)| format!("{} {kib}", time.as_micros())).collect();

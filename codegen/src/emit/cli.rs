@@ -9,14 +9,12 @@
 //! (`Members`, `Answer`, `Failure`, downloads, relative times) is the command-line crate's
 //! hand-written `api_support` module.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
-use super::docs::paragraphs;
+use super::docs::{list, paragraphs};
 use super::example::is_argument;
 use super::operations::{describe_limits, describe_platforms};
 use crate::ir::{Api, Field, Method, Param, Type, TypeDef};
-use crate::names::{self, ident};
+use crate::names;
+use crate::render::{Code, lit};
 
 /// What the command-line layer is told besides the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,60 +27,64 @@ pub struct CliTarget<'a> {
     pub group: &'a str,
 }
 
+/// The signature of every generated `run`.
+const RUN_SIGNATURE: &str =
+    "pub async fn run(self, client: &Client) -> Result<support::Answer, support::Failure>";
+
 /// The whole `api.rs` file.
-pub fn expand_cli(api: &Api, target: &CliTarget<'_>) -> TokenStream {
-    let sdk = format_ident!("{}", target.sdk_crate);
+pub fn write_cli(api: &Api, target: &CliTarget<'_>) -> Result<String, String> {
     let flags: Vec<MethodFlags<'_>> = api.methods.iter().map(|m| method_flags(api, m)).collect();
-    let variants = api.methods.iter().zip(&flags).map(|(m, f)| expand_variant(m, f, target));
-    let arms = api.methods.iter().map(|m| {
-        let variant = ident(&m.call_type);
-        quote! { ApiCommand::#variant(args) => args.run(client).await, }
+    let mut code = Code::new();
+    code.inner_doc(
+        "One subcommand per operation of the spec: flags from its parameters and request\n\
+         body, help from its documentation, the typed answer printed as JSON.",
+    );
+    code.item(&format!("use ::{}::{{models, Client}};", target.sdk_crate));
+    code.line("use crate::api_support as support;");
+    code.doc(&format!("Every operation of the {}, one command each.", api.name));
+    code.line("#[derive(Debug, ::clap::Subcommand)]");
+    code.item_block("pub enum ApiCommand", |code| {
+        for (method, flags) in api.methods.iter().zip(&flags) {
+            write_variant(code, method, flags, target);
+        }
     });
-    let args = api.methods.iter().zip(&flags).map(|(m, f)| expand_args(m, f));
-    let about = format!(" Every operation of the {}, one command each.", api.name);
-    quote! {
-        //! One subcommand per operation of the spec: flags from its parameters and request
-        //! body, help from its documentation, the typed answer printed as JSON.
-
-        use ::#sdk::{models, Client};
-        use crate::api_support as support;
-
-        #[doc = #about]
-        #[derive(Debug, ::clap::Subcommand)]
-        pub enum ApiCommand {
-            #(#variants)*
-        }
-
-        impl ApiCommand {
-            /// Sends the operation and returns its answer.
-            pub async fn run(self, client: &Client) -> Result<support::Answer, support::Failure> {
-                match self {
-                    #(#arms)*
+    code.item_block("impl ApiCommand", |code| {
+        code.doc("Sends the operation and returns its answer.");
+        code.item_block(RUN_SIGNATURE, |code| {
+            code.stmt_block("match self", |code| {
+                for method in &api.methods {
+                    let variant = &method.call_type;
+                    code.arm(&format!("ApiCommand::{variant}(args) => args.run(client).await,"));
                 }
-            }
-        }
-
-        #(#args)*
+            });
+        });
+    });
+    for (method, flags) in api.methods.iter().zip(&flags) {
+        write_args(&mut code, method, flags);
     }
+    code.finish()
 }
 
 /// The subcommand of one method, with its help.
-fn expand_variant(method: &Method, flags: &MethodFlags<'_>, target: &CliTarget<'_>) -> TokenStream {
-    let variant = ident(&method.call_type);
-    let args = format_ident!("{}", names::cli_args_type(&method.call_type));
-    let name = names::cli_command(&method.name);
-    let about = method.summary.trim().to_owned();
-    let long_about = long_about(method);
+fn write_variant(
+    code: &mut Code,
+    method: &Method,
+    flags: &MethodFlags<'_>,
+    target: &CliTarget<'_>,
+) {
+    let about = method.summary.trim();
     let (params, members) = flags;
     let required: Vec<&str> =
         params.iter().chain(members).filter(|f| f.required).map(|f| f.flag.as_str()).collect();
-    let example = example(method, target, &required);
-    let doc = format!(" `{} {}`: {}", method.verb.as_str(), method.path_template, about);
-    quote! {
-        #[doc = #doc]
-        #[command(name = #name, about = #about, long_about = #long_about, after_long_help = #example)]
-        #variant(#args),
-    }
+    code.doc(&format!("`{} {}`: {about}", method.verb.as_str(), method.path_template));
+    code.attr(&format!(
+        "#[command(name = {}, about = {}, long_about = {}, after_long_help = {})]",
+        lit(&names::cli_command(&method.name)),
+        lit(about),
+        lit(&long_about(method)),
+        lit(&example(method, target, &required)),
+    ));
+    code.variant(&format!("{}({}),", method.call_type, names::cli_args_type(&method.call_type)));
 }
 
 /// The full help of a method: its docs, request line, permissions, quotas and page.
@@ -169,22 +171,23 @@ fn kind(api: &Api, ty: &Type) -> Kind {
 }
 
 /// The Rust type clap parses a value of `kind` into (before any `Option`).
-fn clap_type(kind: &Kind) -> TokenStream {
+fn clap_type(kind: &Kind) -> &'static str {
     match kind {
-        Kind::Text | Kind::Enum(_) | Kind::Time | Kind::Json => quote!(String),
+        Kind::Text | Kind::Enum(_) | Kind::Time | Kind::Json => "String",
         Kind::Newtype(inner) | Kind::Scalar(inner) => match inner {
-            Type::I32 => quote!(i32),
-            Type::I64 => quote!(i64),
-            Type::F64 => quote!(f64),
-            Type::Bool => quote!(bool),
-            _ => quote!(String),
+            Type::I32 => "i32",
+            Type::I64 => "i64",
+            Type::F64 => "f64",
+            Type::Bool => "bool",
+            _ => "String",
         },
     }
 }
 
 /// One flag of an `Args` struct.
 struct Flag<'a> {
-    field: proc_macro2::Ident,
+    /// The Rust field (`r#` prefixed when it is a keyword).
+    field: String,
     flag: String,
     /// The name on the wire (a body member's JSON name, a parameter's placeholder or key).
     wire: &'a str,
@@ -195,49 +198,59 @@ struct Flag<'a> {
 }
 
 impl Flag<'_> {
-    fn expand(&self) -> TokenStream {
+    /// The field of the flag, with its help and its `#[arg(…)]`.
+    fn write(&self, code: &mut Code) {
         let Flag { field, flag, doc, kind, required, bounds, .. } = self;
-        let help = format!(" {}", first_sentence(doc));
-        let long_help = doc.trim();
         let inner = clap_type(kind);
-        let ty = if *required { inner.clone() } else { quote!(Option<#inner>) };
+        let ty = if *required { inner.to_owned() } else { format!("Option<{inner}>") };
         let value_name = match kind {
             Kind::Time => "TIME".to_owned(),
             Kind::Json => "JSON".to_owned(),
             Kind::Scalar(Type::Bool) => "BOOL".to_owned(),
             _ => flag.to_uppercase().replace('-', "_"),
         };
-        let mut extra = Vec::new();
+        let mut args = vec![
+            format!("long = {}", lit(flag)),
+            format!("value_name = {}", lit(&value_name)),
+            format!("long_help = {}", lit(doc.trim())),
+        ];
         match kind {
             Kind::Enum(values) => {
-                extra.push(quote!(value_parser = support::choices(&[#(#values),*])));
-                extra.push(quote!(ignore_case = true));
+                let values = list(values.iter().map(|value| lit(value)));
+                args.push(format!("value_parser = support::choices(&[{values}])"));
+                args.push("ignore_case = true".to_owned());
             }
-            Kind::Scalar(Type::Bool) => extra.push(quote!(action = ::clap::ArgAction::Set)),
+            Kind::Scalar(Type::Bool) => args.push("action = ::clap::ArgAction::Set".to_owned()),
             Kind::Scalar(Type::I32 | Type::I64) | Kind::Newtype(Type::I32 | Type::I64) => {
-                if let Some(range) = range(&inner, *bounds) {
-                    extra.push(range);
-                }
+                args.extend(range(inner, *bounds));
             }
             _ => {}
         }
-        quote! {
-            #[doc = #help]
-            #[arg(long = #flag, value_name = #value_name, long_help = #long_help #(, #extra)*)]
-            pub #field: #ty,
-        }
+        write_help(code, &first_sentence(doc));
+        code.attr(&format!("#[arg({})]", list(args)));
+        code.field(&format!("pub {field}: {ty},"));
     }
 }
 
-/// A clap range parser for integer bounds.
-fn range(inner: &TokenStream, bounds: (Option<i64>, Option<i64>)) -> Option<TokenStream> {
+/// A flag's short help: a `///` line, bare when the flag has no documentation.
+fn write_help(code: &mut Code, help: &str) {
+    if help.is_empty() {
+        code.line("///");
+    } else {
+        code.doc(help);
+    }
+}
+
+/// A clap range parser for integer bounds, spaced as prettyplease prints it inside an attribute
+/// (`1i64..= 100i64`).
+fn range(inner: &str, bounds: (Option<i64>, Option<i64>)) -> Option<String> {
     let range = match bounds {
-        (Some(min), Some(max)) => quote!(#min..=#max),
-        (Some(min), None) => quote!(#min..),
-        (None, Some(max)) => quote!(..=#max),
+        (Some(min), Some(max)) => format!("{min}i64..= {max}i64"),
+        (Some(min), None) => format!("{min}i64.."),
+        (None, Some(max)) => format!("..= {max}i64"),
         (None, None) => return None,
     };
-    Some(quote!(value_parser = ::clap::value_parser!(#inner).range(#range)))
+    Some(format!("value_parser = ::clap::value_parser!({inner}).range({range})"))
 }
 
 fn first_sentence(doc: &str) -> String {
@@ -251,7 +264,7 @@ fn first_sentence(doc: &str) -> String {
 
 fn param_flag<'a>(api: &Api, param: &'a Param, flag: String) -> Flag<'a> {
     Flag {
-        field: ident(&names::cli_field(&flag)),
+        field: names::cli_field(&flag),
         flag,
         wire: &param.wire,
         doc: &param.doc,
@@ -263,7 +276,7 @@ fn param_flag<'a>(api: &Api, param: &'a Param, flag: String) -> Flag<'a> {
 
 fn member_flag<'a>(api: &Api, field: &'a Field, flag: String) -> Flag<'a> {
     Flag {
-        field: ident(&names::cli_field(&flag)),
+        field: names::cli_field(&flag),
         flag,
         wire: &field.wire,
         doc: &field.doc,
@@ -290,144 +303,122 @@ fn method_flags<'a>(api: &'a Api, method: &'a Method) -> MethodFlags<'a> {
 }
 
 /// The `Args` struct of one method and its `run`.
-fn expand_args(method: &Method, (params, members): &MethodFlags<'_>) -> TokenStream {
-    let args = format_ident!("{}", names::cli_args_type(&method.call_type));
-    let doc = format!(" The flags of `{}`.", names::cli_command(&method.name));
-    let flags = params.iter().chain(members).map(Flag::expand);
-    let own = own_flags(method);
-    let run = expand_run(method, params, members);
-    quote! {
-        #[doc = #doc]
-        #[derive(Debug, ::clap::Args)]
-        pub struct #args {
-            #(#flags)*
-            #own
+fn write_args(code: &mut Code, method: &Method, (params, members): &MethodFlags<'_>) {
+    let args = names::cli_args_type(&method.call_type);
+    code.doc(&format!("The flags of `{}`.", names::cli_command(&method.name)));
+    code.line("#[derive(Debug, ::clap::Args)]");
+    code.item_block(&format!("pub struct {args}"), |code| {
+        for flag in params.iter().chain(members) {
+            flag.write(code);
         }
-
-        impl #args {
-            #run
-        }
-    }
+        write_own_flags(code, method);
+    });
+    code.item_block(&format!("impl {args}"), |code| write_run(code, method, params, members));
 }
 
 /// `--all` on listings, `--download-to` on link methods.
-fn own_flags(method: &Method) -> TokenStream {
-    let all = names::CLI_ALL_FLAG;
-    let download = names::CLI_DOWNLOAD_FLAG;
-    let mut out = TokenStream::new();
+fn write_own_flags(code: &mut Code, method: &Method) {
     if method.paging.is_some() {
-        out.extend(quote! {
-            /// Follows every page (`@odata.nextLink`) instead of printing the first one.
-            #[arg(long = #all)]
-            pub all: bool,
-        });
+        code.doc("Follows every page (`@odata.nextLink`) instead of printing the first one.");
+        code.attr(&format!("#[arg(long = {})]", lit(names::CLI_ALL_FLAG)));
+        code.line("pub all: bool,");
     }
     if method.link_field.is_some() {
-        out.extend(quote! {
-            /// Downloads what the link points at into this file (the signed link itself is never printed).
-            #[arg(long = #download, value_name = "FILE")]
-            pub download_to: ::std::path::PathBuf,
-        });
+        code.doc(
+            "Downloads what the link points at into this file (the signed link itself is never \
+             printed).",
+        );
+        let download = lit(names::CLI_DOWNLOAD_FLAG);
+        code.attr(&format!("#[arg(long = {download}, value_name = \"FILE\")]"));
+        code.line("pub download_to: ::std::path::PathBuf,");
     }
-    out
 }
 
 /// `run`: converts the flags, sends the call, shapes the answer.
-fn expand_run(method: &Method, params: &[Flag<'_>], members: &[Flag<'_>]) -> TokenStream {
-    let mut setup = Vec::new();
-    let mut call_args = Vec::new();
-    let mut setters = Vec::new();
-    for (param, flag) in method.params.iter().zip(params) {
-        let local = format_ident!("{}", names::cli_local(&param.name));
-        let field = &flag.field;
-        let wire = &flag.flag;
-        if is_argument(param) {
-            let value = convert(&flag.kind, quote!(self.#field), wire, &param.ty);
-            setup.push(quote! { let #local = #value; });
-            let by_ref = matches!(param.ty, Type::String | Type::Named(_));
-            call_args.push(if by_ref { quote!(&#local) } else { quote!(#local) });
-        } else {
-            let value = if param.is_filter {
-                quote!(support::filter(#local))
+fn write_run(code: &mut Code, method: &Method, params: &[Flag<'_>], members: &[Flag<'_>]) {
+    code.doc("Sends the call and returns the answer.");
+    code.item_block(RUN_SIGNATURE, |code| {
+        let mut call_args = Vec::new();
+        // The optional parameters: the head of each `if let` and the setter it calls.
+        let mut setters = Vec::new();
+        for (param, flag) in method.params.iter().zip(params) {
+            let local = names::cli_local(&param.name);
+            let field = &flag.field;
+            let wire = &flag.flag;
+            if is_argument(param) {
+                let value = convert(&flag.kind, &format!("self.{field}"), wire, &param.ty);
+                code.stmt(&format!("let {local} = {value};"));
+                let by_ref = matches!(param.ty, Type::String | Type::Named(_));
+                call_args.push(if by_ref { format!("&{local}") } else { local });
             } else {
-                convert(&flag.kind, quote!(#local), wire, &param.ty)
-            };
-            let setter = ident(&param.name);
-            setters.push(quote! {
-                if let Some(#local) = self.#field {
-                    call = call.#setter(#value);
-                }
-            });
-        }
-    }
-    if let Some(body) = &method.body {
-        let body_type = ident(body);
-        let sets = members.iter().map(set_member);
-        setup.push(quote! {
-            let mut members = support::Members::new();
-            #(#sets)*
-            let request_body: models::#body_type = members.build()?;
-        });
-        call_args.push(quote!(&request_body));
-    }
-    let name = ident(&method.name);
-    let finish = if method.paging.is_some() {
-        let items =
-            ident(&method.paging.as_ref().map(|p| p.items_field.clone()).unwrap_or_default());
-        quote! {
-            if self.all {
-                support::all_items(call.into_pager()).await
-            } else {
-                support::items(&call.send().await?.#items)
+                let value = if param.is_filter {
+                    format!("support::filter({local})")
+                } else {
+                    convert(&flag.kind, &local, wire, &param.ty)
+                };
+                let head = format!("if let Some({local}) = self.{field}");
+                setters.push((head, format!("call = call.{}({value});", param.name)));
             }
         }
+        if let Some(body) = &method.body {
+            code.line("let mut members = support::Members::new();");
+            for member in members {
+                set_member(code, member);
+            }
+            code.stmt(&format!("let request_body: models::{body} = members.build()?;"));
+            call_args.push("&request_body".to_owned());
+        }
+        let mutable = if setters.is_empty() { "" } else { "mut " };
+        code.stmt(&format!("let {mutable}call = client.{}({});", method.name, list(call_args)));
+        for (head, setter) in &setters {
+            code.stmt_block(head, |code| code.stmt(setter));
+        }
+        write_answer(code, method);
+    });
+}
+
+/// The tail of `run`: every page or one, the download of a link, or the one answer.
+fn write_answer(code: &mut Code, method: &Method) {
+    if let Some(paging) = &method.paging {
+        // One unit: prettyplease keeps an `if … else …` of two expressions on one line when it
+        // fits, and breaks it as a whole otherwise.
+        code.stmt(&format!(
+            "if self.all {{ support::all_items(call.into_pager()).await }} \
+             else {{ support::items(&call.send().await?.{}) }}",
+            paging.items_field
+        ));
     } else if method.link_field.is_some() {
-        quote! {
-            let link = call.send().await?;
-            support::download(client, &link, &self.download_to).await
-        }
+        code.line("let link = call.send().await?;");
+        code.line("support::download(client, &link, &self.download_to).await");
     } else {
-        quote! { support::one(&call.send().await?) }
-    };
-    let mutable = if setters.is_empty() { quote!() } else { quote!(mut) };
-    quote! {
-        /// Sends the call and returns the answer.
-        pub async fn run(self, client: &Client) -> Result<support::Answer, support::Failure> {
-            #(#setup)*
-            let #mutable call = client.#name(#(#call_args),*);
-            #(#setters)*
-            #finish
-        }
+        code.line("support::one(&call.send().await?)");
     }
 }
 
 /// Turns a parsed flag value into the SDK's type for `ty`.
-fn convert(kind: &Kind, value: TokenStream, flag: &str, ty: &Type) -> TokenStream {
+fn convert(kind: &Kind, value: &str, flag: &str, ty: &Type) -> String {
     match (kind, ty) {
-        (Kind::Newtype(_), Type::Named(name)) => {
-            let name = ident(name);
-            quote!(models::#name::from(#value))
-        }
-        (Kind::Enum(_), _) => quote!(support::choice(#flag, &#value)?),
-        (Kind::Json, _) => quote!(support::json(#flag, &#value)?),
-        (Kind::Time, _) => quote!(support::timestamp(#flag, &#value)?),
-        _ => value,
+        (Kind::Newtype(_), Type::Named(name)) => format!("models::{name}::from({value})"),
+        (Kind::Enum(_), _) => format!("support::choice({}, &{value})?", lit(flag)),
+        (Kind::Json, _) => format!("support::json({}, &{value})?", lit(flag)),
+        (Kind::Time, _) => format!("support::timestamp({}, &{value})?", lit(flag)),
+        _ => value.to_owned(),
     }
 }
 
 /// Puts one body member, when given, under its wire name.
-fn set_member(flag: &Flag<'_>) -> TokenStream {
+fn set_member(code: &mut Code, flag: &Flag<'_>) {
     let name = &flag.field;
-    let wire = flag.wire;
-    let flag_name = &flag.flag;
+    let wire = lit(flag.wire);
+    let flag_name = lit(&flag.flag);
     let text = if flag.required {
-        quote!(Some(self.#name.as_str()))
+        format!("Some(self.{name}.as_str())")
     } else {
-        quote!(self.#name.as_deref())
+        format!("self.{name}.as_deref()")
     };
-    match flag.kind {
-        Kind::Json => quote! { members.json(#wire, #flag_name, #text)?; },
-        Kind::Time => quote! { members.time(#wire, #flag_name, #text)?; },
-        _ => quote! { members.set(#wire, &self.#name)?; },
-    }
+    code.stmt(&match flag.kind {
+        Kind::Json => format!("members.json({wire}, {flag_name}, {text})?;"),
+        Kind::Time => format!("members.time({wire}, {flag_name}, {text})?;"),
+        _ => format!("members.set({wire}, &self.{name})?;"),
+    });
 }

@@ -98,10 +98,20 @@ impl Code {
         self.line(close);
     }
 
+    /// `head {`, `body`, `close`; a block whose body writes nothing is `head {}`, one unit, as
+    /// prettyplease prints it (`pub struct Empty {}`, `match x {}`).
     fn block(&mut self, unit: Unit, head: &str, close: &str, body: impl FnOnce(&mut Self)) {
+        let start = self.text.len();
         self.unit(unit, head);
+        let opened = self.text.len();
         self.nested(body);
-        self.line(close);
+        if self.text.len() == opened {
+            self.text.truncate(start);
+            let whole = if unit == Unit::ItemHead { Unit::Item } else { Unit::Stmt };
+            self.unit(whole, &format!("{head} {{}}"));
+        } else {
+            self.line(close);
+        }
     }
 
     fn nested(&mut self, body: impl FnOnce(&mut Self)) {
@@ -162,5 +172,24 @@ mod tests {
             code.finish().unwrap(),
             "//! File docs.\n//!\n//! More.\n/// An item.\nimpl X {\n    pub fn f(&self) -> u8 {\n        1\n    }\n}\n"
         );
+    }
+
+    #[test]
+    fn empty_blocks_print_as_prettyplease_prints_them() {
+        let mut code = Code::new();
+        code.item_block("pub struct Empty", |_| {});
+        code.item_block("impl Empty", |code| {
+            code.item_block("pub fn f(self, all: bool)", |code| {
+                code.stmt_block("match self", |_| {});
+                code.stmt_block("if all", |_| {});
+            });
+            code.item_block("pub fn g(self)", |_| {});
+        });
+        let text = code.finish().unwrap();
+        assert_eq!(
+            text,
+            "pub struct Empty {}\nimpl Empty {\n    pub fn f(self, all: bool) {\n        match self {}\n        if all {}\n    }\n    pub fn g(self) {}\n}\n"
+        );
+        assert_eq!(crate::render::reference(&text), Ok(super::super::separate_items(&text)));
     }
 }
