@@ -24,7 +24,7 @@ use crate::names::ident;
 pub fn emit(api: &Api, target: &Target<'_>) -> Vec<(String, Result<String, String>)> {
     vec![
         ("src/client.rs".to_owned(), crate::render::packed(client::expand_client(api, target))),
-        ("src/models.rs".to_owned(), crate::render::packed(models::expand_models(api))),
+        ("src/models.rs".to_owned(), models::write_models(api)),
         ("src/operations.rs".to_owned(), operations::write_operations(api)),
     ]
 }

@@ -5,41 +5,47 @@
 //! known keys without buffering the object) and write each member back under the wire name it
 //! arrived with.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
-use super::docs::{doc_attrs, paragraphs};
+use super::docs::{list, paragraphs};
 use crate::ir::{Api, EnumDef, Field, NewtypeDef, StructDef, Type, TypeDef};
-use crate::names::{self, ident};
+use crate::names;
+use crate::render::{Code, lit};
+
+// The signatures of the trait methods the models implement.
+const FMT_FN: &str = "fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result";
+const EXPECTING_FN: &str =
+    "fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result";
+const SERIALIZE_FN: &str =
+    "fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>";
+const DESERIALIZE_FN: &str =
+    "fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>";
 
 /// The whole `models.rs` file.
-pub fn expand_models(api: &Api) -> TokenStream {
-    let items = api.types.iter().map(|def| match def {
-        TypeDef::Struct(def) => expand_struct(def),
-        TypeDef::Enum(def) => expand_enum(def),
-        TypeDef::Newtype(def) => expand_newtype(def),
-    });
-    quote! {
-        //! Data types: every object, enum and id of the API.
-
-        use ::mde_runtime::__private as runtime;
-
-        #(#items)*
+pub fn write_models(api: &Api) -> Result<String, String> {
+    let mut code = Code::new();
+    code.inner_doc("Data types: every object, enum and id of the API.");
+    code.item("use ::mde_runtime::__private as runtime;");
+    for def in &api.types {
+        match def {
+            TypeDef::Struct(def) => write_struct(&mut code, def),
+            TypeDef::Enum(def) => write_enum(&mut code, def),
+            TypeDef::Newtype(def) => write_newtype(&mut code, def),
+        }
     }
+    code.finish()
 }
 
 /// The Rust type of a value, as written inside `models.rs`.
-fn expand_type(ty: &Type) -> TokenStream {
-    super::rust_type(ty, &TokenStream::new())
+fn type_text(ty: &Type) -> String {
+    super::type_text(ty, "")
 }
 
-fn field_type(field: &Field) -> TokenStream {
-    let ty = expand_type(&field.ty);
-    let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
-    if field.is_optional() { quote!(Option<#ty>) } else { ty }
+fn field_type(field: &Field) -> String {
+    let ty = type_text(&field.ty);
+    let ty = if field.boxed { format!("Box<{ty}>") } else { ty };
+    if field.is_optional() { format!("Option<{ty}>") } else { ty }
 }
 
-fn field_doc(field: &Field) -> TokenStream {
+fn field_doc(field: &Field) -> String {
     let wire = format!("JSON member `{}`.", field.wire);
     let aliases = if field.aliases.is_empty() {
         String::new()
@@ -51,181 +57,174 @@ fn field_doc(field: &Field) -> TokenStream {
             field.wire
         )
     };
-    doc_attrs(&paragraphs(&[&field.doc, &format!("{wire} {aliases}")]))
+    paragraphs(&[&field.doc, &format!("{wire} {aliases}")])
 }
 
 // ----- structs ---------------------------------------------------------------------------------
 
-fn expand_struct(def: &StructDef) -> TokenStream {
+fn write_struct(code: &mut Code, def: &StructDef) {
     let reference = def.docs_url.as_ref().map(|url| format!("[Microsoft Learn]({url})"));
-    let doc = doc_attrs(&paragraphs(&[&def.doc, reference.as_deref().unwrap_or("")]));
-    let name = ident(&def.name);
-    let fields = def.fields.iter().map(|field| {
-        let doc = field_doc(field);
-        let name = ident(&field.name);
-        let ty = field_type(field);
-        let serde_attr = (!def.in_response).then(|| expand_serde_field_attr(field));
-        quote! { #doc #serde_attr pub #name: #ty, }
-    });
-    let extra = def.in_response.then(|| {
-        let extra = ident(names::EXTRA_FIELD);
-        quote! {
-            /// JSON members the service sent that this version of the crate does not model,
-            /// kept so that serializing the value again loses nothing.
-            pub #extra: runtime::UnknownFields,
-        }
-    });
-    let received_as = def.in_response.then(|| {
-        let received_as = ident(names::RECEIVED_AS_FIELD);
-        quote! { #received_as: runtime::WireInfo, }
-    });
+    code.doc(&paragraphs(&[&def.doc, reference.as_deref().unwrap_or("")]));
     // Response models print their fields by hand, leaving out the wire bookkeeping.
     let manual_debug = def.in_response || def.fields.iter().any(|f| f.sensitive);
-    let debug = (!manual_debug).then(|| quote!(Debug,));
-    let derives = if def.in_response {
-        quote!(#[derive(#debug Clone, PartialEq)])
+    let debug = if manual_debug { "" } else { "Debug, " };
+    if def.in_response {
+        code.attr(&format!("#[derive({debug}Clone, PartialEq)]"));
     } else {
-        let deny = def.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
-        quote! { #[derive(#debug Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)] #deny }
-    };
-    let redacted_debug = manual_debug.then(|| expand_debug(def));
-    let constructors = expand_constructors(def);
-    let serde_impls = def.in_response.then(|| {
-        let ser = expand_serialize(def);
-        let de = expand_deserialize(def);
-        quote! { #ser #de }
-    });
-    quote! {
-        #doc
-        #derives
-        #[non_exhaustive]
-        pub struct #name {
-            #(#fields)*
-            #extra
-            #received_as
+        code.attr(&format!(
+            "#[derive({debug}Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]"
+        ));
+        if def.closed {
+            code.line("#[serde(deny_unknown_fields)]");
         }
-        #constructors
-        #redacted_debug
-        #serde_impls
+    }
+    code.line("#[non_exhaustive]");
+    let head = format!("pub struct {}", def.name);
+    if def.fields.is_empty() && !def.in_response {
+        code.item(&format!("{head} {{}}"));
+    } else {
+        code.item_block(&head, |code| write_struct_fields(code, def));
+    }
+    write_constructors(code, def);
+    if manual_debug {
+        write_debug(code, def);
+    }
+    if def.in_response {
+        write_serialize(code, def);
+        write_deserialize(code, def);
+    }
+}
+
+/// The fields of a struct, and a response model's `extra` and wire bookkeeping.
+fn write_struct_fields(code: &mut Code, def: &StructDef) {
+    for field in &def.fields {
+        code.doc(&field_doc(field));
+        if !def.in_response {
+            write_serde_field_attr(code, field);
+        }
+        code.field(&format!("pub {}: {},", field.name, field_type(field)));
+    }
+    if def.in_response {
+        code.doc(
+            "JSON members the service sent that this version of the crate does not model,\n\
+             kept so that serializing the value again loses nothing.",
+        );
+        code.field(&format!("pub {}: runtime::UnknownFields,", names::EXTRA_FIELD));
+        code.field(&format!("{}: runtime::WireInfo,", names::RECEIVED_AS_FIELD));
     }
 }
 
 /// `Debug` by hand: `<redacted>` for members marked `x-sensitive`, and no wire bookkeeping.
-fn expand_debug(def: &StructDef) -> TokenStream {
-    let name = ident(&def.name);
-    let label = &def.name;
-    let fields = def.fields.iter().map(|f| {
-        let member = ident(&f.name);
-        let label = names::bare(&f.name);
+fn write_debug(code: &mut Code, def: &StructDef) {
+    let mut chain = format!("f.debug_struct({})", lit(&def.name));
+    for f in &def.fields {
+        let label = lit(names::bare(&f.name));
         if f.sensitive {
-            quote!(.field(#label, &runtime::Redacted))
+            chain.push_str(&format!(".field({label}, &runtime::Redacted)"));
         } else {
-            quote!(.field(#label, &self.#member))
-        }
-    });
-    let extra = def.in_response.then(|| {
-        let extra = ident(names::EXTRA_FIELD);
-        quote!(.field("extra", &self.#extra))
-    });
-    quote! {
-        impl ::std::fmt::Debug for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.debug_struct(#label) #(#fields)* #extra .finish()
-            }
+            chain.push_str(&format!(".field({label}, &self.{})", f.name));
         }
     }
+    if def.in_response {
+        chain.push_str(&format!(".field(\"extra\", &self.{})", names::EXTRA_FIELD));
+    }
+    chain.push_str(".finish()");
+    code.item_block(&format!("impl ::std::fmt::Debug for {}", def.name), |code| {
+        code.item_block(FMT_FN, |code| code.stmt(&chain));
+    });
 }
 
-fn expand_serde_field_attr(field: &Field) -> TokenStream {
-    let wire = &field.wire;
-    let aliases = field.aliases.iter().map(|a| quote!(alias = #a,));
-    let skip = (!field.required).then(|| quote!(skip_serializing_if = "Option::is_none",));
-    let default = (!field.required).then(|| quote!(default,));
-    quote! { #[serde(rename = #wire, #(#aliases)* #skip #default)] }
+fn write_serde_field_attr(code: &mut Code, field: &Field) {
+    let mut args = vec![format!("rename = {}", lit(&field.wire))];
+    args.extend(field.aliases.iter().map(|a| format!("alias = {}", lit(a))));
+    if !field.required {
+        args.push("skip_serializing_if = \"Option::is_none\"".to_owned());
+        args.push("default".to_owned());
+    }
+    code.attr_with_trailing_comma(&format!("#[serde({})]", list(args)));
 }
 
 /// `new(required…)` and a `with_*` setter per optional field.
-fn expand_constructors(def: &StructDef) -> TokenStream {
-    let name = ident(&def.name);
+fn write_constructors(code: &mut Code, def: &StructDef) {
     let required: Vec<&Field> = def.fields.iter().filter(|f| !f.is_optional()).collect();
-    let params = required.iter().map(|f| {
-        let name = ident(&f.name);
-        let ty = expand_type(&f.ty);
-        quote! { #name: impl Into<#ty> }
-    });
-    let inits = def.fields.iter().map(|f| {
-        let name = ident(&f.name);
-        if f.is_optional() { quote!(#name: None,) } else { quote!(#name: #name.into(),) }
-    });
-    let extra = def.in_response.then(|| {
-        let extra = ident(names::EXTRA_FIELD);
-        quote!(#extra: runtime::UnknownFields::new(),)
-    });
-    let received_as = def.in_response.then(|| {
-        let received_as = ident(names::RECEIVED_AS_FIELD);
-        quote!(#received_as: runtime::WireInfo::default(),)
-    });
-    let setters = def.fields.iter().filter(|f| f.is_optional()).map(expand_setter);
+    let params =
+        list(required.iter().map(|f| format!("{}: impl Into<{}>", f.name, type_text(&f.ty))));
+    let mut inits: Vec<String> = def
+        .fields
+        .iter()
+        .map(|f| {
+            if f.is_optional() {
+                format!("{}: None", f.name)
+            } else {
+                format!("{0}: {0}.into()", f.name)
+            }
+        })
+        .collect();
+    if def.in_response {
+        inits.push(format!("{}: runtime::UnknownFields::new()", names::EXTRA_FIELD));
+        inits.push(format!("{}: runtime::WireInfo::default()", names::RECEIVED_AS_FIELD));
+    }
     let new_doc = if required.is_empty() {
-        " Creates a value with every field empty.".to_owned()
+        "Creates a value with every field empty.".to_owned()
     } else {
         let list: Vec<String> =
             required.iter().map(|f| format!("`{}`", names::bare(&f.name))).collect();
         format!(
-            " Creates a value from its required fields ({}); every optional field starts empty.",
+            "Creates a value from its required fields ({}); every optional field starts empty.",
             list.join(", ")
         )
     };
-    // A value without required fields has an obvious default: the empty one.
-    let default = required.is_empty().then(|| {
-        quote! {
-            impl Default for #name {
-                fn default() -> Self {
-                    Self::new()
-                }
-            }
+    code.item_block(&format!("impl {}", def.name), |code| {
+        code.doc(&new_doc);
+        code.item_block(&format!("pub fn new({params}) -> Self"), |code| {
+            let literal = struct_literal("Self", &inits);
+            code.stmt_with_struct(&literal, &literal);
+        });
+        for field in def.fields.iter().filter(|f| f.is_optional()) {
+            write_setter(code, field);
         }
     });
-    quote! {
-        impl #name {
-            #[doc = #new_doc]
-            pub fn new(#(#params),*) -> Self {
-                Self { #(#inits)* #extra #received_as }
-            }
-            #(#setters)*
-        }
-        #default
+    // A value without required fields has an obvious default: the empty one.
+    if required.is_empty() {
+        code.item_block(&format!("impl Default for {}", def.name), |code| {
+            code.item_block("fn default() -> Self", |code| code.line("Self::new()"));
+        });
     }
 }
 
-fn expand_setter(field: &Field) -> TokenStream {
-    let name = ident(&field.name);
-    let setter = ident(&names::setter(&field.name));
-    let ty = expand_type(&field.ty);
-    let doc = format!(" Sets [`Self::{}`].", names::bare(&field.name));
-    let value = if field.boxed { quote!(Box::new(value.into())) } else { quote!(value.into()) };
-    quote! {
-        #[doc = #doc]
-        #[must_use]
-        pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
-            self.#name = Some(#value);
-            self
-        }
+/// A struct literal on one line: `Name { a, b: c }`, or `Name {}` without fields.
+fn struct_literal(path: &str, fields: &[String]) -> String {
+    if fields.is_empty() {
+        format!("{path} {{}}")
+    } else {
+        format!("{path} {{ {} }}", fields.join(", "))
     }
+}
+
+fn write_setter(code: &mut Code, field: &Field) {
+    code.doc(&format!("Sets [`Self::{}`].", names::bare(&field.name)));
+    code.line("#[must_use]");
+    let setter = names::setter(&field.name);
+    let ty = type_text(&field.ty);
+    let value = if field.boxed { "Box::new(value.into())" } else { "value.into()" };
+    code.item_block(
+        &format!("pub fn {setter}(mut self, value: impl Into<{ty}>) -> Self"),
+        |code| {
+            code.stmt(&format!("self.{} = Some({value});", field.name));
+            code.line("self");
+        },
+    );
 }
 
 /// Optional fields get a bit in `runtime::WireInfo` recording an explicit `null`, so it is
 /// written back; the first 64 are tracked.
-fn null_bit(def: &StructDef, field: &Field) -> Option<proc_macro2::Literal> {
+fn null_bit(def: &StructDef, field: &Field) -> Option<u32> {
     let index = def.fields.iter().filter(|f| !f.required).position(|f| f.wire == field.wire)?;
-    bit_literal(index)
+    tracked_bit(index)
 }
 
-fn bit_literal(index: usize) -> Option<proc_macro2::Literal> {
-    u32::try_from(index)
-        .ok()
-        .filter(|bit| *bit < TRACKED_NULLS)
-        .map(proc_macro2::Literal::u32_unsuffixed)
+fn tracked_bit(index: usize) -> Option<u32> {
+    u32::try_from(index).ok().filter(|bit| *bit < TRACKED_NULLS)
 }
 
 /// How many optional members, and how many aliases, per object `runtime::WireInfo` tracks.
@@ -233,150 +232,153 @@ const TRACKED_NULLS: u32 = 64;
 
 /// The `runtime::WireInfo` bit recording that `field` arrived under its alias number `index`:
 /// aliases are numbered across the object, the first 64 tracked.
-fn alias_bit(def: &StructDef, field: &Field, index: usize) -> Option<proc_macro2::Literal> {
+fn alias_bit(def: &StructDef, field: &Field, index: usize) -> Option<u32> {
     let before: usize =
         def.fields.iter().take_while(|f| f.wire != field.wire).map(|f| f.aliases.len()).sum();
-    bit_literal(before + index)
+    tracked_bit(before + index)
 }
 
-fn expand_serialize(def: &StructDef) -> TokenStream {
-    let name = ident(&def.name);
-    let received_as = ident(names::RECEIVED_AS_FIELD);
-    let entries = def.fields.iter().map(|field| {
-        let member = ident(&field.name);
-        let wire = &field.wire;
-        let key = if field.aliases.is_empty() {
-            quote!(#wire)
-        } else {
-            let aliases = field.aliases.iter().enumerate().filter_map(|(i, alias)| {
-                let bit = alias_bit(def, field, i)?;
-                Some(quote!((#bit, #alias)))
-            });
-            quote!(self.#received_as.pick(#wire, &[#(#aliases),*]))
-        };
-        match (field.required, null_bit(def, field)) {
-            (true, _) => quote! { map.serialize_entry(#key, &self.#member)?; },
-            (false, Some(bit)) => quote! {
-                match &self.#member {
-                    Some(value) => map.serialize_entry(#key, value)?,
-                    None if self.#received_as.was_null(#bit) => map.serialize_entry(#key, &())?,
-                    None => {}
-                }
-            },
-            (false, None) => quote! {
-                if let Some(value) = &self.#member {
-                    map.serialize_entry(#key, value)?;
-                }
-            },
-        }
-    });
-    let extra = ident(names::EXTRA_FIELD);
-    quote! {
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(None)?;
-                #(#entries)*
-                for (key, value) in self.#extra.iter() {
-                    map.serialize_entry(key, value)?;
-                }
-                map.end()
+fn write_serialize(code: &mut Code, def: &StructDef) {
+    code.item_block(&format!("impl ::serde::Serialize for {}", def.name), |code| {
+        code.item_block(SERIALIZE_FN, |code| {
+            code.stmt("use ::serde::ser::SerializeMap as _;");
+            code.stmt("let mut map = serializer.serialize_map(None)?;");
+            for field in &def.fields {
+                write_serialize_entry(code, def, field);
             }
-        }
+            let extra = names::EXTRA_FIELD;
+            code.stmt_block(&format!("for (key, value) in self.{extra}.iter()"), |code| {
+                code.line("map.serialize_entry(key, value)?;");
+            });
+            code.line("map.end()");
+        });
+    });
+}
+
+/// One member's entry: under the name it arrived with, left out when absent, and an explicit
+/// `null` written back.
+fn write_serialize_entry(code: &mut Code, def: &StructDef, field: &Field) {
+    let member = &field.name;
+    let received_as = names::RECEIVED_AS_FIELD;
+    let key = if field.aliases.is_empty() {
+        lit(&field.wire)
+    } else {
+        let aliases = field.aliases.iter().enumerate().filter_map(|(i, alias)| {
+            let bit = alias_bit(def, field, i)?;
+            Some(format!("({bit}, {})", lit(alias)))
+        });
+        format!("self.{received_as}.pick({}, &[{}])", lit(&field.wire), list(aliases))
+    };
+    match (field.required, null_bit(def, field)) {
+        (true, _) => code.stmt(&format!("map.serialize_entry({key}, &self.{member})?;")),
+        (false, Some(bit)) => code.stmt_block(&format!("match &self.{member}"), |code| {
+            code.arm(&format!("Some(value) => map.serialize_entry({key}, value)?,"));
+            code.arm(&format!(
+                "None if self.{received_as}.was_null({bit}) => \
+                 map.serialize_entry({key}, &())?,"
+            ));
+            code.line("None => {}");
+        }),
+        (false, None) => code.stmt_block(&format!("if let Some(value) = &self.{member}"), |code| {
+            code.stmt(&format!("map.serialize_entry({key}, value)?;"));
+        }),
     }
 }
 
-fn slot(field: &Field) -> proc_macro2::Ident {
-    ident(&names::slot(&field.name))
+fn slot(field: &Field) -> String {
+    names::slot(&field.name)
 }
 
-fn expand_deserialize(def: &StructDef) -> TokenStream {
-    let name = ident(&def.name);
-    let expecting = format!("a JSON object for {}", def.name);
-    let slots = def.fields.iter().map(|field| {
-        let slot = slot(field);
-        let ty = field_type(field);
-        let alias_slot = expand_alias_slot(def, field);
-        quote! { let mut #slot: Option<#ty> = None; #alias_slot }
+fn write_deserialize(code: &mut Code, def: &StructDef) {
+    let name = &def.name;
+    code.item_block(&format!("impl<'de> ::serde::Deserialize<'de> for {name}"), |code| {
+        code.item_block(DESERIALIZE_FN, |code| {
+            code.line("struct ObjectVisitor;");
+            code.item_block("impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor", |code| {
+                code.item(&format!("type Value = {name};"));
+                code.item_block(EXPECTING_FN, |code| {
+                    let expecting = format!("a JSON object for {name}");
+                    code.stmt(&format!("f.write_str({})", lit(&expecting)));
+                });
+                let head = format!(
+                    "fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) \
+                     -> Result<{name}, A::Error>"
+                );
+                code.item_block(&head, |code| write_visit_map(code, def));
+            });
+            code.line("deserializer.deserialize_map(ObjectVisitor)");
+        });
     });
-    let settles = def.fields.iter().filter_map(|field| expand_settle(def, field));
-    let arms = def.fields.iter().map(|field| expand_key_arm(def, field));
-    let extra = ident(names::EXTRA_FIELD);
-    let received_as = ident(names::RECEIVED_AS_FIELD);
+}
+
+/// The body of `visit_map`: a slot per field, the loop over the object's keys, then the
+/// aliases settled, explicit `null`s recorded and the value built.
+fn write_visit_map(code: &mut Code, def: &StructDef) {
+    let extra = names::EXTRA_FIELD;
+    let received_as = names::RECEIVED_AS_FIELD;
+    for field in &def.fields {
+        code.stmt(&format!("let mut {}: Option<{}> = None;", slot(field), field_type(field)));
+        write_alias_slot(code, def, field);
+    }
     let tracks = def.has_aliases() || def.fields.iter().any(|f| null_bit(def, f).is_some());
-    let mutability = tracks.then(|| quote!(mut));
-    let nulls = def.fields.iter().filter_map(|field| {
-        let bit = null_bit(def, field)?;
-        let slot = slot(field);
-        Some(quote! {
-            if let Some(None) = &#slot {
-                #received_as.record_null(#bit);
+    let mutability = if tracks { "mut " } else { "" };
+    code.stmt(&format!("let {mutability}{received_as} = runtime::WireInfo::default();"));
+    code.stmt(&format!("let mut {extra} = runtime::UnknownFields::new();"));
+    code.stmt_block("while let Some(key) = map.next_key::<runtime::Key<'de>>()?", |code| {
+        code.stmt_block("match key.as_str()", |code| {
+            for field in &def.fields {
+                write_key_arms(code, def, field);
+            }
+            code.arm(&format!("_ => {extra}.insert(key.into_string(), map.next_value()?),"));
+        });
+    });
+    for field in &def.fields {
+        write_settle(code, def, field);
+    }
+    for field in &def.fields {
+        if let Some(bit) = null_bit(def, field) {
+            code.stmt_block(&format!("if let Some(None) = &{}", slot(field)), |code| {
+                code.stmt(&format!("{received_as}.record_null({bit});"));
+            });
+        }
+    }
+    let mut inits: Vec<String> = def
+        .fields
+        .iter()
+        .map(|field| {
+            let (member, slot) = (&field.name, slot(field));
+            if field.is_optional() {
+                format!("{member}: {slot}.flatten()")
+            } else {
+                let wire = lit(&field.wire);
+                format!(
+                    "{member}: {slot}.ok_or_else(|| ::serde::de::Error::missing_field({wire}))?"
+                )
             }
         })
-    });
-    let inits = def.fields.iter().map(|field| {
-        let member = ident(&field.name);
-        let slot = slot(field);
-        let wire = &field.wire;
-        if field.is_optional() {
-            quote!(#member: #slot.flatten(),)
-        } else {
-            quote!(#member: #slot.ok_or_else(|| ::serde::de::Error::missing_field(#wire))?,)
-        }
-    });
-    quote! {
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ObjectVisitor;
-
-                impl<'de> ::serde::de::Visitor<'de> for ObjectVisitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        #(#slots)*
-                        let #mutability #received_as = runtime::WireInfo::default();
-                        let mut #extra = runtime::UnknownFields::new();
-                        while let Some(key) = map.next_key::<runtime::Key<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => #extra.insert(key.into_string(), map.next_value()?),
-                            }
-                        }
-                        #(#settles)*
-                        #(#nulls)*
-                        Ok(#name { #(#inits)* #extra, #received_as })
-                    }
-                }
-
-                deserializer.deserialize_map(ObjectVisitor)
-            }
-        }
-    }
+        .collect();
+    inits.push(extra.to_owned());
+    inits.push(received_as.to_owned());
+    let literal = struct_literal(&def.name, &inits);
+    code.stmt_with_struct(&format!("Ok({literal})"), &literal);
 }
 
 /// The `match` arms that read one field: its wire name and each alias. Alias values are read
-/// as JSON and settled after the whole object is read ([`expand_settle`]).
-fn expand_key_arm(def: &StructDef, field: &Field) -> TokenStream {
-    let slot = slot(field);
-    let wire = &field.wire;
-    let aliases = tracked_aliases(def, field);
+/// as JSON and settled after the whole object is read ([`write_settle`]).
+fn write_key_arms(code: &mut Code, def: &StructDef, field: &Field) {
+    let wire = lit(&field.wire);
+    code.arm(&format!("{wire} => runtime::read_once(&mut map, &mut {}, {wire})?,", slot(field)));
     let alias_slot = alias_slot(field);
-    let alias_arms = aliases.iter().enumerate().map(|(i, (_, alias))| {
-        let i = proc_macro2::Literal::usize_unsuffixed(i);
-        quote! { #alias => runtime::read_alias(&mut map, &mut #alias_slot[#i], #alias)?, }
-    });
-    quote! {
-        #wire => runtime::read_once(&mut map, &mut #slot, #wire)?,
-        #(#alias_arms)*
+    for (i, (_, alias)) in tracked_aliases(def, field).iter().enumerate() {
+        let alias = lit(alias);
+        code.arm(&format!(
+            "{alias} => runtime::read_alias(&mut map, &mut {alias_slot}[{i}], {alias})?,"
+        ));
     }
 }
 
 /// The aliases of `field` that `runtime::WireInfo` tracks, with their bits.
-fn tracked_aliases<'f>(def: &StructDef, field: &'f Field) -> Vec<(proc_macro2::Literal, &'f str)> {
+fn tracked_aliases<'f>(def: &StructDef, field: &'f Field) -> Vec<(u32, &'f str)> {
     field
         .aliases
         .iter()
@@ -385,47 +387,44 @@ fn tracked_aliases<'f>(def: &StructDef, field: &'f Field) -> Vec<(proc_macro2::L
         .collect()
 }
 
-fn alias_slot(field: &Field) -> proc_macro2::Ident {
-    ident(&names::alias_slot(&field.name))
+fn alias_slot(field: &Field) -> String {
+    names::alias_slot(&field.name)
 }
 
 /// The local that holds what came under each alias of `field`, if it has any.
-fn expand_alias_slot(def: &StructDef, field: &Field) -> Option<TokenStream> {
+fn write_alias_slot(code: &mut Code, def: &StructDef, field: &Field) {
     let count = tracked_aliases(def, field).len();
     if count == 0 {
-        return None;
+        return;
     }
-    let alias_slot = alias_slot(field);
-    let nones = (0..count).map(|_| quote!(None));
-    let count = proc_macro2::Literal::usize_unsuffixed(count);
-    Some(quote! {
-        let mut #alias_slot: [Option<::serde_json::Value>; #count] = [#(#nones),*];
-    })
+    let nones = list((0..count).map(|_| "None".to_owned()));
+    code.stmt(&format!(
+        "let mut {}: [Option<::serde_json::Value>; {count}] = [{nones}];",
+        alias_slot(field)
+    ));
 }
 
 /// After the object is read: the name wins over its aliases, whatever the member order (see
 /// `runtime::settle_aliases`).
-fn expand_settle(def: &StructDef, field: &Field) -> Option<TokenStream> {
+fn write_settle(code: &mut Code, def: &StructDef, field: &Field) {
     let aliases = tracked_aliases(def, field);
     if aliases.is_empty() {
-        return None;
+        return;
     }
-    let slot = slot(field);
-    let alias_slot = alias_slot(field);
-    let pairs = aliases.iter().map(|(bit, alias)| quote!((#bit, #alias)));
-    let received_as = ident(names::RECEIVED_AS_FIELD);
-    let extra = ident(names::EXTRA_FIELD);
-    Some(quote! {
-        runtime::settle_aliases(&mut #slot, #alias_slot, &[#(#pairs),*], &mut #received_as, &mut #extra)?;
-    })
+    let pairs = list(aliases.iter().map(|(bit, alias)| format!("({bit}, {})", lit(alias))));
+    code.stmt(&format!(
+        "runtime::settle_aliases(&mut {}, {}, &[{pairs}], &mut {}, &mut {})?;",
+        slot(field),
+        alias_slot(field),
+        names::RECEIVED_AS_FIELD,
+        names::EXTRA_FIELD
+    ));
 }
 
 // ----- enums -----------------------------------------------------------------------------------
 
-fn expand_enum(def: &EnumDef) -> TokenStream {
-    let name = ident(&def.name);
-    let unknown = ident(names::UNKNOWN_VARIANT);
-    let doc_text = if def.open {
+fn write_enum(code: &mut Code, def: &EnumDef) {
+    let doc = if def.open {
         paragraphs(&[
             &def.doc,
             "Values the service adds later are kept as [`Self::Unknown`] and written back unchanged.",
@@ -433,152 +432,129 @@ fn expand_enum(def: &EnumDef) -> TokenStream {
     } else {
         def.doc.clone()
     };
-    let doc = doc_attrs(&doc_text);
-    let variants = def.variants.iter().map(|v| {
-        let doc = doc_attrs(&paragraphs(&[&v.doc, &format!("Wire value `{}`.", v.wire)]));
-        let name = ident(&v.name);
-        quote! { #doc #name, }
-    });
-    let unknown_variant = def.open.then(|| {
-        quote! {
-            /// A value this version of the crate does not know, exactly as the service sent it.
-            #unknown(String),
-        }
-    });
-    let derives = if def.open {
-        quote!(#[derive(Debug, Clone, PartialEq, Eq, Hash)])
+    code.doc(&doc);
+    if def.open {
+        code.attr("#[derive(Debug, Clone, PartialEq, Eq, Hash)]");
     } else {
-        quote!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)])
-    };
-    let impls = expand_enum_impls(def);
-    quote! {
-        #doc
-        #derives
-        #[non_exhaustive]
-        pub enum #name {
-            #(#variants)*
-            #unknown_variant
-        }
-        #impls
+        code.attr("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]");
     }
+    code.line("#[non_exhaustive]");
+    code.item_block(&format!("pub enum {}", def.name), |code| {
+        for v in &def.variants {
+            code.doc(&paragraphs(&[&v.doc, &format!("Wire value `{}`.", v.wire)]));
+            code.variant(&format!("{},", v.name));
+        }
+        if def.open {
+            code.doc(
+                "A value this version of the crate does not know, exactly as the service sent it.",
+            );
+            code.variant(&format!("{}(String),", names::UNKNOWN_VARIANT));
+        }
+    });
+    write_enum_impls(code, def);
 }
 
-fn expand_enum_impls(def: &EnumDef) -> TokenStream {
-    let name = ident(&def.name);
-    let unknown = ident(names::UNKNOWN_VARIANT);
-    let variant_idents: Vec<_> = def.variants.iter().map(|v| ident(&v.name)).collect();
-    let wires: Vec<&str> = def.variants.iter().map(|v| v.wire.as_str()).collect();
-    let unknown_as_str = def.open.then(|| quote!(Self::#unknown(value) => value,));
-    let (from_str_err, from_str_fallback) = if def.open {
-        (quote!(::std::convert::Infallible), quote!(other => Self::#unknown(other.to_owned()),))
-    } else {
-        let enum_name = &def.name;
-        let fallback = quote! {
-            other => return Err(runtime::UnknownVariant::new(#enum_name, other, &[#(#wires),*])),
-        };
-        (quote!(runtime::UnknownVariant), fallback)
-    };
-    let is_known = def.open.then(|| {
-        quote! {
-            /// False for [`Self::Unknown`]: a value this version of the crate does not know.
-            pub fn is_known(&self) -> bool {
-                !matches!(self, Self::#unknown(_))
-            }
+fn write_enum_impls(code: &mut Code, def: &EnumDef) {
+    let name = &def.name;
+    let unknown = names::UNKNOWN_VARIANT;
+    code.item_block(&format!("impl {name}"), |code| {
+        code.doc("Every documented value.");
+        let known = list(def.variants.iter().map(|v| format!("Self::{}", v.name)));
+        code.item(&format!("pub const KNOWN: &'static [Self] = &[{known}];"));
+        code.doc("The value as it appears on the wire.");
+        code.item_block("pub fn as_str(&self) -> &str", |code| {
+            code.stmt_block("match self", |code| {
+                for v in &def.variants {
+                    code.arm(&format!("Self::{} => {},", v.name, lit(&v.wire)));
+                }
+                if def.open {
+                    code.arm(&format!("Self::{unknown}(value) => value,"));
+                }
+            });
+        });
+        if def.open {
+            code.doc(
+                "False for [`Self::Unknown`]: a value this version of the crate does not know.",
+            );
+            code.item_block("pub fn is_known(&self) -> bool", |code| {
+                code.stmt(&format!("!matches!(self, Self::{unknown}(_))"));
+            });
         }
     });
-    quote! {
-        impl #name {
-            /// Every documented value.
-            pub const KNOWN: &'static [Self] = &[#(Self::#variant_idents),*];
-
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(Self::#variant_idents => #wires,)*
-                    #unknown_as_str
-                }
-            }
-
-            #is_known
+    write_display(code, name, "f.write_str(self.as_str())");
+    code.item_block(&format!("impl ::std::str::FromStr for {name}"), |code| {
+        if def.open {
+            code.item("type Err = ::std::convert::Infallible;");
+        } else {
+            code.item("type Err = runtime::UnknownVariant;");
         }
+        code.item_block("fn from_str(value: &str) -> Result<Self, Self::Err>", |code| {
+            code.fixed_group("Ok(", ")", |code| {
+                code.fixed_block("match value", "},", |code| {
+                    for v in &def.variants {
+                        code.arm(&format!("{} => Self::{},", lit(&v.wire), v.name));
+                    }
+                    if def.open {
+                        code.arm(&format!("other => Self::{unknown}(other.to_owned()),"));
+                    } else {
+                        let wires = list(def.variants.iter().map(|v| lit(&v.wire)));
+                        code.arm(&format!(
+                            "other => return Err(runtime::UnknownVariant::new({}, other, \
+                             &[{wires}])),",
+                            lit(name)
+                        ));
+                    }
+                });
+            });
+        });
+    });
+    code.item_block(&format!("impl ::serde::Serialize for {name}"), |code| {
+        code.item_block(SERIALIZE_FN, |code| code.line("serializer.serialize_str(self.as_str())"));
+    });
+    code.item_block(&format!("impl<'de> ::serde::Deserialize<'de> for {name}"), |code| {
+        code.item_block(DESERIALIZE_FN, |code| {
+            code.line("runtime::deserialize_enum(deserializer)")
+        });
+    });
+}
 
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for #name {
-            type Err = #from_str_err;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(match value {
-                    #(#wires => Self::#variant_idents,)*
-                    #from_str_fallback
-                })
-            }
-        }
-
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                runtime::deserialize_enum(deserializer)
-            }
-        }
-    }
+/// `Display` for `name`, whose `fmt` is `body`.
+fn write_display(code: &mut Code, name: &str, body: &str) {
+    code.item_block(&format!("impl ::std::fmt::Display for {name}"), |code| {
+        code.item_block(FMT_FN, |code| code.line(body));
+    });
 }
 
 // ----- newtypes --------------------------------------------------------------------------------
 
-fn expand_newtype(def: &NewtypeDef) -> TokenStream {
-    let doc = doc_attrs(&def.doc);
-    let name = ident(&def.name);
-    let inner = expand_type(&def.inner);
-    let string_impls = (def.inner == Type::String).then(|| {
-        quote! {
-            impl #name {
-                /// The id as text.
-                pub fn as_str(&self) -> &str {
-                    &self.0
-                }
-            }
-
-            impl From<&str> for #name {
-                fn from(value: &str) -> Self {
-                    Self(value.to_owned())
-                }
-            }
-
-            impl AsRef<str> for #name {
-                fn as_ref(&self) -> &str {
-                    &self.0
-                }
-            }
-        }
+fn write_newtype(code: &mut Code, def: &NewtypeDef) {
+    let name = &def.name;
+    let inner = type_text(&def.inner);
+    code.doc(&def.doc);
+    code.attr(
+        "#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, \
+         ::serde::Deserialize)]",
+    );
+    code.line("#[serde(transparent)]");
+    code.item(&format!("pub struct {name}(pub {inner});"));
+    code.item_block(&format!("impl From<{inner}> for {name}"), |code| {
+        code.item_block(&format!("fn from(value: {inner}) -> Self"), |code| {
+            code.line("Self(value)");
+        });
     });
-    quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(transparent)]
-        pub struct #name(pub #inner);
-
-        impl From<#inner> for #name {
-            fn from(value: #inner) -> Self {
-                Self(value)
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-
-        #string_impls
+    write_display(code, name, "::std::fmt::Display::fmt(&self.0, f)");
+    if def.inner == Type::String {
+        code.item_block(&format!("impl {name}"), |code| {
+            code.doc("The id as text.");
+            code.item_block("pub fn as_str(&self) -> &str", |code| code.line("&self.0"));
+        });
+        code.item_block(&format!("impl From<&str> for {name}"), |code| {
+            code.item_block("fn from(value: &str) -> Self", |code| {
+                code.line("Self(value.to_owned())");
+            });
+        });
+        code.item_block(&format!("impl AsRef<str> for {name}"), |code| {
+            code.item_block("fn as_ref(&self) -> &str", |code| code.line("&self.0"));
+        });
     }
 }

@@ -4,7 +4,15 @@
 //! [`Layout`], which keeps it on one line when it fits and otherwise breaks it exactly as
 //! prettyplease does.
 
-use super::layout::{Layout, Unit, push_line};
+use super::layout::{Layout, Unit, fits, push_line};
+
+/// The widest struct literal prettyplease keeps on one line (measured from its path to the
+/// space before its `}`), however much room the line has.
+const STRUCT_LITERAL_WIDTH: usize = 34;
+
+/// Spaces that make a unit wider than any line's room, so that [`Layout`] hands it to
+/// prettyplease (whose parser skips them).
+const PAST_THE_MARGIN: usize = 100;
 
 /// A generated file being written.
 #[derive(Debug, Default)]
@@ -80,9 +88,56 @@ impl Code {
         self.unit(Unit::Variant, text);
     }
 
+    /// An outer attribute whose list ends in a comma, as quote wrote
+    /// `#[serde(rename = "x", default,)]`. `text` is its one-line form, without that comma:
+    /// prettyplease prints the comma only when it breaks the list.
+    pub fn attr_with_trailing_comma(&mut self, text: &str) {
+        match text.strip_suffix(")]") {
+            Some(list) if !fits(self.depth, text.len()) => self.attr(&format!("{list},)]")),
+            _ => self.attr(text),
+        }
+    }
+
+    /// A statement holding the struct literal `literal` (`Self { a: a.into(), b: None }`, or
+    /// the argument of `Ok(…)`): prettyplease breaks a struct literal wider than
+    /// [`STRUCT_LITERAL_WIDTH`] even where the line has room, so unless `literal` is that narrow
+    /// prettyplease lays the statement out.
+    pub fn stmt_with_struct(&mut self, text: &str, literal: &str) {
+        if literal.len().saturating_sub(1) <= STRUCT_LITERAL_WIDTH {
+            self.stmt(text);
+        } else {
+            self.unit(Unit::Stmt, &format!("{text}{:PAST_THE_MARGIN$}", ""));
+        }
+    }
+
     /// An item with a body: `head {`, then `body` one level deeper, then `}`.
     pub fn item_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
-        self.block(Unit::ItemHead, head, "}", body);
+        match stand_in_body(head) {
+            Some(stand_in) if !fits(self.depth, head.len() + 2) => {
+                self.wide_item_head(head, stand_in);
+                self.nested(body);
+                self.line("}");
+            }
+            _ => self.block(Unit::ItemHead, head, "}", body),
+        }
+    }
+
+    /// The head of an `impl`, `struct`, `enum`, `mod` or `trait` too wide for its line.
+    /// [`Layout`] lays a head out before the body ` { x }`, which parses only after a function's
+    /// signature; such a head is laid out as a whole item with a one-line `stand_in` body, whose
+    /// two lines (the body and the closing brace) are then cut off.
+    fn wide_item_head(&mut self, head: &str, stand_in: &str) {
+        let item = format!("{head} {{ {stand_in} }}");
+        let mut lines = String::new();
+        if let Err(message) = self.layout.write(&mut lines, Unit::Item, self.depth, &item) {
+            self.errors.push(message);
+            return;
+        }
+        let head_lines = lines.lines().count().saturating_sub(2);
+        for line in lines.lines().take(head_lines) {
+            self.text.push_str(line);
+            self.text.push('\n');
+        }
     }
 
     /// A statement with a block (`if`, `while`, `match`): `head {`, `body`, then `}`.
@@ -94,6 +149,14 @@ impl Code {
     /// `Some(x) => {` … `}`): `open` with ` {` appended, `body` one level deeper, then `close`.
     pub fn fixed_block(&mut self, open: &str, close: &str, body: impl FnOnce(&mut Self)) {
         push_line(&mut self.text, self.depth, open, true);
+        self.nested(body);
+        self.line(close);
+    }
+
+    /// A group whose opening and closing lines are fixed text without a brace, as prettyplease
+    /// breaks a call around a `match` (`Ok(` … `)`): `open`, `body` one level deeper, `close`.
+    pub fn fixed_group(&mut self, open: &str, close: &str, body: impl FnOnce(&mut Self)) {
+        self.line(open);
         self.nested(body);
         self.line(close);
     }
@@ -127,6 +190,19 @@ impl Code {
     }
 }
 
+/// The one-line body an item of `head`'s kind parses with (`x: u8` for a struct, `fn f() {}` for
+/// an impl), or `None` for a function's head, which [`Layout`] lays out itself.
+fn stand_in_body(head: &str) -> Option<&'static str> {
+    let kind = head.split(|c: char| c.is_whitespace() || c == '<').find_map(|word| match word {
+        "fn" => Some(None),
+        "struct" | "union" => Some(Some("x: u8")),
+        "enum" => Some(Some("X")),
+        "impl" | "mod" | "trait" => Some(Some("fn f() {}")),
+        _ => None,
+    });
+    kind.flatten()
+}
+
 /// `value` as a Rust string literal, escaped as `proc_macro2::Literal::string` escapes it (and so
 /// as quote wrote it): `char::escape_debug`, except that `'` stays as it is and a NUL is `\0`
 /// (`\x00` before an octal digit).
@@ -158,6 +234,91 @@ mod tests {
         {
             assert_eq!(lit(value), proc_macro2::Literal::string(value).to_string(), "{value:?}");
         }
+    }
+
+    /// `code`'s text, with the blank lines `render::file` adds, is prettyplease's for `source`.
+    fn assert_prettyplease_layout(code: Code, source: &str) {
+        let written = super::super::separate_items(&code.finish().expect("valid units"));
+        assert_eq!(written, super::super::reference(source).expect("valid source"));
+    }
+
+    #[test]
+    fn struct_literals_wider_than_34_columns_break_even_when_they_fit() {
+        let mut code = Code::new();
+        code.item_block("impl X", |code| {
+            for (name, literal) in [
+                ("f", "Self { comment: comment.into() }"),
+                ("g", "Self { comment: comment.into(), isolation_type: None }"),
+            ] {
+                code.item_block(&format!("fn {name}() -> Self"), |code| {
+                    code.stmt_with_struct(literal, literal);
+                });
+            }
+            code.item_block("fn h() -> Result<Self, E>", |code| {
+                let literal = "AResponseModel { extra, received_as }";
+                code.stmt_with_struct(&format!("Ok({literal})"), literal);
+            });
+        });
+        assert_prettyplease_layout(
+            code,
+            "impl X { fn f() -> Self { Self { comment: comment.into() } } \
+             fn g() -> Self { Self { comment: comment.into(), isolation_type: None } } \
+             fn h() -> Result<Self, E> { Ok(AResponseModel { extra, received_as }) } }",
+        );
+    }
+
+    #[test]
+    fn an_attribute_list_keeps_its_trailing_comma_only_when_broken() {
+        let short = r#"#[serde(rename = "a", default)]"#;
+        let long = r#"#[serde(rename = "aVeryLongWireNameIndeed", skip_serializing_if = "Option::is_none", default)]"#;
+        let mut code = Code::new();
+        code.item_block("struct S", |code| {
+            code.attr_with_trailing_comma(short);
+            code.field("a: u8,");
+            code.attr_with_trailing_comma(long);
+            code.field("b: u8,");
+        });
+        let source = format!(
+            "struct S {{ {} a: u8, {} b: u8 }}",
+            short.replace(")]", ",)]"),
+            long.replace(")]", ",)]")
+        );
+        assert_prettyplease_layout(code, &source);
+    }
+
+    #[test]
+    fn wide_heads_of_impls_structs_and_enums_break_as_prettyplease_breaks_them() {
+        let name = "AVeryLongTypeNameThatGoesOnAndOnAndOnForQuiteAWhileLonger";
+        let mut code = Code::new();
+        code.item_block(&format!("impl<'de> ::serde::Deserialize<'de> for {name}"), |code| {
+            code.item_block("fn f()", |code| code.stmt("g()"));
+        });
+        code.item_block(&format!("pub struct {name}{name}"), |code| code.field("a: u8,"));
+        code.item_block(&format!("pub enum {name}{name}"), |code| code.variant("A,"));
+        assert_prettyplease_layout(
+            code,
+            &format!(
+                "impl<'de> ::serde::Deserialize<'de> for {name} {{ fn f() {{ g() }} }} \
+                 pub struct {name}{name} {{ a: u8 }} pub enum {name}{name} {{ A }}"
+            ),
+        );
+    }
+
+    #[test]
+    fn a_call_around_a_match_is_a_fixed_group() {
+        let mut code = Code::new();
+        code.item_block("fn f(value: &str) -> Result<u8, E>", |code| {
+            code.fixed_group("Ok(", ")", |code| {
+                code.fixed_block("match value", "},", |code| {
+                    code.arm(r#""a" => 1,"#);
+                    code.arm("_ => 2,");
+                });
+            });
+        });
+        assert_prettyplease_layout(
+            code,
+            r#"fn f(value: &str) -> Result<u8, E> { Ok(match value { "a" => 1, _ => 2 }) }"#,
+        );
     }
 
     #[test]
