@@ -7,8 +7,15 @@
 //! 1. [`load`]: parse the JSON text (syntax errors carry line and column);
 //! 2. [`lower`]: validate the spec and resolve names and references into the [`ir`], collecting
 //!    every problem with its JSON pointer;
-//! 3. [`emit`]: turn the IR into one `TokenStream` per output file;
-//! 4. [`render`]: parse, pretty-print and stamp each file with its `@generated` header.
+//! 3. [`emit`]: write each output file from the IR, line by line, through [`render::Code`],
+//!    which lays every unit out as prettyplease would (one line when it fits; prettyplease
+//!    itself, on that unit alone, when it does not);
+//! 4. [`render`]: stamp each file with its `@generated` header and the blank lines between
+//!    items.
+//!
+//! Writing text, rather than a token tree that syn parses and prettyplease prints whole, keeps
+//! the generator linear and cheap at any size of spec; the integration tests prove that every
+//! file it writes is exactly what prettyplease makes of it ([`render::reference`]).
 //!
 //! [`openapi()`] reuses the first two stages to export the spec as an OpenAPI 3.1 document.
 //!

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Diagnostics;
+use crate::diagnostics::child_pointer;
 use crate::ir::{
     Api, EnumDef, Field, FilterOp, Method, MethodError, NewtypeDef, Paging, Param, ParamLocation,
     PathPart, Per, Permission, Platform, RateLimit, Server, StructDef, Type, TypeDef, Variant,
@@ -122,20 +123,18 @@ struct Node<'a> {
 
 impl<'a> Node<'a> {
     fn child(&self, key: &str) -> Option<Node<'a>> {
-        self.json.get(key).map(|json| Node { json, ptr: format!("{}/{}", self.ptr, escape(key)) })
+        self.json.get(key).map(|json| Node { json, ptr: child_pointer(&self.ptr, key) })
     }
 
     fn at(&self, key: &str) -> String {
-        format!("{}/{}", self.ptr, escape(key))
+        child_pointer(&self.ptr, key)
     }
 
     fn members(&self) -> Vec<(&'a str, Node<'a>)> {
         match self.json {
             Json::Object(members) => members
                 .iter()
-                .map(|(k, json)| {
-                    (k.as_str(), Node { json, ptr: format!("{}/{}", self.ptr, escape(k)) })
-                })
+                .map(|(k, json)| (k.as_str(), Node { json, ptr: child_pointer(&self.ptr, k) }))
                 .collect(),
             _ => Vec::new(),
         }
@@ -151,10 +150,6 @@ impl<'a> Node<'a> {
             _ => Vec::new(),
         }
     }
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// A `$defs` entry: its spec node and its Rust name.

@@ -113,32 +113,51 @@ fn normalised(json: &Json, place: Place) -> Json {
 /// Reports every string of the document (member names included) that breaks a rule, with the
 /// JSON pointer of the value or member.
 pub fn check(document: &Json, diags: &mut Diagnostics) {
-    let mut pending = vec![(document, String::new(), Place::Other)];
-    while let Some((json, pointer, place)) = pending.pop() {
-        match json {
-            Json::String(s) => check_string(s, &pointer, "", place == Place::Prose, diags),
-            Json::Array(items) => {
-                for (i, item) in items.iter().enumerate().rev() {
-                    pending.push((item, format!("{pointer}/{i}"), Place::Other));
-                }
+    walk(document, &mut Vec::new(), Place::Other, diags);
+}
+
+/// One step of the way from the document to a value: a member name or an array index.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Member(&'a str),
+    Item(usize),
+}
+
+/// The JSON pointer of the way `path`, written only for a value that is reported.
+fn pointer(path: &[Step<'_>]) -> String {
+    path.iter().fold(String::new(), |pointer, step| match step {
+        Step::Member(key) => crate::diagnostics::child_pointer(&pointer, key),
+        Step::Item(i) => format!("{pointer}/{i}"),
+    })
+}
+
+fn walk<'a>(json: &'a Json, path: &mut Vec<Step<'a>>, place: Place, diags: &mut Diagnostics) {
+    match json {
+        Json::String(s) => check_string(s, path, "", place == Place::Prose, diags),
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Item(i));
+                walk(item, path, Place::Other, diags);
+                path.pop();
             }
-            Json::Object(members) => {
-                for (key, value) in members.iter().rev() {
-                    let at = format!("{pointer}/{}", escape(key));
-                    check_string(key, &at, "the member name ", false, diags);
-                    pending.push((value, at, place.member(key)));
-                }
-            }
-            _ => {}
         }
+        Json::Object(members) => {
+            for (key, value) in members {
+                path.push(Step::Member(key));
+                check_string(key, path, "the member name ", false, diags);
+                walk(value, path, place.member(key), diags);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
-fn check_string(s: &str, pointer: &str, what: &str, prose: bool, diags: &mut Diagnostics) {
+fn check_string(s: &str, path: &[Step<'_>], what: &str, prose: bool, diags: &mut Diagnostics) {
     let rule = if prose { refused } else { refused_in_name };
     if let Some((c, why)) = s.chars().find_map(|c| rule(c).map(|why| (c, why))) {
         diags.push(
-            pointer,
+            &pointer(path),
             format!(
                 "{what}contains U+{:04X}, {why}, which generated code cannot carry: remove it",
                 u32::from(c)
@@ -147,16 +166,12 @@ fn check_string(s: &str, pointer: &str, what: &str, prose: bool, diags: &mut Dia
     }
     if s.lines().any(is_fence) {
         diags.push(
-            pointer,
+            &pointer(path),
             format!(
                 "{what}contains a code fence (``` or ~~~), which would become a doctest in the generated docs: use inline code"
             ),
         );
     }
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]
