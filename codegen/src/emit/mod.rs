@@ -23,7 +23,7 @@ use crate::names::ident;
 /// or the message of a unit that was not valid Rust.
 pub fn emit(api: &Api, target: &Target<'_>) -> Vec<(String, Result<String, String>)> {
     vec![
-        ("src/client.rs".to_owned(), crate::render::packed(client::expand_client(api, target))),
+        ("src/client.rs".to_owned(), client::write_client(api, target)),
         ("src/models.rs".to_owned(), crate::render::packed(models::expand_models(api))),
         ("src/operations.rs".to_owned(), operations::write_operations(api)),
     ]

@@ -45,6 +45,13 @@ impl Code {
         }
     }
 
+    /// A `///` line with `text` right after the slashes: what prettyplease prints for a
+    /// `#[doc = "…"]` whose text (one line, not starting with `/`) has no leading space.
+    pub fn doc_unspaced(&mut self, text: &str) {
+        let text = text.trim_end_matches(' ');
+        push_line(&mut self.text, self.depth, &format!("///{text}"), false);
+    }
+
     /// A line whose text never needs breaking (`#[non_exhaustive]`, `struct ObjectVisitor;`).
     pub fn line(&mut self, text: &str) {
         push_line(&mut self.text, self.depth, text, false);
@@ -88,6 +95,11 @@ impl Code {
     /// A statement with a block (`if`, `while`, `match`): `head {`, `body`, then `}`.
     pub fn stmt_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
         self.block(Unit::StmtHead, head, "}", body);
+    }
+
+    /// A `let` whose value is a block expression (`let x = match y`): `head {`, `body`, then `};`.
+    pub fn let_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
+        self.block(Unit::StmtHead, head, "};", body);
     }
 
     /// A block whose head and closing line are fixed text (`Ok(match value {` … `})`, an arm's
@@ -138,6 +150,15 @@ pub fn lit(value: &str) -> String {
     out
 }
 
+/// `value` as a Rust character literal, escaped as `proc_macro2::Literal::character` escapes it
+/// (and so as quote wrote it): `char::escape_debug`, except that `"` stays as it is.
+pub fn char_lit(value: char) -> String {
+    match value {
+        '"' => "'\"'".to_owned(),
+        _ => format!("'{}'", value.escape_debug()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +168,17 @@ mod tests {
         for value in ["plain", "it's \"quoted\"", "tab\tnew\nline\\", "nul\0x\x007", "é ☃ \u{200b}"]
         {
             assert_eq!(lit(value), proc_macro2::Literal::string(value).to_string(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn characters_are_escaped_as_quote_escapes_them() {
+        for value in ['a', '/', '\'', '"', '\\', '\n', '\0', 'é', '\u{200b}'] {
+            assert_eq!(
+                char_lit(value),
+                proc_macro2::Literal::character(value).to_string(),
+                "{value:?}"
+            );
         }
     }
 

@@ -6,7 +6,7 @@
 mod code;
 mod layout;
 
-pub use code::{Code, lit};
+pub use code::{Code, char_lit, lit};
 
 use proc_macro2::TokenStream;
 use syn::parse::{ParseStream, Parser as _};
