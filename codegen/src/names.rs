@@ -23,7 +23,6 @@
 //! the tool keeps for itself ([`CLI_RESERVED_FLAGS`]).
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use proc_macro2::{Ident, Span};
 
 /// Words Rust reserves (2024 edition), all of which need escaping as identifiers.
 const KEYWORDS: &[&str] = &[
@@ -261,14 +260,6 @@ pub fn value_name(spec: &str) -> Result<String, String> {
     let name = prefix_digit(spec.to_snake_case(), "_");
     check_ident(spec, &name)?;
     Ok(escape_keyword(name))
-}
-
-/// The identifier for a name produced by this module (handles `r#` prefixes).
-pub fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
 }
 
 /// The name without any `r#` prefix, for use inside other names (`with_type`).

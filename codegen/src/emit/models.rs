@@ -177,8 +177,7 @@ fn write_constructors(code: &mut Code, def: &StructDef) {
     code.item_block(&format!("impl {}", def.name), |code| {
         code.doc(&new_doc);
         code.item_block(&format!("pub fn new({params}) -> Self"), |code| {
-            let literal = struct_literal("Self", &inits);
-            code.stmt_with_struct(&literal, &literal);
+            code.stmt(&struct_literal("Self", &inits));
         });
         for field in def.fields.iter().filter(|f| f.is_optional()) {
             write_setter(code, field);
@@ -359,8 +358,7 @@ fn write_visit_map(code: &mut Code, def: &StructDef) {
         .collect();
     inits.push(extra.to_owned());
     inits.push(received_as.to_owned());
-    let literal = struct_literal(&def.name, &inits);
-    code.stmt_with_struct(&format!("Ok({literal})"), &literal);
+    code.stmt(&format!("Ok({})", struct_literal(&def.name, &inits)));
 }
 
 /// The `match` arms that read one field: its wire name and each alias. Alias values are read

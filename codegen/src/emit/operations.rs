@@ -29,11 +29,6 @@ pub fn write_operations(api: &Api) -> Result<String, String> {
     code.finish()
 }
 
-/// The constant name of a method's operation, e.g. `ISOLATE_MACHINE`.
-pub fn operation_ident(method: &Method) -> proc_macro2::Ident {
-    names::ident(&method.operation)
-}
-
 fn write_operation(code: &mut Code, method: &Method) {
     code.doc(&format!("`{}`: {}", method.spec_name, method.summary));
     let limits = list(method.rate_limits.iter().map(|limit| {

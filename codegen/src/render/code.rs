@@ -6,14 +6,6 @@
 
 use super::layout::{Layout, Unit, fits, push_line};
 
-/// The widest struct literal prettyplease keeps on one line (measured from its path to the
-/// space before its `}`), however much room the line has.
-const STRUCT_LITERAL_WIDTH: usize = 34;
-
-/// Spaces that make a unit wider than any line's room, so that [`Layout`] hands it to
-/// prettyplease (whose parser skips them).
-const PAST_THE_MARGIN: usize = 100;
-
 /// A generated file being written.
 #[derive(Debug, Default)]
 pub struct Code {
@@ -51,6 +43,13 @@ impl Code {
             let prefix = if line.is_empty() { "" } else { " " };
             push_line(&mut self.text, self.depth, &format!("{marker}{prefix}{line}"), false);
         }
+    }
+
+    /// A `///` line with `text` right after the slashes: what prettyplease prints for a
+    /// `#[doc = "…"]` whose text (one line, not starting with `/`) has no leading space.
+    pub fn doc_unspaced(&mut self, text: &str) {
+        let text = text.trim_end_matches(' ');
+        push_line(&mut self.text, self.depth, &format!("///{text}"), false);
     }
 
     /// A line whose text never needs breaking (`#[non_exhaustive]`, `struct ObjectVisitor;`).
@@ -98,51 +97,19 @@ impl Code {
         }
     }
 
-    /// A statement holding the struct literal `literal` (`Self { a: a.into(), b: None }`, or
-    /// the argument of `Ok(…)`): prettyplease breaks a struct literal wider than
-    /// [`STRUCT_LITERAL_WIDTH`] even where the line has room, so unless `literal` is that narrow
-    /// prettyplease lays the statement out.
-    pub fn stmt_with_struct(&mut self, text: &str, literal: &str) {
-        if literal.len().saturating_sub(1) <= STRUCT_LITERAL_WIDTH {
-            self.stmt(text);
-        } else {
-            self.unit(Unit::Stmt, &format!("{text}{:PAST_THE_MARGIN$}", ""));
-        }
-    }
-
     /// An item with a body: `head {`, then `body` one level deeper, then `}`.
     pub fn item_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
-        match stand_in_body(head) {
-            Some(stand_in) if !fits(self.depth, head.len() + 2) => {
-                self.wide_item_head(head, stand_in);
-                self.nested(body);
-                self.line("}");
-            }
-            _ => self.block(Unit::ItemHead, head, "}", body),
-        }
-    }
-
-    /// The head of an `impl`, `struct`, `enum`, `mod` or `trait` too wide for its line.
-    /// [`Layout`] lays a head out before the body ` { x }`, which parses only after a function's
-    /// signature; such a head is laid out as a whole item with a one-line `stand_in` body, whose
-    /// two lines (the body and the closing brace) are then cut off.
-    fn wide_item_head(&mut self, head: &str, stand_in: &str) {
-        let item = format!("{head} {{ {stand_in} }}");
-        let mut lines = String::new();
-        if let Err(message) = self.layout.write(&mut lines, Unit::Item, self.depth, &item) {
-            self.errors.push(message);
-            return;
-        }
-        let head_lines = lines.lines().count().saturating_sub(2);
-        for line in lines.lines().take(head_lines) {
-            self.text.push_str(line);
-            self.text.push('\n');
-        }
+        self.block(Unit::ItemHead, head, "}", body);
     }
 
     /// A statement with a block (`if`, `while`, `match`): `head {`, `body`, then `}`.
     pub fn stmt_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
         self.block(Unit::StmtHead, head, "}", body);
+    }
+
+    /// A `let` whose value is a block expression (`let x = match y`): `head {`, `body`, then `};`.
+    pub fn let_block(&mut self, head: &str, body: impl FnOnce(&mut Self)) {
+        self.block(Unit::StmtHead, head, "};", body);
     }
 
     /// A block whose head and closing line are fixed text (`Ok(match value {` … `})`, an arm's
@@ -190,19 +157,6 @@ impl Code {
     }
 }
 
-/// The one-line body an item of `head`'s kind parses with (`x: u8` for a struct, `fn f() {}` for
-/// an impl), or `None` for a function's head, which [`Layout`] lays out itself.
-fn stand_in_body(head: &str) -> Option<&'static str> {
-    let kind = head.split(|c: char| c.is_whitespace() || c == '<').find_map(|word| match word {
-        "fn" => Some(None),
-        "struct" | "union" => Some(Some("x: u8")),
-        "enum" => Some(Some("X")),
-        "impl" | "mod" | "trait" => Some(Some("fn f() {}")),
-        _ => None,
-    });
-    kind.flatten()
-}
-
 /// `value` as a Rust string literal, escaped as `proc_macro2::Literal::string` escapes it (and so
 /// as quote wrote it): `char::escape_debug`, except that `'` stays as it is and a NUL is `\0`
 /// (`\x00` before an octal digit).
@@ -222,6 +176,15 @@ pub fn lit(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// `value` as a Rust character literal, escaped as `proc_macro2::Literal::character` escapes it
+/// (and so as quote wrote it): `char::escape_debug`, except that `"` stays as it is.
+pub fn char_lit(value: char) -> String {
+    match value {
+        '"' => "'\"'".to_owned(),
+        _ => format!("'{}'", value.escape_debug()),
+    }
 }
 
 #[cfg(test)]
@@ -250,13 +213,10 @@ mod tests {
                 ("f", "Self { comment: comment.into() }"),
                 ("g", "Self { comment: comment.into(), isolation_type: None }"),
             ] {
-                code.item_block(&format!("fn {name}() -> Self"), |code| {
-                    code.stmt_with_struct(literal, literal);
-                });
+                code.item_block(&format!("fn {name}() -> Self"), |code| code.stmt(literal));
             }
             code.item_block("fn h() -> Result<Self, E>", |code| {
-                let literal = "AResponseModel { extra, received_as }";
-                code.stmt_with_struct(&format!("Ok({literal})"), literal);
+                code.stmt("Ok(AResponseModel { extra, received_as })");
             });
         });
         assert_prettyplease_layout(
@@ -319,6 +279,17 @@ mod tests {
             code,
             r#"fn f(value: &str) -> Result<u8, E> { Ok(match value { "a" => 1, _ => 2 }) }"#,
         );
+    }
+
+    #[test]
+    fn characters_are_escaped_as_quote_escapes_them() {
+        for value in ['a', '/', '\'', '"', '\\', '\n', '\0', 'é', '\u{200b}'] {
+            assert_eq!(
+                char_lit(value),
+                proc_macro2::Literal::character(value).to_string(),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]

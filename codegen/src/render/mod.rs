@@ -6,10 +6,7 @@
 mod code;
 mod layout;
 
-pub use code::{Code, lit};
-
-use proc_macro2::TokenStream;
-use syn::parse::{ParseStream, Parser as _};
+pub use code::{Code, char_lit, lit};
 
 /// A generated file's final text: the header naming `spec_name`, then `text` (as [`Code`]
 /// wrote it) with blank lines between items.
@@ -20,33 +17,8 @@ pub fn file(text: &str, spec_name: &str) -> String {
 /// What prettyplease makes of `text` (a whole file, without the header), with the blank lines
 /// [`file`] adds: the layout the emitters must produce.
 pub fn reference(text: &str) -> Result<String, String> {
-    let tokens: TokenStream = text.parse().map_err(|e| format!("the text does not lex: {e}"))?;
-    let printed =
-        print_items.parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    Ok(separate_items(&printed))
-}
-
-/// The packed text prettyplease prints for `tokens` (a whole file), one item at a time.
-pub fn packed(tokens: TokenStream) -> Result<String, String> {
-    print_items.parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))
-}
-
-/// Parses the file's inner attributes and then each item, printing each as soon as it is read.
-fn print_items(input: ParseStream<'_>) -> syn::Result<String> {
-    let attrs = input.call(syn::Attribute::parse_inner)?;
-    let mut text = prettyplease::unparse(&syn::File {
-        shebang: None,
-        frontmatter: None,
-        attrs,
-        items: Vec::new(),
-    });
-    while !input.is_empty() {
-        let item: syn::Item = input.parse()?;
-        let file =
-            syn::File { shebang: None, frontmatter: None, attrs: Vec::new(), items: vec![item] };
-        text.push_str(&prettyplease::unparse(&file));
-    }
-    Ok(text)
+    let file = syn::parse_file(text).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(separate_items(&prettyplease::unparse(&file)))
 }
 
 /// Puts a blank line between consecutive items at the top level and inside `impl` blocks, which
