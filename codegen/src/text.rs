@@ -157,7 +157,7 @@ fn check_string(s: &str, path: &[Step<'_>], what: &str, prose: bool, diags: &mut
     let rule = if prose { refused } else { refused_in_name };
     if let Some((c, why)) = s.chars().find_map(|c| rule(c).map(|why| (c, why))) {
         diags.push(
-            &pointer(path),
+            pointer(path),
             format!(
                 "{what}contains U+{:04X}, {why}, which generated code cannot carry: remove it",
                 u32::from(c)
@@ -166,7 +166,7 @@ fn check_string(s: &str, path: &[Step<'_>], what: &str, prose: bool, diags: &mut
     }
     if s.lines().any(is_fence) {
         diags.push(
-            &pointer(path),
+            pointer(path),
             format!(
                 "{what}contains a code fence (``` or ~~~), which would become a doctest in the generated docs: use inline code"
             ),
