@@ -71,7 +71,7 @@ pub fn generate(spec_text: &str, target: &Target<'_>) -> Result<Vec<GeneratedFil
             let text = text.map_err(|message| {
                 Diagnostics::from(Diagnostic::new("", format!("{path}: {message}")))
             })?;
-            Ok(GeneratedFile { contents: render::file(&text, target.spec_name), path })
+            Ok(GeneratedFile { contents: render::file(text, target.spec_name), path })
         })
         .collect()
 }
@@ -90,7 +90,7 @@ pub fn generate_cli(
     let text = emit::cli::write_cli(&api, target).map_err(|message| {
         Diagnostics::from(Diagnostic::new("", format!("src/api.rs: {message}")))
     })?;
-    Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents: render::file(&text, spec_name) })
+    Ok(GeneratedFile { path: "src/api.rs".to_owned(), contents: render::file(text, spec_name) })
 }
 
 /// Exports the spec as an OpenAPI 3.1 document: pretty JSON (two-space indent, trailing

@@ -67,7 +67,7 @@ fn sample(copies: usize) {
     stage(&mut || files = codegen::emit::emit(&api, &target));
     stage(&mut || {
         for (path, text) in files.drain(..) {
-            black_box(codegen::render::file(&text.expect(&path), target.spec_name));
+            black_box(codegen::render::file(text.expect(&path), target.spec_name));
         }
     });
     let cli = codegen::emit::cli::CliTarget {
@@ -77,7 +77,7 @@ fn sample(copies: usize) {
     };
     stage(&mut || {
         let text = codegen::emit::cli::write_cli(&api, &cli).expect("cli");
-        black_box(codegen::render::file(&text, target.spec_name));
+        black_box(codegen::render::file(text, target.spec_name));
     });
     let line: Vec<String> =
         figures.iter().map(|(time, kib)| format!("{} {kib}", time.as_micros())).collect();

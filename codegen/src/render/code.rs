@@ -5,11 +5,16 @@
 //! prettyplease does.
 
 use super::layout::{Layout, Unit, fits, push_line};
+use super::needs_blank_line;
 
 /// A generated file being written.
 #[derive(Debug, Default)]
 pub struct Code {
     text: String,
+    /// Where the last line of `text` starts, to decide on a blank line before the next one.
+    last_line: usize,
+    /// The lines of the unit being written, before they join `text`.
+    pending: String,
     depth: usize,
     layout: Layout,
     errors: Vec<String>,
@@ -21,8 +26,8 @@ impl Code {
         Self::default()
     }
 
-    /// The file's text (items packed together, as prettyplease prints them), or the message of
-    /// every unit that was not valid Rust.
+    /// The file's text (with a blank line between items), or the message of every unit that
+    /// was not valid Rust.
     pub fn finish(self) -> Result<String, String> {
         if self.errors.is_empty() { Ok(self.text) } else { Err(self.errors.join("; ")) }
     }
@@ -41,20 +46,23 @@ impl Code {
         for line in text.trim().lines() {
             let line = line.trim_end();
             let prefix = if line.is_empty() { "" } else { " " };
-            push_line(&mut self.text, self.depth, &format!("{marker}{prefix}{line}"), false);
+            push_line(&mut self.pending, self.depth, &format!("{marker}{prefix}{line}"), false);
         }
+        self.flush();
     }
 
     /// A `///` line with `text` right after the slashes: what prettyplease prints for a
     /// `#[doc = "…"]` whose text (one line, not starting with `/`) has no leading space.
     pub fn doc_unspaced(&mut self, text: &str) {
         let text = text.trim_end_matches(' ');
-        push_line(&mut self.text, self.depth, &format!("///{text}"), false);
+        push_line(&mut self.pending, self.depth, &format!("///{text}"), false);
+        self.flush();
     }
 
     /// A line whose text never needs breaking (`#[non_exhaustive]`, `struct ObjectVisitor;`).
     pub fn line(&mut self, text: &str) {
-        push_line(&mut self.text, self.depth, text, false);
+        push_line(&mut self.pending, self.depth, text, false);
+        self.flush();
     }
 
     /// An outer attribute.
@@ -115,7 +123,8 @@ impl Code {
     /// A block whose head and closing line are fixed text (`Ok(match value {` … `})`, an arm's
     /// `Some(x) => {` … `}`): `open` with ` {` appended, `body` one level deeper, then `close`.
     pub fn fixed_block(&mut self, open: &str, close: &str, body: impl FnOnce(&mut Self)) {
-        push_line(&mut self.text, self.depth, open, true);
+        push_line(&mut self.pending, self.depth, open, true);
+        self.flush();
         self.nested(body);
         self.line(close);
     }
@@ -131,12 +140,13 @@ impl Code {
     /// `head {`, `body`, `close`; a block whose body writes nothing is `head {}`, one unit, as
     /// prettyplease prints it (`pub struct Empty {}`, `match x {}`).
     fn block(&mut self, unit: Unit, head: &str, close: &str, body: impl FnOnce(&mut Self)) {
-        let start = self.text.len();
+        let (start, last_line) = (self.text.len(), self.last_line);
         self.unit(unit, head);
         let opened = self.text.len();
         self.nested(body);
         if self.text.len() == opened {
             self.text.truncate(start);
+            self.last_line = last_line;
             let whole = if unit == Unit::ItemHead { Unit::Item } else { Unit::Stmt };
             self.unit(whole, &format!("{head} {{}}"));
         } else {
@@ -151,9 +161,27 @@ impl Code {
     }
 
     fn unit(&mut self, unit: Unit, text: &str) {
-        if let Err(message) = self.layout.write(&mut self.text, unit, self.depth, text) {
+        if let Err(message) = self.layout.write(&mut self.pending, unit, self.depth, text) {
             self.errors.push(message);
         }
+        self.flush();
+    }
+
+    /// Moves the pending lines to the text, each after a blank line where an item ends and the
+    /// next one starts.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for line in pending.lines() {
+            let previous = self.text.get(self.last_line..self.text.len().saturating_sub(1));
+            if previous.is_some_and(|previous| needs_blank_line(previous, line)) {
+                self.text.push('\n');
+            }
+            self.last_line = self.text.len();
+            self.text.push_str(line);
+            self.text.push('\n');
+        }
+        self.pending = pending;
+        self.pending.clear();
     }
 }
 
@@ -199,9 +227,9 @@ mod tests {
         }
     }
 
-    /// `code`'s text, with the blank lines `render::file` adds, is prettyplease's for `source`.
+    /// `code`'s text is prettyplease's for `source`.
     fn assert_prettyplease_layout(code: Code, source: &str) {
-        let written = super::super::separate_items(&code.finish().expect("valid units"));
+        let written = code.finish().expect("valid units");
         assert_eq!(written, super::super::reference(source).expect("valid source"));
     }
 
@@ -302,7 +330,7 @@ mod tests {
         });
         assert_eq!(
             code.finish().unwrap(),
-            "//! File docs.\n//!\n//! More.\n/// An item.\nimpl X {\n    pub fn f(&self) -> u8 {\n        1\n    }\n}\n"
+            "//! File docs.\n//!\n//! More.\n\n/// An item.\nimpl X {\n    pub fn f(&self) -> u8 {\n        1\n    }\n}\n"
         );
     }
 
@@ -320,7 +348,7 @@ mod tests {
         let text = code.finish().unwrap();
         assert_eq!(
             text,
-            "pub struct Empty {}\nimpl Empty {\n    pub fn f(self, all: bool) {\n        match self {}\n        if all {}\n    }\n    pub fn g(self) {}\n}\n"
+            "pub struct Empty {}\nimpl Empty {\n    pub fn f(self, all: bool) {\n        match self {}\n        if all {}\n    }\n\n    pub fn g(self) {}\n}\n"
         );
         assert_eq!(crate::render::reference(&text), Ok(super::super::separate_items(&text)));
     }

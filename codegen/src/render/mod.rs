@@ -1,6 +1,6 @@
 //! Stage 4: laying generated code out. The emitters write each file through [`Code`], which
-//! lays every unit out as prettyplease would ([`layout`]); [`file`] then adds the `@generated`
-//! header and the blank lines between items. [`reference`] formats a whole file with syn and
+//! lays every unit out as prettyplease would ([`layout`]) and puts a blank line between items;
+//! [`file`] then adds the `@generated` header. [`reference`] formats a whole file with syn and
 //! prettyplease, which the tests use to prove that both give the same text.
 
 mod code;
@@ -9,9 +9,11 @@ mod layout;
 pub use code::{Code, char_lit, lit};
 
 /// A generated file's final text: the header naming `spec_name`, then `text` (as [`Code`]
-/// wrote it) with blank lines between items.
-pub fn file(text: &str, spec_name: &str) -> String {
-    format!("{}{}", header(spec_name), separate_items(text))
+/// wrote it, blank lines between items included). The header goes in front in place, so the
+/// file's text is never held twice.
+pub fn file(mut text: String, spec_name: &str) -> String {
+    text.insert_str(0, &header(spec_name));
+    text
 }
 
 /// What prettyplease makes of `text` (a whole file, without the header), with the blank lines
@@ -24,19 +26,25 @@ pub fn reference(text: &str) -> Result<String, String> {
 /// Puts a blank line between consecutive items at the top level and inside `impl` blocks, which
 /// prettyplease leaves packed together.
 fn separate_items(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    for (i, line) in lines.iter().enumerate() {
+    let mut previous: Option<&str> = None;
+    for line in text.lines() {
+        if previous.is_some_and(|previous| needs_blank_line(previous, line)) {
+            out.push('\n');
+        }
         out.push_str(line);
         out.push('\n');
-        if let Some(next) = lines.get(i + 1) {
-            let ends_module_doc = line.starts_with("//!") && !next.starts_with("//!");
-            if ends_module_doc || (ends_item(line) && starts_sibling(line, next)) {
-                out.push('\n');
-            }
-        }
+        previous = Some(line);
     }
     out
+}
+
+/// Whether a blank line goes between `line` and the `next` one: after the module docs, and
+/// between an item's last line and the next item at the same depth (the top level, or inside an
+/// `impl`).
+pub(super) fn needs_blank_line(line: &str, next: &str) -> bool {
+    let ends_module_doc = line.starts_with("//!") && !next.starts_with("//!");
+    ends_module_doc || (ends_item(line) && starts_sibling(line, next))
 }
 
 fn indent(line: &str) -> usize {
