@@ -14,6 +14,7 @@ pub struct Key<'de>(Cow<'de, str>);
 
 impl Key<'_> {
     /// The key text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -25,6 +26,7 @@ impl Key<'_> {
 }
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
 
@@ -35,6 +37,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
                 f.write_str("an object key")
             }
 
+            #[inline]
             fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
@@ -66,6 +69,7 @@ pub struct WireInfo {
 impl WireInfo {
     /// Notes that a member arrived under its alias number `bit` (0–63, numbered across the
     /// object by the generated code).
+    #[inline]
     pub fn record_alias(&mut self, bit: u32) {
         self.aliases |= 1u64.checked_shl(bit).unwrap_or(0);
     }
@@ -82,6 +86,7 @@ impl WireInfo {
     }
 
     /// Notes that optional member number `bit` (0–63) arrived as `null`.
+    #[inline]
     pub fn record_null(&mut self, bit: u32) {
         self.nulls |= 1u64.checked_shl(bit).unwrap_or(0);
     }
@@ -100,6 +105,7 @@ impl PartialEq for WireInfo {
 
 /// Reads the next map value into `slot`, refusing a member that appears twice (under its
 /// name or an alias).
+#[inline]
 pub fn read_once<'de, A, T>(
     map: &mut A,
     slot: &mut Option<T>,
@@ -119,6 +125,7 @@ where
 /// Reads the value of a member that came under one of its aliases, as JSON, into `slot`
 /// (refusing the same alias twice). [`settle_aliases`] decides later which name's value the
 /// field takes, so that the result does not depend on member order.
+#[inline]
 pub fn read_alias<'de, A>(
     map: &mut A,
     slot: &mut Option<serde_json::Value>,

@@ -2,16 +2,15 @@
 //! 10 and 50 copies of itself (`tests::scaled_spec`).
 //!
 //! Run with `cargo bench -p tests --bench codegen`. Every sample is a fresh process (this binary
-//! with `--sample N`) that runs `codegen::generate`'s stages once on N copies, as `generate`
-//! runs them: `load` (JSON text to tree), `lower` (validation to IR), `emit` (IR to laid-out
-//! text) and `render` (header and blank lines), then `cli` (the command layer, `generate_cli`). It
-//! reports each stage's time and the process's peak resident memory during that stage (Linux:
-//! the high-water mark of `/proc/self/status`, reset between stages through
-//! `/proc/self/clear_refs`). The parent runs the samples, the scales interleaved, and reports
-//! the medians: per stage, in total, per copy, and the per-copy figures at 10 and 50 copies
-//! against 1 copy (1.00: linear). `CODEGEN_BENCH_ROUNDS` sets the samples per scale (default
-//! 7); words after `--` keep only the scales named (`cargo bench -p tests --bench codegen --
-//! 50`).
+//! with `--sample N`) that runs `codegen::generate`'s stages once on N copies, as `generate` runs
+//! them: `load` (JSON text to tree), `lower` (validation to IR), `emit` (IR to laid-out text, blank
+//! lines included) and `render` (the header), then `cli` (the command layer, `generate_cli`). It
+//! reports each stage's time and the process's peak resident memory during that stage (Linux: the
+//! high-water mark of `/proc/self/status`, reset between stages through `/proc/self/clear_refs`).
+//! The parent runs the samples, the scales interleaved, and reports the medians: per stage, in
+//! total, per copy, and the per-copy figures at 10 and 50 copies against 1 copy (1.00: linear).
+//! `CODEGEN_BENCH_ROUNDS` sets the samples per scale (default 7); words after `--` keep only the
+//! scales named (`cargo bench -p tests --bench codegen -- 50`).
 
 #![allow(clippy::print_stdout, missing_docs)]
 

@@ -240,6 +240,12 @@ fn main() {
     {
         return fresh_sample(reader, path);
     }
+    // The page as a file, for a profiler to run `--sample` on.
+    if let [_, flag, path] = args.as_slice()
+        && flag == "--write-page"
+    {
+        return std::fs::write(path, page()).expect("the page file");
+    }
     let text = page();
     let mut baseline = Vec::new();
     let mut generated = Vec::new();
