@@ -15,7 +15,7 @@
 //!
 //! Writing text, rather than a token tree that syn parses and prettyplease prints whole, keeps
 //! the generator linear and cheap at any size of spec; the integration tests prove that every
-//! file it writes is exactly what prettyplease makes of it ([`render::reference`]).
+//! file it writes is exactly what prettyplease makes of it ([`render::reference()`]).
 //!
 //! [`openapi()`] reuses the first two stages to export the spec as an OpenAPI 3.1 document.
 //!

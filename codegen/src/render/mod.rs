@@ -1,6 +1,6 @@
 //! Stage 4: laying generated code out. The emitters write each file through [`Code`], which
-//! lays every unit out as prettyplease would ([`layout`]) and puts a blank line between items;
-//! [`file`] then adds the `@generated` header. [`reference`] formats a whole file with syn and
+//! lays every unit out as prettyplease would (its `layout` module) and puts a blank line between items;
+//! [`file()`] then adds the `@generated` header. [`reference()`] formats a whole file with syn and
 //! prettyplease, which the tests use to prove that both give the same text.
 
 mod code;
@@ -17,7 +17,7 @@ pub fn file(mut text: String, spec_name: &str) -> String {
 }
 
 /// What prettyplease makes of `text` (a whole file, without the header), with the blank lines
-/// [`file`] adds: the layout the emitters must produce.
+/// [`file()`] adds: the layout the emitters must produce.
 pub fn reference(text: &str) -> Result<String, String> {
     let file = syn::parse_file(text).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(separate_items(&prettyplease::unparse(&file)))
