@@ -4,12 +4,14 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use ::http::StatusCode;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -131,6 +133,9 @@ struct Inner {
     timeout: Option<Duration>,
     max_response_bytes: usize,
     user_agent: HeaderValue,
+    /// The `Authorization` header of the last token sent, kept while the credential hands out
+    /// the same token, so that a call does not write and check the header again.
+    authorization: Mutex<Option<(Secret, HeaderValue)>>,
     retry: RetryPolicy,
     budget: RateBudget,
 }
@@ -371,6 +376,7 @@ impl<C: FromCore> ClientBuilder<C> {
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
             user_agent,
+            authorization: Mutex::new(None),
             retry: self.retry,
             budget: self.budget,
         };
@@ -733,11 +739,15 @@ impl Core {
             Ok(token) => token,
             Err(error) => return Attempt::Done(Err(error)),
         };
+        let authorization = match self.authorization(&token) {
+            Ok(header) => header,
+            Err(error) => return Attempt::Done(Err(error)),
+        };
         let mut builder = self
             .inner
             .http
             .request(operation.verb.to_method(), url.clone())
-            .bearer_auth(token.expose())
+            .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, self.inner.user_agent.clone());
         if let Some(timeout) = self.inner.timeout {
@@ -804,6 +814,22 @@ impl Core {
             500..=599 if operation.retry_safe => Attempt::Retryable(Error::Api(api), retry_after),
             _ => Attempt::Done(Err(Error::Api(api))),
         }
+    }
+
+    /// The `Authorization` header for `token` (marked sensitive, so that it is never printed),
+    /// written once per token.
+    fn authorization(&self, token: &Secret) -> Result<HeaderValue, Error> {
+        let mut cached = self.inner.authorization.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((secret, header)) = cached.as_ref()
+            && secret == token
+        {
+            return Ok(header.clone());
+        }
+        let mut header = HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| Error::Config("the access token is not a valid header value".into()))?;
+        header.set_sensitive(true);
+        *cached = Some((token.clone(), header.clone()));
+        Ok(header)
     }
 
     async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, Error> {
