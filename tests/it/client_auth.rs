@@ -545,3 +545,23 @@ async fn a_download_links_signature_shows_nowhere() {
     assert_eq!(downloads.len(), 1);
     assert_eq!(authorization(&downloads[0]), "<none>", "no bearer token to the download host");
 }
+
+#[tokio::test]
+async fn a_token_that_cannot_be_a_header_is_refused_before_sending_and_never_shown() {
+    let server = MockServer::start().await;
+    let token = "eyJ.not-a-header\nvalue-7Qx";
+    let client = Client::builder()
+        .base_url(server.uri())
+        .bearer_token(token)
+        .rate_budget(RateBudget::disabled())
+        .build()
+        .expect("the client is built");
+
+    let error = get(&client).await.expect_err("the token cannot be sent");
+
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert!(server.received_requests().await.unwrap_or_default().is_empty(), "nothing was sent");
+    for text in [error.to_string(), format!("{error:?}")] {
+        assert!(!text.contains("not-a-header") && !text.contains("7Qx"), "{text}");
+    }
+}
