@@ -182,7 +182,7 @@ mod tests {
             .expect("a valid timestamp");
         let fake = Arc::new(FakeAzureCredential { scopes: Mutex::default(), expires_on });
         let credential = AzureCredential::new(fake.clone());
-        let http = reqwest::Client::new();
+        let http = crate::tls::test_client();
         let scope = "https://api.securitycenter.microsoft.com/.default";
 
         let token = credential.get_token(request(scope, &http)).await.expect("a token");
@@ -203,7 +203,7 @@ mod tests {
             expires_on: OffsetDateTime::UNIX_EPOCH,
         };
         let credential = AzureCredential::new(Arc::new(fake));
-        let http = reqwest::Client::new();
+        let http = crate::tls::test_client();
         let error =
             credential.get_token(request("https://fails/.default", &http)).await.unwrap_err();
         assert!(error.message.contains("no identity endpoint"), "{error}");

@@ -380,7 +380,7 @@ mod tests {
         let link =
             DownloadLink::parse(&format!("{base}/pkg.zip?se=2030-01-01&sig=SecretSig")).unwrap();
         let mut out = Vec::new();
-        let written = link.download_to(&reqwest::Client::new(), &mut out).await.unwrap();
+        let written = link.download_to(&crate::tls::test_client(), &mut out).await.unwrap();
         assert_eq!(written, content.len() as u64);
         assert_eq!(out, content);
         let head = server.await.unwrap().to_ascii_lowercase();
@@ -395,7 +395,7 @@ mod tests {
         let (base, _server) = serve_once(403, body.to_vec()).await;
         let link = DownloadLink::parse(&format!("{base}/pkg.zip?sig=SecretSig")).unwrap();
         let mut out = Vec::new();
-        let error = link.download_to(&reqwest::Client::new(), &mut out).await.unwrap_err();
+        let error = link.download_to(&crate::tls::test_client(), &mut out).await.unwrap_err();
         assert_eq!(error.status(), Some(::http::StatusCode::FORBIDDEN));
         let api = error.api().unwrap();
         assert_eq!(api.operation, "download");
@@ -412,7 +412,7 @@ mod tests {
         drop(listener);
         let link = DownloadLink::parse(&format!("{base}/pkg.zip?sig=SecretSig")).unwrap();
         let error =
-            link.download_to(&reqwest::Client::new(), &mut Vec::<u8>::new()).await.unwrap_err();
+            link.download_to(&crate::tls::test_client(), &mut Vec::<u8>::new()).await.unwrap_err();
         assert!(matches!(error, Error::Transport { operation: "download", .. }), "{error:?}");
         let shown = format!("{error} {error:?}");
         assert!(!shown.contains("SecretSig"), "{shown}");

@@ -269,7 +269,10 @@ impl<C: FromCore> ClientBuilder<C> {
     /// (reqwest drops `Authorization` on a redirect to another host, port or scheme) and the
     /// client secret is never posted again (the token request's body cannot be replayed), but
     /// only the client this builder creates refuses cross-origin redirects outright: build
-    /// yours with `reqwest::redirect::Policy::none()` to match.
+    /// yours with `reqwest::redirect::Policy::none()` to match. Its TLS backend is yours too,
+    /// not the one this crate's features select; with the `rustls-ring` feature alone, reqwest
+    /// has no crypto provider of its own, so give yours a TLS configuration
+    /// (`tls_backend_preconfigured`) or install one as rustls' process default first.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -347,14 +350,15 @@ impl<C: FromCore> ClientBuilder<C> {
             Some(http) => (http.clone(), http),
             None => {
                 let pool = || {
-                    let mut builder =
-                        reqwest::Client::builder().redirect(crate::redirect::same_origin_only());
+                    let mut builder = crate::tls::apply(
+                        reqwest::Client::builder().redirect(crate::redirect::same_origin_only()),
+                    )?;
                     if let Some(timeout) = self.connect_timeout {
                         builder = builder.connect_timeout(timeout);
                     }
-                    builder
+                    Ok::<_, Error>(builder)
                 };
-                let mut downloads = pool();
+                let mut downloads = pool()?;
                 if let Some(timeout) = self.download_idle_timeout {
                     downloads = downloads.read_timeout(timeout);
                 }
@@ -364,7 +368,7 @@ impl<C: FromCore> ClientBuilder<C> {
                 let failed = |e: reqwest::Error| {
                     Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
                 };
-                (pool().build().map_err(failed)?, downloads.build().map_err(failed)?)
+                (pool()?.build().map_err(failed)?, downloads.build().map_err(failed)?)
             }
         };
         let inner = Inner {

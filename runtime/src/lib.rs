@@ -19,6 +19,12 @@
 //! - **Operation metadata**: [`Operation`], [`Verb`] and [`RateLimit`], the types of the
 //!   generated per-operation constants.
 //!
+//! The TLS backend is a crate feature: `rustls` (the default: rustls with aws-lc-rs),
+//! `rustls-ring` (rustls with ring: the same certificate checks, no `aws-lc-sys` to build) or
+//! `native-tls` (the system's TLS library). At least one must be on; with several,
+//! `native-tls` is used over `rustls-ring`, and `rustls-ring` over `rustls`. The SDK crate has
+//! features of the same names.
+//!
 //! Everything generated code needs beyond that lives in [`__private`], which is not part of
 //! the public API: it may change in any release.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -42,6 +48,7 @@ mod response;
 mod retry;
 mod serde_support;
 mod timestamp;
+mod tls;
 mod unknown;
 
 pub use ::http::StatusCode;

@@ -29,5 +29,6 @@ mod resolve;
 mod simulator_machines;
 mod simulator_protocol;
 mod tidy;
+mod tls;
 mod virtual_clock;
 mod workflows;

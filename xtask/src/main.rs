@@ -27,11 +27,16 @@
 //! - `cargo xtask fuzz [--cases N] [--seed S] [--compile K]` runs the generator's mutation
 //!   campaign (see `xtask::fuzz`) and saves failing specs under `target/fuzz/failures/`;
 //!   `cargo xtask fuzz --replay DIR` checks saved specs again.
+//! - `cargo xtask build-times [--rounds N]` times a clean debug build of a crate depending on
+//!   the SDK with each TLS backend (default 3 rounds, the backends in turn) and reports each
+//!   backend's median and crate count as ratios to the default `rustls` (see
+//!   `build_times_task.rs`). Slow: minutes per build.
 //!
 //! A spec with problems prints every problem and exits 2 without touching any file.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod build_times_task;
 mod changes_task;
 mod docs_check_task;
 mod faults_task;
@@ -68,6 +73,11 @@ tasks:
                     case over 1 s, every accepted spec's output parses; with --compile, the
                     generated code of K accepted cases must compile against the runtime
   fuzz --replay DIR check the specs saved in DIR again (verdict and time of each)
+  build-times [--rounds N]
+                    time a clean debug build of a crate depending on the SDK with each TLS
+                    backend (rustls, rustls-ring, native-tls; N rounds, default 3, taking
+                    turns) and print each backend's median time and crate count, with their
+                    ratios to rustls measured in the same run
 ";
 
 fn main() -> ExitCode {
@@ -80,6 +90,7 @@ fn main() -> ExitCode {
         ["codegen-faults", rest @ ..] => faults_task::run(&project_root(), rest),
         ["docs-check", rest @ ..] => docs_check_task::run(&project_root(), rest),
         ["fuzz", rest @ ..] => fuzz_task::run(&project_root(), rest),
+        ["build-times", rest @ ..] => build_times_task::run(&project_root(), rest),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS
