@@ -219,9 +219,8 @@
 //! - `azure`: [`AzureCredential`], an adapter for any `azure_identity` credential (managed
 //!   identity, workload identity, Azure CLI, ...).
 //!
-//! The TLS backend, one of three (at least one must be on: without any the crate does not
-//! compile, and a message names them; with several, `native-tls` is used over `rustls-ring`,
-//! `rustls-ring` over `rustls`):
+//! The TLS backend, one of two (at least one must be on: without any the crate does not
+//! compile, and a message names them; with both, `rustls-ring` is used):
 //!
 //! - `rustls` (default): rustls with the aws-lc-rs crypto provider, the one rustls recommends
 //!   (it also offers post-quantum hybrid key exchange). It compiles `aws-lc-sys` from C, the
@@ -230,9 +229,6 @@
 //!   certificates, through `rustls-platform-verifier`), on the ring provider: no `aws-lc-sys`,
 //!   so a clean build takes 0.5 to 0.8 times as long (the project's measurements), for CI and
 //!   containers that build from scratch.
-//! - `native-tls`: the system's TLS library (OpenSSL on Linux, which needs its development
-//!   files, such as Debian's `libssl-dev`, to build; SChannel on Windows, Security.framework on
-//!   macOS), for hosts whose policy or configuration must come from it.
 //!
 //! The non-default ones go with `default-features = false`, or `aws-lc-sys` is still built:
 //!

@@ -20,10 +20,9 @@
 //!   generated per-operation constants.
 //!
 //! The TLS backend is a crate feature: `rustls` (the default: rustls with aws-lc-rs),
-//! `rustls-ring` (rustls with ring: the same certificate checks, no `aws-lc-sys` to build) or
-//! `native-tls` (the system's TLS library). At least one must be on; with several,
-//! `native-tls` is used over `rustls-ring`, and `rustls-ring` over `rustls`. The SDK crate has
-//! features of the same names.
+//! or `rustls-ring` (rustls with ring: the same certificate checks, no `aws-lc-sys` to build).
+//! At least one must be on; with both, `rustls-ring` is used. The SDK crate has features of the
+//! same names.
 //!
 //! Everything generated code needs beyond that lives in [`__private`], which is not part of
 //! the public API: it may change in any release.

@@ -1,18 +1,17 @@
 //! The TLS backend of the HTTP clients the runtime builds, chosen by crate feature: `rustls`
-//! (the default: rustls with the aws-lc-rs crypto provider), `rustls-ring` (rustls with the
-//! ring provider, which builds much faster) or `native-tls` (the system's TLS library).
+//! (the default: rustls with the aws-lc-rs crypto provider) or `rustls-ring` (rustls with the
+//! ring provider, which builds much faster).
 //!
-//! When several are on, an explicitly chosen backend wins over the default one: `native-tls`
-//! over `rustls-ring`, `rustls-ring` over `rustls`. The choice is made for each client the
+//! When both are on, the explicitly chosen backend wins over the default one: `rustls-ring`
+//! over `rustls`. The choice is made for each client the
 //! runtime builds; nothing process-wide (such as rustls' default crypto provider) is set.
 
 use crate::Error;
 
-#[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]
 compile_error!(
-    "mde-runtime needs a TLS backend: enable one of the features `rustls` (the default), \
-     `rustls-ring` or `native-tls` (mde-machine-actions and mde-cli have features of the \
-     same names)"
+    "mde-runtime needs a TLS backend: enable one of the features `rustls` (the default) or \
+     `rustls-ring` (mde-machine-actions and mde-cli have features of the same names)"
 );
 
 /// A TLS backend compiled into this build.
@@ -25,16 +24,11 @@ pub(crate) enum Backend {
     /// rustls with ring, configured here as reqwest configures its own rustls.
     #[cfg(feature = "rustls-ring")]
     RustlsRing,
-    /// The system's TLS through `native-tls`.
-    #[cfg(feature = "native-tls")]
-    NativeTls,
 }
 
 impl Backend {
     /// Every backend compiled in, in order of precedence: the first is the one used.
     pub(crate) const ALL: &[Backend] = &[
-        #[cfg(feature = "native-tls")]
-        Backend::NativeTls,
         #[cfg(feature = "rustls-ring")]
         Backend::RustlsRing,
         #[cfg(feature = "rustls")]
@@ -42,10 +36,7 @@ impl Backend {
     ];
 
     /// Makes `builder` use this backend.
-    #[cfg_attr(
-        not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")),
-        allow(unused_variables)
-    )]
+    #[cfg_attr(not(any(feature = "rustls", feature = "rustls-ring")), allow(unused_variables))]
     pub(crate) fn apply(
         self,
         builder: reqwest::ClientBuilder,
@@ -55,8 +46,6 @@ impl Backend {
             Backend::Rustls => Ok(builder.tls_backend_rustls()),
             #[cfg(feature = "rustls-ring")]
             Backend::RustlsRing => Ok(builder.tls_backend_preconfigured(ring_config()?)),
-            #[cfg(feature = "native-tls")]
-            Backend::NativeTls => Ok(builder.tls_backend_native()),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The SDK's client speaks TLS through the backend its features select (with
-//! `--all-features`, `native-tls`; mde-runtime's own unit test goes through every backend
+//! `--all-features`, `rustls-ring`; mde-runtime's own unit test goes through every backend
 //! compiled in): an `https` base URL gets a TLS ClientHello that names the host and offers
 //! HTTP/2 and HTTP/1.1, and the call fails as a transport error when the server hangs up.
 //!

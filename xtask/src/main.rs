@@ -75,7 +75,7 @@ tasks:
   fuzz --replay DIR check the specs saved in DIR again (verdict and time of each)
   build-times [--rounds N]
                     time a clean debug build of a crate depending on the SDK with each TLS
-                    backend (rustls, rustls-ring, native-tls; N rounds, default 3, taking
+                    backend (rustls, rustls-ring; N rounds, default 3, taking
                     turns) and print each backend's median time and crate count, with their
                     ratios to rustls measured in the same run
 ";
