@@ -95,8 +95,8 @@ impl Code {
         self.unit(Unit::Variant, text);
     }
 
-    /// An outer attribute whose list ends in a comma, as quote wrote
-    /// `#[serde(rename = "x", default,)]`. `text` is its one-line form, without that comma:
+    /// An outer attribute whose list ends in a comma (`#[serde(rename = "x", default,)]`, as the
+    /// generated models' serde attributes do). `text` is its one-line form, without that comma:
     /// prettyplease prints the comma only when it breaks the list.
     pub fn attr_with_trailing_comma(&mut self, text: &str) {
         match text.strip_suffix(")]") {
@@ -185,9 +185,9 @@ impl Code {
     }
 }
 
-/// `value` as a Rust string literal, escaped as `proc_macro2::Literal::string` escapes it (and so
-/// as quote wrote it): `char::escape_debug`, except that `'` stays as it is and a NUL is `\0`
-/// (`\x00` before an octal digit).
+/// `value` as a Rust string literal, escaped as `proc_macro2::Literal::string` escapes it:
+/// `char::escape_debug`, except that `'` stays as it is and a NUL is `\0` (`\x00` before an
+/// octal digit).
 pub fn lit(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
@@ -206,8 +206,8 @@ pub fn lit(value: &str) -> String {
     out
 }
 
-/// `value` as a Rust character literal, escaped as `proc_macro2::Literal::character` escapes it
-/// (and so as quote wrote it): `char::escape_debug`, except that `"` stays as it is.
+/// `value` as a Rust character literal, escaped as `proc_macro2::Literal::character` escapes it:
+/// `char::escape_debug`, except that `"` stays as it is.
 pub fn char_lit(value: char) -> String {
     match value {
         '"' => "'\"'".to_owned(),
@@ -220,7 +220,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn literals_are_escaped_as_quote_escapes_them() {
+    fn literals_are_escaped_as_proc_macro2_escapes_them() {
         for value in ["plain", "it's \"quoted\"", "tab\tnew\nline\\", "nul\0x\x007", "é ☃ \u{200b}"]
         {
             assert_eq!(lit(value), proc_macro2::Literal::string(value).to_string(), "{value:?}");
@@ -310,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn characters_are_escaped_as_quote_escapes_them() {
+    fn characters_are_escaped_as_proc_macro2_escapes_them() {
         for value in ['a', '/', '\'', '"', '\\', '\n', '\0', 'é', '\u{200b}'] {
             assert_eq!(
                 char_lit(value),
