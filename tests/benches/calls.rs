@@ -123,11 +123,6 @@ async fn time_calls<F: Future<Output = MachineAction>>(mut call: impl FnMut() ->
     PerCall { wall: per_call(start.elapsed()), cpu: per_call(thread_cpu() - cpu) }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         println!("calls: bench");
@@ -178,8 +173,8 @@ fn main() {
         }
         println!(
             "median ratio sdk/baseline: wall {:.3}, client cpu {:.3}",
-            median(&mut walls),
-            median(&mut cpus)
+            tests::median(&mut walls),
+            tests::median(&mut cpus)
         );
     });
 }

@@ -106,11 +106,6 @@ fn run_sample(scale: &mut Scale) {
     }
 }
 
-fn median<T: Ord + Copy>(samples: &mut [T]) -> T {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, copies] = &args[..]
@@ -149,8 +144,9 @@ fn report(scales: &mut [Scale], rounds: usize) {
     let mut per_copy: Vec<(usize, Vec<f64>)> = Vec::new();
     for scale in scales.iter_mut() {
         let times: Vec<f64> =
-            scale.times.iter_mut().map(|t| median(t).as_secs_f64() * 1e3).collect();
-        let peak = scale.peaks.iter_mut().map(|p| median(p)).max().unwrap_or(0) as f64 / 1024.0;
+            scale.times.iter_mut().map(|t| tests::median(t).as_secs_f64() * 1e3).collect();
+        let peak =
+            scale.peaks.iter_mut().map(|p| tests::median(p)).max().unwrap_or(0) as f64 / 1024.0;
         let sdk: f64 = times[..4].iter().sum();
         let n = scale.copies as f64;
         print!("{:>6}", scale.copies);

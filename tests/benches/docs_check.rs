@@ -33,11 +33,6 @@ struct Case {
     samples: Vec<Duration>,
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn main() {
     let rounds: usize = std::env::var("DOCS_CHECK_BENCH_ROUNDS")
         .ok()
@@ -96,7 +91,7 @@ fn main() {
     println!("docs-check on one page, median of {rounds} rounds:");
     let mut medians = Vec::new();
     for case in &mut cases {
-        let m = median(&mut case.samples);
+        let m = tests::median(&mut case.samples);
         println!(
             "{:<18} {:>8} lines {:>9} bytes {:>10.2} ms",
             case.name,

@@ -173,11 +173,6 @@ fn action(i: usize) -> Value {
     })
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 /// Decodes the page at `path` once with `reader`, in this (fresh) process; prints the time in ns.
 fn fresh_sample(reader: &str, path: &str) {
     let text = std::fs::read_to_string(path).expect("the page");
@@ -214,7 +209,7 @@ fn fresh(text: &str) {
             let g = run("generated");
             (run("baseline"), g)
         };
-        ratios.push(Duration::from_secs_f64(g.as_secs_f64() / b.as_secs_f64()));
+        ratios.push(g.as_secs_f64() / b.as_secs_f64());
         baseline.push(b);
         generated.push(g);
     }
@@ -222,9 +217,9 @@ fn fresh(text: &str) {
     println!(
         "first page of a fresh process, median of {ROUNDS} processes each: baseline {:.2} ms, \
          generated {:.2} ms, generated/baseline {:.3} (median of the per-pair ratios)",
-        median(&mut baseline).as_secs_f64() * 1e3,
-        median(&mut generated).as_secs_f64() * 1e3,
-        median(&mut ratios).as_secs_f64(),
+        tests::median(&mut baseline).as_secs_f64() * 1e3,
+        tests::median(&mut generated).as_secs_f64() * 1e3,
+        tests::median(&mut ratios),
     );
     println!(
         "sizes: MachineAction {} bytes, the plain derive's {} bytes",
@@ -264,9 +259,9 @@ fn main() {
         black_box(serde_json::from_str::<FlatPage>(black_box(&text)).expect("flatten parses"));
         flatten.push(start.elapsed());
     }
-    let base = median(&mut baseline);
+    let base = tests::median(&mut baseline);
     let report = |name: &str, samples: &mut Vec<Duration>| {
-        let m = median(samples);
+        let m = tests::median(samples);
         println!(
             "{name:<10} {:>9.2} ms  {:.2}x baseline",
             m.as_secs_f64() * 1e3,
