@@ -8,7 +8,7 @@
 use super::docs::{list, paragraphs};
 use super::example::{self, is_argument};
 use super::operations::{describe_limits, describe_platforms};
-use super::type_text;
+use super::{struct_literal, type_text};
 use crate::Target;
 use crate::ir::{
     Api, Field, FilterOp, Method, Param, ParamLocation, PathPart, Server, StructDef, Type, TypeDef,
@@ -268,10 +268,9 @@ fn write_method(code: &mut Code, api: &Api, method: &Method, target: &Target<'_>
         let fields = inputs.iter().map(|(name, _)| (*name).to_owned());
         let optional = method.params.iter().filter(|p| !is_argument(p));
         let optional = optional.map(|p| format!("{}: None", p.name));
-        let fields = list(std::iter::once("client: self".to_owned()).chain(fields).chain(optional));
-        // Flat, as every unit: prettyplease breaks all but the narrowest struct literals, and the
-        // layout has it do so.
-        code.stmt(&format!("{call} {{ {fields} }}"));
+        let fields: Vec<String> =
+            std::iter::once("client: self".to_owned()).chain(fields).chain(optional).collect();
+        code.stmt(&struct_literal(call, &fields));
     });
 }
 

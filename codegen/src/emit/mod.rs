@@ -41,3 +41,13 @@ fn type_text(ty: &Type, models: &str) -> String {
         Type::Array(inner) => format!("Vec<{}>", type_text(inner, models)),
     }
 }
+
+/// A struct literal on one line: `Name { a, b: c }`, or `Name {}` without fields (the layout
+/// breaks it as prettyplease does when it is too wide).
+fn struct_literal(path: &str, fields: &[String]) -> String {
+    if fields.is_empty() {
+        format!("{path} {{}}")
+    } else {
+        format!("{path} {{ {} }}", fields.join(", "))
+    }
+}

@@ -6,6 +6,7 @@
 //! arrived with.
 
 use super::docs::{list, paragraphs};
+use super::struct_literal;
 use crate::ir::{Api, EnumDef, Field, NewtypeDef, StructDef, Type, TypeDef};
 use crate::names;
 use crate::render::{Code, lit};
@@ -188,15 +189,6 @@ fn write_constructors(code: &mut Code, def: &StructDef) {
         code.item_block(&format!("impl Default for {}", def.name), |code| {
             code.item_block("fn default() -> Self", |code| code.line("Self::new()"));
         });
-    }
-}
-
-/// A struct literal on one line: `Name { a, b: c }`, or `Name {}` without fields.
-fn struct_literal(path: &str, fields: &[String]) -> String {
-    if fields.is_empty() {
-        format!("{path} {{}}")
-    } else {
-        format!("{path} {{ {} }}", fields.join(", "))
     }
 }
 
