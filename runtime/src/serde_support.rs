@@ -59,11 +59,13 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 /// which documented alternative names its members came under, and which optional members were
 /// an explicit `null` rather than absent. Serializing writes the value back the same way.
 ///
-/// It is bookkeeping, not data: two values that differ only in it compare equal.
+/// It is bookkeeping, not data: two values that differ only in it compare equal. It is one
+/// 64-bit set, so that it adds only a word to every model: null bits count up from bit 0 and
+/// alias bits down from bit 63. The generated code numbers an object's aliases first and gives
+/// its optional members only the bits left, so the two never meet.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WireInfo {
-    nulls: u64,
-    aliases: u64,
+    bits: u64,
 }
 
 impl WireInfo {
@@ -71,12 +73,12 @@ impl WireInfo {
     /// object by the generated code).
     #[inline]
     pub fn record_alias(&mut self, bit: u32) {
-        self.aliases |= 1u64.checked_shl(bit).unwrap_or(0);
+        self.bits |= alias_mask(bit);
     }
 
     /// True when a member arrived under alias number `bit`.
     pub fn has_alias(&self, bit: u32) -> bool {
-        self.aliases & 1u64.checked_shl(bit).unwrap_or(0) != 0
+        self.bits & alias_mask(bit) != 0
     }
 
     /// The name to write a member under: the alias it arrived under, if any, else `canonical`.
@@ -85,16 +87,29 @@ impl WireInfo {
         aliases.iter().find(|(bit, _)| self.has_alias(*bit)).map_or(canonical, |(_, name)| name)
     }
 
-    /// Notes that optional member number `bit` (0–63) arrived as `null`.
+    /// Notes that optional member number `bit` (0–63, below the object's alias bits) arrived
+    /// as `null`.
     #[inline]
     pub fn record_null(&mut self, bit: u32) {
-        self.nulls |= 1u64.checked_shl(bit).unwrap_or(0);
+        self.bits |= null_mask(bit);
     }
 
     /// True when optional member number `bit` arrived as `null`.
     pub fn was_null(&self, bit: u32) -> bool {
-        self.nulls & 1u64.checked_shl(bit).unwrap_or(0) != 0
+        self.bits & null_mask(bit) != 0
     }
+}
+
+/// The bit of null number `bit`, counted from the bottom; none past 63.
+#[inline]
+fn null_mask(bit: u32) -> u64 {
+    1u64.checked_shl(bit).unwrap_or(0)
+}
+
+/// The bit of alias number `bit`, counted from the top; none past 63.
+#[inline]
+fn alias_mask(bit: u32) -> u64 {
+    63u32.checked_sub(bit).map_or(0, |from_bottom| 1 << from_bottom)
 }
 
 impl PartialEq for WireInfo {
@@ -143,7 +158,27 @@ where
 /// The values of the other names are kept in `extra`, under their own names.
 ///
 /// `values[i]` holds what came under `aliases[i]` (its `WireInfo` bit and name).
+#[inline]
 pub fn settle_aliases<T, E, const N: usize>(
+    slot: &mut Option<T>,
+    values: [Option<serde_json::Value>; N],
+    aliases: &[(u32, &'static str); N],
+    wire: &mut WireInfo,
+    extra: &mut crate::UnknownFields,
+) -> Result<(), E>
+where
+    T: de::DeserializeOwned,
+    E: de::Error,
+{
+    if values.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    settle_sent_aliases(slot, values, aliases, wire, extra)
+}
+
+/// [`settle_aliases`] once some alias was sent.
+#[cold]
+fn settle_sent_aliases<T, E, const N: usize>(
     slot: &mut Option<T>,
     values: [Option<serde_json::Value>; N],
     aliases: &[(u32, &'static str); N],
@@ -240,4 +275,62 @@ where
     }
 
     deserializer.deserialize_str(EnumVisitor(PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UnknownFields;
+
+    #[test]
+    fn wire_info_is_one_word() {
+        assert_eq!(std::mem::size_of::<WireInfo>(), 8);
+    }
+
+    #[test]
+    fn nulls_and_aliases_share_the_word_without_meeting() {
+        // Three aliases leave 61 null bits, as the generated code numbers them.
+        let mut wire = WireInfo::default();
+        (0..61).for_each(|bit| wire.record_null(bit));
+        wire.record_alias(1);
+        assert!((0..61).all(|bit| wire.was_null(bit)));
+        assert!(!wire.has_alias(0) && wire.has_alias(1) && !wire.has_alias(2));
+        assert_eq!(wire.pick("name", &[(0, "Name"), (1, "NAME")]), "NAME");
+
+        let mut wire = WireInfo::default();
+        (0..3).for_each(|bit| wire.record_alias(bit));
+        assert!((0..61).all(|bit| !wire.was_null(bit)));
+    }
+
+    #[test]
+    fn bits_past_the_word_are_ignored() {
+        let mut wire = WireInfo::default();
+        for bit in [64, 65, u32::MAX] {
+            wire.record_null(bit);
+            wire.record_alias(bit);
+            assert!(!wire.was_null(bit) && !wire.has_alias(bit));
+        }
+        assert_eq!(wire.bits, 0);
+    }
+
+    #[test]
+    fn aliases_settle_only_when_one_was_sent() {
+        type Error = serde_json::Error;
+        let aliases = [(0, "formerName"), (1, "oldName")];
+
+        let (mut slot, mut wire, mut extra) =
+            (None::<String>, WireInfo::default(), UnknownFields::new());
+        settle_aliases::<_, Error, 2>(&mut slot, [None, None], &aliases, &mut wire, &mut extra)
+            .expect("nothing to settle");
+        assert_eq!((slot, wire.bits, extra.len()), (None, 0, 0));
+
+        let sent = [Some("a".into()), Some("b".into())];
+        let (mut slot, mut wire, mut extra) =
+            (None::<String>, WireInfo::default(), UnknownFields::new());
+        settle_aliases::<_, Error, 2>(&mut slot, sent, &aliases, &mut wire, &mut extra)
+            .expect("settles");
+        assert_eq!(slot.as_deref(), Some("a"));
+        assert!(wire.has_alias(0) && !wire.has_alias(1));
+        assert_eq!(extra.get("oldName"), Some(&serde_json::json!("b")));
+    }
 }

@@ -22,6 +22,8 @@ use serde_json::{Map, Value};
 
 const ACTIONS: usize = 10_000;
 const ROUNDS: usize = 15;
+/// Fresh processes per reader: one sample each, so more of them than warm rounds.
+const PROCESSES: usize = 31;
 
 macro_rules! machine_action {
     ($name:ident, $command:ident, $file:ident, $param:ident, $cmd:ident $(, $extra:tt)?) => {
@@ -201,7 +203,7 @@ fn fresh(text: &str) {
         Duration::from_nanos(ns)
     };
     let (mut baseline, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
+    for round in 0..PROCESSES {
         let (b, g) = if round % 2 == 0 {
             let b = run("baseline");
             (b, run("generated"))
@@ -215,7 +217,7 @@ fn fresh(text: &str) {
     }
     let _ = std::fs::remove_file(&path);
     println!(
-        "first page of a fresh process, median of {ROUNDS} processes each: baseline {:.2} ms, \
+        "first page of a fresh process, median of {PROCESSES} processes each: baseline {:.2} ms, \
          generated {:.2} ms, generated/baseline {:.3} (median of the per-pair ratios)",
         tests::median(&mut baseline).as_secs_f64() * 1e3,
         tests::median(&mut generated).as_secs_f64() * 1e3,

@@ -31,4 +31,5 @@ mod simulator_protocol;
 mod tidy;
 mod tls;
 mod virtual_clock;
+mod wire_info;
 mod workflows;

@@ -208,25 +208,29 @@ fn write_setter(code: &mut Code, field: &Field) {
 }
 
 /// Optional fields get a bit in `runtime::WireInfo` recording an explicit `null`, so it is
-/// written back; the first 64 are tracked.
+/// written back: the bits the object's aliases leave free, in member order.
 fn null_bit(def: &StructDef, field: &Field) -> Option<u32> {
     let index = def.fields.iter().filter(|f| !f.required).position(|f| f.wire == field.wire)?;
-    tracked_bit(index)
+    let free = WIRE_BITS - tracked_alias_count(def);
+    (index < free).then(|| u32::try_from(index).ok()).flatten()
 }
 
-fn tracked_bit(index: usize) -> Option<u32> {
-    u32::try_from(index).ok().filter(|bit| *bit < TRACKED_NULLS)
-}
+/// How many bits `runtime::WireInfo` has per object, shared by aliases (counted down from the
+/// top) and explicit `null`s (counted up from the bottom). Aliases are given theirs first.
+const WIRE_BITS: usize = 64;
 
-/// How many optional members, and how many aliases, per object `runtime::WireInfo` tracks.
-const TRACKED_NULLS: u32 = 64;
+/// How many of the object's aliases `runtime::WireInfo` tracks: all of them, up to 64.
+fn tracked_alias_count(def: &StructDef) -> usize {
+    def.fields.iter().map(|f| f.aliases.len()).sum::<usize>().min(WIRE_BITS)
+}
 
 /// The `runtime::WireInfo` bit recording that `field` arrived under its alias number `index`:
 /// aliases are numbered across the object, the first 64 tracked.
 fn alias_bit(def: &StructDef, field: &Field, index: usize) -> Option<u32> {
     let before: usize =
         def.fields.iter().take_while(|f| f.wire != field.wire).map(|f| f.aliases.len()).sum();
-    tracked_bit(before + index)
+    let bit = before + index;
+    (bit < WIRE_BITS).then(|| u32::try_from(bit).ok()).flatten()
 }
 
 fn write_serialize(code: &mut Code, def: &StructDef) {
