@@ -42,6 +42,10 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
                 Ok(Key(Cow::Borrowed(v)))
             }
 
+            // Keys with escapes are rare: kept out of line so that reading a key stays
+            // small enough to be inlined into the generated visitors.
+            #[cold]
+            #[inline(never)]
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Owned(v.to_owned())))
             }
@@ -171,6 +175,8 @@ where
     E: de::Error,
 {
     if values.iter().all(Option::is_none) {
+        // Nothing in it to drop: skip the drop glue on the common path.
+        std::mem::forget(values);
         return Ok(());
     }
     settle_sent_aliases(slot, values, aliases, wire, extra)

@@ -612,6 +612,29 @@ fn both_names_of_one_member_are_kept() {
     assert!(error.to_string().contains("duplicate field"), "{error}");
 }
 
+/// A member name written with escapes, or read from a stream (where no name can be borrowed
+/// from the input), is matched like the same name written plainly; an unknown one is kept under
+/// its unescaped name.
+#[test]
+fn escaped_and_streamed_member_names_read_like_plain_ones() {
+    let text = r#"{"\u0069d": "4c4c1c1f-2a3b-4c5d-8e9f-0a1b2c3d4e5f", "type": "Isolate",
+        "st\u0061tus": "Succeeded", "creationDateTimeUtc": "2024-03-01T08:00:00Z",
+        "lastUpdateTime\u0055tc": "2024-03-01T08:05:00Z", "n\u00e9w": 1}"#;
+    let read = [
+        serde_json::from_str::<MachineAction>(text).expect("escaped names"),
+        serde_json::from_reader::<_, MachineAction>(text.as_bytes()).expect("from a stream"),
+    ];
+    for action in read {
+        assert_eq!(action.id.as_str(), "4c4c1c1f-2a3b-4c5d-8e9f-0a1b2c3d4e5f");
+        assert_eq!(action.status, MachineActionStatus::Succeeded);
+        let last_update = action.last_update_date_time_utc.as_ref().map(Timestamp::as_str);
+        assert_eq!(last_update, Some("2024-03-01T08:05:00Z"));
+        assert_eq!(action.extra.get("n\u{e9}w"), Some(&json!(1)));
+        let written = serde_json::to_value(&action).expect("serializes");
+        assert_eq!(written["lastUpdateTimeUtc"], json!("2024-03-01T08:05:00Z"));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Machines (`tests/fixtures/real-world/machines/`, described in its README).
 // ---------------------------------------------------------------------------------------------
