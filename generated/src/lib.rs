@@ -216,7 +216,7 @@
 //!
 //! # Features
 //!
-//! - `azure`: [`AzureCredential`], an adapter for any `azure_identity` credential (managed
+//! - `azure`: `AzureCredential`, an adapter for any `azure_identity` credential (managed
 //!   identity, workload identity, Azure CLI, ...).
 //!
 //! The TLS backend, one of two (at least one must be on: without any the crate does not

@@ -1,12 +1,15 @@
 //! Benchmark: what keeping unknown JSON members costs when reading a 10,000-action page.
 //!
-//! Run with `cargo bench -p tests --bench models`. Three readers of the same page, measured
+//! Run with `cargo bench -p tests --bench models`. Four readers of the same page, measured
 //! interleaved in one run and reported as ratios to the baseline:
 //!
 //! - `baseline`: a plain `#[derive(Deserialize)]` of the same fields (drops unknown members);
 //! - `generated`: the generated models, which keep unknown members and wire aliases;
 //! - `flatten`: the derive plus a `#[serde(flatten)]` map for unknown members, the usual
-//!   alternative, which buffers every member before sorting known from unknown.
+//!   alternative, which buffers every member before sorting known from unknown;
+//! - `same-size`: the plain derive with two words per struct that it fills with zeros, as large
+//!   as the generated models (which spend those words on unknown members and wire details), so
+//!   that the code's share of a difference can be told from the size's.
 
 #![allow(clippy::print_stdout, missing_docs)]
 
@@ -26,7 +29,7 @@ const ROUNDS: usize = 15;
 const PROCESSES: usize = 31;
 
 macro_rules! machine_action {
-    ($name:ident, $command:ident, $file:ident, $param:ident, $cmd:ident $(, $extra:tt)?) => {
+    ($name:ident, $command:ident, $file:ident, $param:ident, $cmd:ident { $($tail:tt)* }) => {
         #[derive(Deserialize)]
         #[allow(dead_code)]
         struct $name {
@@ -63,7 +66,7 @@ macro_rules! machine_action {
             error_h_result: Option<i32>,
             #[serde(rename = "troubleshootInfo")]
             troubleshoot_info: Option<Value>,
-            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+            $($tail)*
         }
 
         #[derive(Deserialize)]
@@ -78,7 +81,7 @@ macro_rules! machine_action {
             command_status: mde_machine_actions::models::CommandStatus,
             errors: Option<Vec<Value>>,
             command: $cmd,
-            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+            $($tail)*
         }
 
         #[derive(Deserialize)]
@@ -86,7 +89,7 @@ macro_rules! machine_action {
         struct $cmd {
             r#type: mde_machine_actions::models::LiveResponseCommandType,
             params: Option<Vec<$param>>,
-            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+            $($tail)*
         }
 
         #[derive(Deserialize)]
@@ -94,7 +97,7 @@ macro_rules! machine_action {
         struct $param {
             key: String,
             value: String,
-            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+            $($tail)*
         }
 
         #[derive(Deserialize)]
@@ -104,13 +107,26 @@ macro_rules! machine_action {
             file_identifier: String,
             #[serde(rename = "fileIdentifierType")]
             file_identifier_type: mde_machine_actions::models::FileIdentifierType,
-            $( #[serde(flatten)] $extra: Map<String, Value>, )?
+            $($tail)*
         }
     };
 }
 
-machine_action!(PlainAction, PlainCommandEntry, PlainFile, PlainParam, PlainCommand);
-machine_action!(FlatAction, FlatCommandEntry, FlatFile, FlatParam, FlatCommand, extra);
+machine_action!(PlainAction, PlainCommandEntry, PlainFile, PlainParam, PlainCommand {});
+machine_action!(FlatAction, FlatCommandEntry, FlatFile, FlatParam, FlatCommand {
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+});
+machine_action!(
+    SizedAction,
+    SizedCommandEntry,
+    SizedFile,
+    SizedParam,
+    SizedCommand {
+        #[serde(skip)]
+        bookkeeping: [u64; 2],
+    }
+);
 
 #[derive(Deserialize)]
 #[allow(dead_code)]
@@ -118,6 +134,14 @@ struct PlainPage {
     #[serde(rename = "@odata.context")]
     context: Option<String>,
     value: Vec<PlainAction>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct SizedPage {
+    #[serde(rename = "@odata.context")]
+    context: Option<String>,
+    value: Vec<SizedAction>,
 }
 
 #[derive(Deserialize)]
@@ -181,6 +205,7 @@ fn fresh_sample(reader: &str, path: &str) {
     let start = Instant::now();
     match reader {
         "baseline" => drop(black_box(serde_json::from_str::<PlainPage>(&text).expect("parses"))),
+        "same-size" => drop(black_box(serde_json::from_str::<SizedPage>(&text).expect("parses"))),
         _ => {
             drop(black_box(serde_json::from_str::<MachineActionCollection>(&text).expect("parses")))
         }
@@ -189,8 +214,9 @@ fn fresh_sample(reader: &str, path: &str) {
 }
 
 /// The first page a process reads: each sample a fresh process that reads the page from a file
-/// and decodes it once, the two readers interleaved.
+/// and decodes it once; the readers take turns going first, round by round.
 fn fresh(text: &str) {
+    const READERS: [&str; 3] = ["baseline", "generated", "same-size"];
     let path = std::env::temp_dir().join(format!("mde-models-bench-{}.json", std::process::id()));
     std::fs::write(&path, text).expect("the page file");
     let exe = std::env::current_exe().expect("this benchmark");
@@ -202,31 +228,40 @@ fn fresh(text: &str) {
         let ns: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("a time");
         Duration::from_nanos(ns)
     };
-    let (mut baseline, mut generated, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let (mut to_baseline, mut to_same_size) = (Vec::new(), Vec::new());
     for round in 0..PROCESSES {
-        let (b, g) = if round % 2 == 0 {
-            let b = run("baseline");
-            (b, run("generated"))
-        } else {
-            let g = run("generated");
-            (run("baseline"), g)
-        };
-        ratios.push(g.as_secs_f64() / b.as_secs_f64());
-        baseline.push(b);
-        generated.push(g);
+        let mut this_round = [Duration::ZERO; 3];
+        for turn in 0..READERS.len() {
+            let reader = (round + turn) % READERS.len();
+            this_round[reader] = run(READERS[reader]);
+        }
+        let [baseline, generated, same_size] = this_round.map(|time| time.as_secs_f64());
+        to_baseline.push(generated / baseline);
+        to_same_size.push(generated / same_size);
+        for (samples, time) in times.iter_mut().zip(this_round) {
+            samples.push(time);
+        }
     }
     let _ = std::fs::remove_file(&path);
+    let [baseline, generated, same_size] = times.map(|mut samples| tests::median(&mut samples));
     println!(
         "first page of a fresh process, median of {PROCESSES} processes each: baseline {:.2} ms, \
-         generated {:.2} ms, generated/baseline {:.3} (median of the per-pair ratios)",
-        tests::median(&mut baseline).as_secs_f64() * 1e3,
-        tests::median(&mut generated).as_secs_f64() * 1e3,
-        tests::median(&mut ratios),
+         generated {:.2} ms, same-size {:.2} ms",
+        baseline.as_secs_f64() * 1e3,
+        generated.as_secs_f64() * 1e3,
+        same_size.as_secs_f64() * 1e3,
     );
     println!(
-        "sizes: MachineAction {} bytes, the plain derive's {} bytes",
+        "generated/baseline {:.3}, generated/same-size {:.3} (medians of the per-round ratios)",
+        tests::median(&mut to_baseline),
+        tests::median(&mut to_same_size),
+    );
+    println!(
+        "sizes: MachineAction {} bytes, the plain derive's {} bytes, the same-size derive's {} bytes",
         std::mem::size_of::<mde_machine_actions::models::MachineAction>(),
-        std::mem::size_of::<PlainAction>()
+        std::mem::size_of::<PlainAction>(),
+        std::mem::size_of::<SizedAction>(),
     );
 }
 
@@ -247,6 +282,7 @@ fn main() {
     let mut baseline = Vec::new();
     let mut generated = Vec::new();
     let mut flatten = Vec::new();
+    let mut same_size = Vec::new();
     for _ in 0..ROUNDS {
         let start = Instant::now();
         black_box(serde_json::from_str::<PlainPage>(black_box(&text)).expect("baseline parses"));
@@ -260,6 +296,9 @@ fn main() {
         let start = Instant::now();
         black_box(serde_json::from_str::<FlatPage>(black_box(&text)).expect("flatten parses"));
         flatten.push(start.elapsed());
+        let start = Instant::now();
+        black_box(serde_json::from_str::<SizedPage>(black_box(&text)).expect("same-size parses"));
+        same_size.push(start.elapsed());
     }
     let base = tests::median(&mut baseline);
     let report = |name: &str, samples: &mut Vec<Duration>| {
@@ -277,5 +316,6 @@ fn main() {
     report("baseline", &mut baseline);
     report("generated", &mut generated);
     report("flatten", &mut flatten);
+    report("same-size", &mut same_size);
     fresh(&text);
 }
