@@ -28,6 +28,7 @@ const ROUNDS: usize = 15;
 /// Fresh processes per reader: one sample each, so more of them than warm rounds.
 const PROCESSES: usize = 31;
 
+/// A derive reader's structs: the page's fields, and the members in braces added to each struct.
 macro_rules! machine_action {
     ($name:ident, $command:ident, $file:ident, $param:ident, $cmd:ident { $($tail:tt)* }) => {
         #[derive(Deserialize)]
