@@ -21,6 +21,7 @@ use mde_machine_actions::models::{
     MachineActionCollection, MachineActionId, MachineActionStatus, MachineActionType, MachineId,
 };
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 const ACTIONS: usize = 10_000;
@@ -200,18 +201,22 @@ fn action(i: usize) -> Value {
     })
 }
 
+/// Decodes `text` as `T` and drops the result: how long that took.
+fn timed_decode<T: DeserializeOwned>(text: &str) -> Duration {
+    let start = Instant::now();
+    drop(black_box(serde_json::from_str::<T>(black_box(text)).expect("the page parses")));
+    start.elapsed()
+}
+
 /// Decodes the page at `path` once with `reader`, in this (fresh) process; prints the time in ns.
 fn fresh_sample(reader: &str, path: &str) {
     let text = std::fs::read_to_string(path).expect("the page");
-    let start = Instant::now();
-    match reader {
-        "baseline" => drop(black_box(serde_json::from_str::<PlainPage>(&text).expect("parses"))),
-        "same-size" => drop(black_box(serde_json::from_str::<SizedPage>(&text).expect("parses"))),
-        _ => {
-            drop(black_box(serde_json::from_str::<MachineActionCollection>(&text).expect("parses")))
-        }
-    }
-    println!("{}", start.elapsed().as_nanos());
+    let elapsed = match reader {
+        "baseline" => timed_decode::<PlainPage>(&text),
+        "same-size" => timed_decode::<SizedPage>(&text),
+        _ => timed_decode::<MachineActionCollection>(&text),
+    };
+    println!("{}", elapsed.as_nanos());
 }
 
 /// The first page a process reads: each sample a fresh process that reads the page from a file
@@ -285,21 +290,10 @@ fn main() {
     let mut flatten = Vec::new();
     let mut same_size = Vec::new();
     for _ in 0..ROUNDS {
-        let start = Instant::now();
-        black_box(serde_json::from_str::<PlainPage>(black_box(&text)).expect("baseline parses"));
-        baseline.push(start.elapsed());
-        let start = Instant::now();
-        black_box(
-            serde_json::from_str::<MachineActionCollection>(black_box(&text))
-                .expect("generated parses"),
-        );
-        generated.push(start.elapsed());
-        let start = Instant::now();
-        black_box(serde_json::from_str::<FlatPage>(black_box(&text)).expect("flatten parses"));
-        flatten.push(start.elapsed());
-        let start = Instant::now();
-        black_box(serde_json::from_str::<SizedPage>(black_box(&text)).expect("same-size parses"));
-        same_size.push(start.elapsed());
+        baseline.push(timed_decode::<PlainPage>(&text));
+        generated.push(timed_decode::<MachineActionCollection>(&text));
+        flatten.push(timed_decode::<FlatPage>(&text));
+        same_size.push(timed_decode::<SizedPage>(&text));
     }
     let base = tests::median(&mut baseline);
     let report = |name: &str, samples: &mut Vec<Duration>| {

@@ -211,8 +211,12 @@ fn write_setter(code: &mut Code, field: &Field) {
 /// written back: the bits the object's aliases leave free, in member order.
 fn null_bit(def: &StructDef, field: &Field) -> Option<u32> {
     let index = def.fields.iter().filter(|f| !f.required).position(|f| f.wire == field.wire)?;
-    let free = WIRE_BITS - tracked_alias_count(def);
-    (index < free).then(|| u32::try_from(index).ok()).flatten()
+    bit_below(index, WIRE_BITS - tracked_alias_count(def))
+}
+
+/// `index` as a `runtime::WireInfo` bit, if it is below `limit`.
+fn bit_below(index: usize, limit: usize) -> Option<u32> {
+    u32::try_from(index).ok().filter(|_| index < limit)
 }
 
 /// How many bits `runtime::WireInfo` has per object, shared by aliases (counted down from the
@@ -229,8 +233,7 @@ fn tracked_alias_count(def: &StructDef) -> usize {
 fn alias_bit(def: &StructDef, field: &Field, index: usize) -> Option<u32> {
     let before: usize =
         def.fields.iter().take_while(|f| f.wire != field.wire).map(|f| f.aliases.len()).sum();
-    let bit = before + index;
-    (bit < WIRE_BITS).then(|| u32::try_from(bit).ok()).flatten()
+    bit_below(before + index, WIRE_BITS)
 }
 
 fn write_serialize(code: &mut Code, def: &StructDef) {
